@@ -1,0 +1,7 @@
+"""`python -m linux_auditd_at` is the same as the `linux-auditd-at` console script."""
+
+import sys
+
+from linux_auditd_at.cli import main
+
+sys.exit(main())

@@ -1,0 +1,9 @@
+"""backtest (not implemented yet)."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise NotImplementedError("backtest")

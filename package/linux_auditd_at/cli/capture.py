@@ -1,0 +1,9 @@
+"""capture (not implemented yet)."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise NotImplementedError("capture")

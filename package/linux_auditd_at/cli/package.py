@@ -1,0 +1,9 @@
+"""package (not implemented yet)."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise NotImplementedError("package")

@@ -1,0 +1,9 @@
+"""risk (not implemented yet)."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise NotImplementedError("risk")

@@ -1,0 +1,9 @@
+"""run (not implemented yet)."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise NotImplementedError("run")

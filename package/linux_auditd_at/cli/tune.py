@@ -1,0 +1,9 @@
+"""tune (not implemented yet)."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise NotImplementedError("tune")

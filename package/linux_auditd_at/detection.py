@@ -1,0 +1,80 @@
+"""The detection as the app ships it: the correlation search and the macros it uses.
+
+Everything that evaluates the search (run, explain, risk, backtest, tune, replay's differential
+check) loads it through `load_detection`, so `local/` tuning and `--filter` apply the same way
+everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from linux_auditd_at.conf import read_layered
+from linux_auditd_at.errors import ConfError
+from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
+
+APP_ID = "DA-ESS-linux_auditd_at"
+SEARCH_NAME = "Linux Auditd At Application Execution - Rule"
+FILTER_MACRO = "linux_auditd_at_application_execution_filter"
+APP_DIR_ENV = "LINUX_AUDITD_AT_APP_DIR"
+
+
+def find_app_dir(start: Path | None = None) -> Path:
+    """The app folder: $LINUX_AUDITD_AT_APP_DIR, else the nearest folder holding
+    default/savedsearches.conf upwards from `start` (the working directory), else the source checkout."""
+    if os.environ.get(APP_DIR_ENV):
+        return Path(os.environ[APP_DIR_ENV])
+    candidates = [start or Path.cwd(), Path(__file__).resolve().parent]
+    for origin in candidates:
+        for folder in (origin, *origin.parents):
+            if (folder / "default" / "savedsearches.conf").is_file():
+                return folder
+    raise ConfError(f"no app folder with default/savedsearches.conf found; pass --app-dir or set {APP_DIR_ENV}")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The saved search stanza (layered) and the app's macros (layered)."""
+
+    app_dir: Path
+    name: str
+    settings: dict[str, str]
+    macros: dict[str, Macro]
+
+    @property
+    def search(self) -> str:
+        """The search as written in savedsearches.conf, macros unexpanded."""
+        return self.settings["search"]
+
+    def expanded_search(self) -> str:
+        """The SPL Splunk would run, every macro expanded."""
+        return expand_macros(self.search, self.macros)
+
+    def with_filter(self, definition: str) -> Detection:
+        """A copy whose filter macro is `definition`, to try a tuning without saving it."""
+        key = FILTER_MACRO
+        if key not in self.macros:
+            raise ConfError("filter macro is not defined", path=str(self.app_dir / "default" / "macros.conf"),
+                            stanza=key)
+        macros = dict(self.macros)
+        macros[key] = dataclasses.replace(macros[key], definition=definition)
+        return dataclasses.replace(self, macros=macros)
+
+
+def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
+                   filter_definition: str | None = None) -> Detection:
+    """Read the saved search `name` and the macros, `local/` over `default/`."""
+    app_dir = app_dir or find_app_dir()
+    searches = read_layered(app_dir, "savedsearches")
+    if name not in searches:
+        raise ConfError("saved search not found", path=str(app_dir / "default" / "savedsearches.conf"),
+                        stanza=name)
+    settings = searches[name]
+    if not settings.get("search", "").strip():
+        raise ConfError("saved search has no search", path=str(app_dir / "default" / "savedsearches.conf"),
+                        stanza=name, key="search")
+    detection = Detection(app_dir, name, settings, macros_from_conf(read_layered(app_dir, "macros")))
+    return detection if filter_definition is None else detection.with_filter(filter_definition)

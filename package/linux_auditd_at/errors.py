@@ -1,0 +1,40 @@
+"""User-facing errors: each says where the problem is (file and line, conf stanza and key, SPL position).
+
+The CLI prints them as one line and exits non-zero; anything else escaping is a bug in the toolkit.
+"""
+
+
+class ToolkitError(Exception):
+    """Base for problems in the user's input, configuration or environment."""
+
+    exit_code = 2
+
+
+class ConfError(ToolkitError):
+    """A .conf file is missing, unreadable, or lacks a stanza or key we need."""
+
+    def __init__(self, message: str, *, path: str | None = None, stanza: str | None = None,
+                 key: str | None = None):
+        where = ", ".join(p for p in (path, f"[{stanza}]" if stanza else None, key) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.path, self.stanza, self.key = path, stanza, key
+
+
+class SPLError(ToolkitError):
+    """SPL that cannot be parsed or evaluated; `position` is a 0-based offset in the expanded SPL."""
+
+    def __init__(self, message: str, *, spl: str | None = None, position: int | None = None):
+        text = message
+        if spl is not None and position is not None:
+            text = f"{message} at position {position}: ...{spl[max(0, position - 20):position + 20]!r}"
+        super().__init__(text)
+        self.spl, self.position = spl, position
+
+
+class AuditInputError(ToolkitError):
+    """An audit log that cannot be read or trusted; names the file and, where known, the line."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        where = f"{path}:{line}" if path and line else path
+        super().__init__(f"{where}: {message}" if where else message)
+        self.path, self.line = path, line
