@@ -31,7 +31,19 @@ lint: venv
 package: venv
 	$(TOOL) package --output-dir dist
 
-inspect: package
+# AppInspect pins old dependencies (lxml<6, croniter<2, ...), so it gets a venv of its own.
+APPINSPECT_VENV    := .venv-appinspect
+APPINSPECT_VERSION := 4.3.1
+
+$(APPINSPECT_VENV)/.installed:
+	$(PYTHON) -m venv $(APPINSPECT_VENV)
+	$(APPINSPECT_VENV)/bin/pip install --quiet --upgrade pip
+	$(APPINSPECT_VENV)/bin/pip install --quiet 'splunk-appinspect==$(APPINSPECT_VERSION)'
+	touch $@
+
+# Offline, cloud + private_victoria + private_classic tags; fails unless 0 failures and 0 warnings.
+inspect: package $(APPINSPECT_VENV)/.installed
+	$(BIN)/python -m linux_auditd_at.app.appinspect --appinspect $(APPINSPECT_VENV)/bin/splunk-appinspect --dist dist
 
 bench: venv
 
