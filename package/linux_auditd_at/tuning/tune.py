@@ -1,0 +1,101 @@
+"""Try a new definition of the filter macro against recorded logs, and save it to `local/`.
+
+The comparison runs the search twice over the same events, once as the app is configured now
+(`local/` over `default/`) and once with the new filter, and backtests both schedules to give
+the change in alerts per day. Saving writes only `local/macros.conf`: an app upgrade replaces
+`default/`, and Splunk layers `local/` over it key by key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+
+from ksconf.conf.parser import (
+    GLOBAL_STANZA,
+    PARSECONF_MID,
+    ConfParserException,
+    DuplicateStanzaException,
+    parse_conf,
+    smart_write_conf,
+)
+from ksconf.consts import SMART_NOCHANGE
+
+from linux_auditd_at.detection import FILTER_MACRO, Detection
+from linux_auditd_at.errors import ConfError
+from linux_auditd_at.spl import Context, Row, compile_search
+from linux_auditd_at.tuning.backtest import Backtest, TimeSortedEvents, run_backtest
+
+LOCAL_HEADER = ("# Local tuning of the app's search macros: Splunk layers this file over default/macros.conf,"
+                " and an app upgrade keeps it.")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The current filter's rows, those the new filter removes (and adds), and both backtests."""
+
+    current: Detection
+    proposed: Detection
+    kept: list[Row]
+    removed: list[Row]
+    added: list[Row]
+    before: Backtest
+    after: Backtest
+
+    @property
+    def alerts_per_day_change(self) -> float:
+        return self.after.per_day(self.after.alerts) - self.before.per_day(self.before.alerts)
+
+
+def _key(row: Row) -> str:
+    return json.dumps(row, sort_keys=True, default=str)
+
+
+def row_difference(rows: list[Row], minus: list[Row]) -> list[Row]:
+    """Rows of `rows` not in `minus`, as multisets (a row twice in `rows` and once in `minus`
+    leaves one), in the order of `rows`."""
+    left = Counter(_key(row) for row in minus)
+    out = []
+    for row in rows:
+        key = _key(row)
+        if left[key]:
+            left[key] -= 1
+        else:
+            out.append(row)
+    return out
+
+
+def compare(current: Detection, definition: str, events: TimeSortedEvents, context: Context,
+            tz: tzinfo, *, start: float | None = None, end: float | None = None) -> Comparison:
+    """Run the search with the current filter and with `definition` over the same events."""
+    proposed = current.with_filter(definition)
+    pipelines = {}
+    rows = {}
+    for name, detection in (("current", current), ("proposed", proposed)):
+        pipelines[name] = compile_search(detection.expanded_search())
+        rows[name] = pipelines[name].execute(events.events, context).rows
+    before = run_backtest(current, events, tz, start=start, end=end, pipeline=pipelines["current"])
+    after = run_backtest(proposed, events, tz, start=start, end=end, pipeline=pipelines["proposed"])
+    return Comparison(current, proposed, rows["current"], row_difference(rows["current"], rows["proposed"]),
+                      row_difference(rows["proposed"], rows["current"]), before, after)
+
+
+def write_filter(app_dir: Path, definition: str) -> tuple[Path, bool]:
+    """Set the filter macro's definition in `local/macros.conf`, keeping every other stanza, key
+    and comment as it is; returns the file and whether it changed (a second identical write does
+    not touch the file)."""
+    path = app_dir / "local" / "macros.conf"
+    if path.exists():
+        try:
+            stanzas = parse_conf(str(path), profile=PARSECONF_MID)
+        except (ConfParserException, DuplicateStanzaException) as exc:
+            raise ConfError(str(exc), path=str(path)) from exc
+    else:
+        stanzas = {GLOBAL_STANZA: {"#-000001": LOCAL_HEADER}}
+        path.parent.mkdir(parents=True, exist_ok=True)
+    stanzas.setdefault(FILTER_MACRO, {})["definition"] = definition
+    result = smart_write_conf(str(path), stanzas, sort=False)
+    return path, result is not SMART_NOCHANGE
