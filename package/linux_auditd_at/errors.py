@@ -38,3 +38,8 @@ class AuditInputError(ToolkitError):
         where = f"{path}:{line}" if path and line else path
         super().__init__(f"{where}: {message}" if where else message)
         self.path, self.line = path, line
+
+
+class CaptureError(ToolkitError):
+    """A capture cannot run or went wrong: not root, auditd/at missing, the kernel refuses audit,
+    or a scenario's process is not in the log as the scenario says it should be."""
