@@ -1,0 +1,79 @@
+"""Which files to read, in which order, and how to open each one (plain, gzip or stdin).
+
+Globs are expanded here (so they also work where no shell expands them). A rotated set is read
+oldest first, the way auditd wrote it: `audit.log.3, audit.log.2, audit.log.1, audit.log`
+(also with `.gz` on rotated members), whatever order the shell listed them in. Compressed input is
+recognised by its gzip magic bytes, not by its name.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import re
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+from linux_auditd_at.errors import AuditInputError
+
+STDIN = "-"
+GZIP_MAGIC = b"\x1f\x8b"
+_ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<n>\d+))?(?:\.gz)?$")
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Expand globs, refuse what cannot be read as a log, and put rotated sets oldest first."""
+    expanded: list[str] = []
+    for path in paths:
+        if path != STDIN and glob.has_magic(path):
+            matches = sorted(glob.glob(path))
+            if not matches:
+                raise AuditInputError("no file matches this pattern", path=path)
+            expanded.extend(matches)
+        else:
+            expanded.append(path)
+    for path in expanded:
+        if path == STDIN:
+            continue
+        if Path(path).is_dir():
+            raise AuditInputError("is a directory; name the log files in it (for example DIR/audit.log*)",
+                                  path=path)
+        if not Path(path).exists():
+            raise AuditInputError("no such file", path=path)
+    return _rotation_order(expanded)
+
+
+def _rotation_order(paths: list[str]) -> list[str]:
+    """Stable reorder: members of one rotated set together, highest rotation number (oldest) first."""
+    first_seen: dict[str, int] = {}
+    keys = []
+    for index, path in enumerate(paths):
+        match = _ROTATED.match(path)
+        base, number = match.group("base"), int(match.group("n") or 0)
+        first_seen.setdefault(base, index)
+        keys.append((first_seen[base], -number, index))
+    return [path for _, path in sorted(zip(keys, paths, strict=True))]
+
+
+def open_binary(path: str) -> tuple[BinaryIO, BinaryIO]:
+    """`(stream, underlying)`: the decompressed byte stream, and the file whose position counts
+    bytes actually read (for the progress bar)."""
+    if path == STDIN:
+        raw: BinaryIO = sys.stdin.buffer
+    else:
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - closed by the reader
+        except OSError as exc:
+            raise AuditInputError(exc.strerror or str(exc), path=path) from exc
+    if not isinstance(raw, io.BufferedReader):
+        raw = io.BufferedReader(raw)  # type: ignore[arg-type]
+    if raw.peek(2)[:2] == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    return raw, raw
+
+
+def size_of(path: str) -> int | None:
+    """Bytes on disk (compressed size for .gz), None for stdin."""
+    return None if path == STDIN else Path(path).stat().st_size

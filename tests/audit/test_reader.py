@@ -1,0 +1,199 @@
+"""The reader on real records (tests/audit/data) and on broken copies of them."""
+
+import gzip
+import io
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from linux_auditd_at.audit.reader import MAX_LINE, AuditReader
+from linux_auditd_at.errors import AuditInputError
+
+DATA = Path(__file__).parent / "data"
+ENRICHED = DATA / "enriched.log"
+
+
+def _records(name: str) -> list[str]:
+    return (DATA / name).read_bytes().decode().split("\n")[:-1]
+
+
+def _read(paths, **options):
+    reader = AuditReader([str(p) for p in paths], **options)
+    return list(reader), reader.stats
+
+
+def test_every_line_of_a_real_log_is_an_event_with_splunk_metadata():
+    events, stats = _read([ENRICHED])
+    assert len(events) == len(_records("enriched.log")) == stats.events == stats.lines
+    assert stats.non_audit == 0 and stats.files == [str(ENRICHED)]
+    at = next(e for e in events if e.get("comm") == "at")
+    assert at["_time"] == 1795918493.060
+    assert at["sourcetype"] == "linux:audit" and at["index"] == "main"
+    assert at["source"] == str(ENRICHED)
+    assert at["host"] == socket.gethostname()
+    assert at["_raw"] == _records("enriched.log")[4]
+
+
+def test_host_flag_and_index_flag():
+    events, _ = _read([ENRICHED], host="web-01", index="linux")
+    assert {e["host"] for e in events} == {"web-01"}
+    assert {e["index"] for e in events} == {"linux"}
+
+
+def test_node_prefix_sets_host_over_the_host_flag():
+    events, _ = _read([DATA / "node.log"], host="ignored")
+    assert {e["host"] for e in events} == {"fixture-node-01"}
+
+
+def test_dataset_metadata_gives_host_and_source(tmp_path):
+    log = tmp_path / "auditd_at_execution.log"
+    log.write_bytes(ENRICHED.read_bytes())
+    (tmp_path / "linux_auditd_at.yml").write_text(
+        "author: x\ndatasets:\n- name: tp\n  path: /datasets/attack_techniques/T1053.002/"
+        "auditd_at_execution.log\n  sourcetype: linux:audit\n  source: /var/log/audit/audit.log\n"
+        "  host: ubuntu-at\n")
+    events, _ = _read([log])
+    assert {(e["host"], e["source"]) for e in events} == {("ubuntu-at", "/var/log/audit/audit.log")}
+    events, _ = _read([log], host="flag-wins")
+    assert {e["host"] for e in events} == {"flag-wins"}
+
+
+def test_broken_metadata_yaml_is_an_error_naming_it(tmp_path):
+    (tmp_path / "a.log").write_bytes(ENRICHED.read_bytes())
+    (tmp_path / "meta.yml").write_text("datasets: [unclosed\n")
+    with pytest.raises(AuditInputError, match="meta.yml"):
+        _read([tmp_path / "a.log"])
+
+
+def test_gzip_detected_by_magic_bytes_not_name(tmp_path):
+    packed = tmp_path / "audit.log.1"  # rotated name, no .gz suffix
+    packed.write_bytes(gzip.compress(ENRICHED.read_bytes()))
+    events, stats = _read([packed])
+    assert [e["_raw"] for e in events] == _records("enriched.log")
+    assert stats.non_audit == 0
+
+
+def test_rotated_set_is_read_oldest_first_whatever_the_order_given(tmp_path):
+    lines = ENRICHED.read_bytes().split(b"\n")[:-1]
+    (tmp_path / "audit.log.2").write_bytes(b"\n".join(lines[:40]) + b"\n")
+    (tmp_path / "audit.log.1").write_bytes(gzip.compress(b"\n".join(lines[40:80]) + b"\n"))
+    (tmp_path / "audit.log").write_bytes(b"\n".join(lines[80:]) + b"\n")
+    events, stats = _read([tmp_path / "audit.log*"])
+    assert [e["_raw"] for e in events] == _records("enriched.log")
+    assert [Path(p).name for p in stats.files] == ["audit.log.2", "audit.log.1", "audit.log"]
+    shell_order = [tmp_path / "audit.log", tmp_path / "audit.log.1", tmp_path / "audit.log.2"]
+    assert [e["_raw"] for e in _read(shell_order)[0]] == _records("enriched.log")
+
+
+def test_stdin(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ENRICHED.read_bytes())))
+    events, stats = _read(["-"])
+    assert len(events) == len(_records("enriched.log"))
+    assert {e["source"] for e in events} == {"stdin"}
+    assert stats.files == ["-"]
+
+
+def test_empty_file_is_fine_but_reported(tmp_path):
+    (tmp_path / "empty.log").write_bytes(b"")
+    events, stats = _read([tmp_path / "empty.log", ENRICHED])
+    assert len(events) == len(_records("enriched.log"))
+    assert stats.empty_files == [str(tmp_path / "empty.log")]
+
+
+def test_corrupt_gzip_names_the_file(tmp_path):
+    packed = gzip.compress(ENRICHED.read_bytes())
+    (tmp_path / "cut.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(AuditInputError, match=r"cut\.gz:\d+: cannot read \(truncated gzip"):
+        _read([tmp_path / "cut.gz"])
+    garbled = bytearray(packed)
+    garbled[40:60] = b"\xff" * 20
+    (tmp_path / "bad.gz").write_bytes(bytes(garbled))
+    with pytest.raises(AuditInputError, match=r"bad\.gz:\d+: cannot read"):
+        _read([tmp_path / "bad.gz"])
+
+
+def test_missing_file_directory_and_unmatched_glob(tmp_path):
+    with pytest.raises(AuditInputError, match="nope.log: no such file"):
+        _read([tmp_path / "nope.log"])
+    with pytest.raises(AuditInputError, match="is a directory"):
+        _read([tmp_path])
+    with pytest.raises(AuditInputError, match=r"x\*\.log: no file matches"):
+        _read([tmp_path / "x*.log"])
+
+
+def test_non_utf8_bytes_are_replaced_not_fatal(tmp_path):
+    line = ENRICHED.read_bytes().split(b"\n")[4].replace(b'key="fxtest"', b'key="fx\xff\xfetest"')
+    (tmp_path / "latin.log").write_bytes(line + b"\n")
+    events, stats = _read([tmp_path / "latin.log"])
+    assert events[0]["key"] == "fx\ufffd\ufffdtest"
+    assert events[0]["comm"] == "at" and stats.non_audit == 0
+
+
+def test_malformed_and_truncated_lines_are_counted_with_file_and_line(tmp_path):
+    records = ENRICHED.read_bytes().split(b"\n")[:-1]
+    broken = [records[0], b"garbage that is no record", records[1], records[4][:30], b"", records[2],
+              b"msg=audit(1795918493.060:4): pid=1"]
+    log = tmp_path / "broken.log"
+    log.write_bytes(b"\n".join(broken) + b"\n")
+    events, stats = _read([log])
+    assert len(events) == 3
+    assert stats.non_audit == 3 and stats.blank == 1 and stats.lines == 7
+    assert [(e.line, e.reason) for e in stats.examples] == [
+        (2, "no msg=audit(EPOCH:SERIAL) stamp"), (4, "no msg=audit(EPOCH:SERIAL) stamp"),
+        (7, "no type= field")]
+    assert stats.warning().startswith(f"3 line(s) were not audit records and were skipped; first: {log}:2:")
+
+
+def test_strict_turns_the_first_bad_line_into_an_error(tmp_path):
+    log = tmp_path / "broken.log"
+    log.write_bytes(ENRICHED.read_bytes().split(b"\n")[0] + b"\nnot a record\n")
+    with pytest.raises(AuditInputError, match=r"broken\.log:2: not an audit record"):
+        _read([log], strict=True)
+
+
+def test_huge_line_is_counted_and_reading_goes_on(tmp_path):
+    records = ENRICHED.read_bytes().split(b"\n")[:-1]
+    log = tmp_path / "huge.log"
+    huge = b"type=SYSCALL " + b"A" * (3 * MAX_LINE)
+    log.write_bytes(records[0] + b"\n" + huge + b"\n" + records[1] + b"\n")
+    events, stats = _read([log])
+    assert len(events) == 2
+    assert (stats.non_audit, stats.examples[0].line) == (1, 2)
+    assert "longer than" in stats.examples[0].reason
+
+
+def test_crlf_and_missing_final_newline(tmp_path):
+    records = ENRICHED.read_bytes().split(b"\n")[:3]
+    log = tmp_path / "crlf.log"
+    log.write_bytes(b"\r\n".join(records))
+    events, stats = _read([log])
+    assert [e["_raw"] for e in events] == [r.decode() for r in records]
+    assert stats.non_audit == 0
+
+
+def test_prefilter_skips_field_extraction_but_still_counts_garbage(tmp_path):
+    log = tmp_path / "mixed.log"
+    log.write_bytes(ENRICHED.read_bytes() + b"not a record at all\n")
+    seen: list[str] = []
+
+    def keep(line: str) -> bool:
+        seen.append(line)
+        return 'comm="at"' in line
+
+    events, stats = _read([log], prefilter=keep)
+    assert len(seen) == stats.lines
+    assert {e["comm"] for e in events} == {"at"}
+    assert stats.events == len(events) == 3
+    assert stats.prefiltered == len(_records("enriched.log")) - 3
+    assert stats.non_audit == 1
+
+
+def test_progress_reports_bytes_of_the_file(tmp_path):
+    packed = tmp_path / "a.gz"
+    packed.write_bytes(gzip.compress(ENRICHED.read_bytes()))
+    reported: list[int] = []
+    reader = AuditReader([str(ENRICHED), str(packed)], on_bytes=reported.append)
+    list(reader)
+    assert sum(reported) == reader.total_bytes() == ENRICHED.stat().st_size + packed.stat().st_size
