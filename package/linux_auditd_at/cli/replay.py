@@ -1,9 +1,120 @@
-"""replay (not implemented yet)."""
+"""Replay datasets into a real Splunk over HEC and check the saved search there.
+
+For each DATASET (an attack_data metadata YAML or a log; default: attack_data/**/*.yml): check the
+app and its saved search are on the server, create a test index, send every event over HEC with
+acknowledgement, verify the indexed count, run the saved search as the server has it over all time
+limited to that index, PASS when it returns rows with `dest` set in every row and the embedded
+engine returns the same rows. Credentials come from flags or the environment and are never
+printed; TLS is verified unless --insecure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from linux_auditd_at.detection import APP_ID, SEARCH_NAME, load_detection
+from linux_auditd_at.replay import ReplayError
+from linux_auditd_at.replay.datasets import default_metadata, load_datasets
+from linux_auditd_at.replay.hec import HECClient
+from linux_auditd_at.replay.junit import write_junit
+from linux_auditd_at.replay.session import Replay, embedded_engine
+from linux_auditd_at.replay.splunkd import Splunkd, split_url
+from linux_auditd_at.replay.tls import ssl_context
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    parser.add_argument("datasets", nargs="*", type=Path, metavar="DATASET",
+                        help="metadata YAML or log file (default: attack_data/**/*.yml)")
+    parser.add_argument("--url", default=env("SPLUNK_URL"),
+                        help="management URL, e.g. https://localhost:8089 (default: $SPLUNK_URL)")
+    parser.add_argument("--username", default=env("SPLUNK_USERNAME", "admin"),
+                        help="default: $SPLUNK_USERNAME, else admin")
+    parser.add_argument("--password", default=env("SPLUNK_PASSWORD"), help="default: $SPLUNK_PASSWORD")
+    parser.add_argument("--token", default=env("SPLUNK_TOKEN"),
+                        help="Splunk authentication token instead of a password (default: $SPLUNK_TOKEN)")
+    parser.add_argument("--hec-url", default=env("SPLUNK_HEC_URL"),
+                        help="HEC URL (default: $SPLUNK_HEC_URL, else https on the management host, :8088)")
+    parser.add_argument("--hec-token", default=env("SPLUNK_HEC_TOKEN"), help="default: $SPLUNK_HEC_TOKEN")
+    parser.add_argument("--ca-file", type=Path, default=env("SPLUNK_CA_FILE"),
+                        help="CA certificate(s) that signed the server's certificates (default: "
+                             "$SPLUNK_CA_FILE, else the system trust store)")
+    parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    parser.add_argument("--index", help="test index to create or reuse (must be empty; default: a new "
+                                        "at_replay_<random> index per dataset)")
+    parser.add_argument("--keep", action="store_true", help="keep the test index afterwards")
+    parser.add_argument("--batch-size", type=int, default=500, help="events per HEC request (500)")
+    parser.add_argument("--max-tries", type=int, default=5,
+                        help="tries per HEC request, and sends per unacknowledged batch (5)")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds to wait for acknowledgement, indexing and each search (300)")
+    parser.add_argument("--tz", default="UTC",
+                        help="time zone of the Splunk user, for ctime() in the embedded engine (UTC)")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="skip the differential check against the embedded engine")
+    parser.add_argument("--junit-xml", type=Path, help="write the verdicts as JUnit XML")
 
 
-def run(args):
-    raise NotImplementedError("replay")
+def default_hec_url(url: str) -> str:
+    return f"https://{urlsplit(url if '://' in url else f'https://{url}').hostname}:8088"
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.url:
+        raise ReplayError("no Splunk to replay into: pass --url or set $SPLUNK_URL "
+                          "(start one with `make splunk-up` on a machine with Docker)")
+    if not args.hec_token:
+        raise ReplayError("no HEC token: pass --hec-token or set $SPLUNK_HEC_TOKEN")
+    split_url(args.url)
+    paths = args.datasets or default_metadata(Path.cwd())
+    if not paths:
+        raise ReplayError("no datasets given and none found under attack_data/")
+    datasets = load_datasets(paths)
+    if args.index and len(datasets) > 1:
+        raise ReplayError(f"--index names one index but there are {len(datasets)} datasets")
+    try:
+        tz = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ReplayError(f"unknown time zone {args.tz!r}") from exc
+    engine = None if args.no_compare else embedded_engine(load_detection(args.app_dir), tz)
+
+    context = ssl_context(args.ca_file, args.insecure)
+    splunkd = Splunkd.connect(args.url, context=context, username=args.username,
+                              password=args.password, token=args.token)
+    splunkd.require_app(APP_ID)
+    saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
+    hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
+                    batch_size=args.batch_size, max_tries=args.max_tries, ack_timeout=args.timeout)
+    replay = Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
+                    index_timeout=args.timeout, search_timeout=args.timeout)
+
+    run_id = secrets.token_hex(4)
+    outcomes = []
+    for number, dataset in enumerate(datasets, 1):
+        index = args.index or f"at_replay_{run_id}_{number}"
+        outcome = replay.run(dataset, index)
+        outcomes.append(outcome)
+        print(report(outcome))
+    if args.junit_xml:
+        write_junit(outcomes, args.junit_xml)
+    failed = sum(not o.passed for o in outcomes)
+    print(f"{len(outcomes) - failed} passed, {failed} failed", file=sys.stderr if failed else sys.stdout)
+    return 1 if failed else 0
+
+
+def report(outcome) -> str:
+    """PASS/FAIL line for a dataset, then its timings, notes, failures and differences."""
+    verdict = "PASS" if outcome.passed else "FAIL"
+    timings = " ".join(f"{step}={seconds:.2f}s" for step, seconds in outcome.timings.items())
+    lines = [f"{verdict} {outcome.dataset.name}: index={outcome.index} sent={outcome.sent} "
+             f"indexed={outcome.indexed} rows={len(outcome.rows)} {timings}"]
+    lines += [f"  note: {note}" for note in outcome.notes]
+    lines += [f"  fail: {failure}" for failure in outcome.failures]
+    lines += [f"  diff: {line}" for line in outcome.differences]
+    return "\n".join(lines)

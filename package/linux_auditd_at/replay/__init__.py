@@ -1,0 +1,17 @@
+"""Replay datasets into a real Splunk over HEC, run the saved search as the server has it, and
+compare its rows with the embedded engine's.
+
+  datasets -> which logs to replay, from attack_data metadata YAML or plain logs
+  tls      -> the one TLS setting shared by the management and HEC connections
+  splunkd  -> the management API through splunk-sdk: app and saved search checks, indexes, jobs
+  hec      -> HTTP Event Collector client: batches, channel, acknowledgement, back-off
+  compare  -> Splunk's rows against the embedded engine's, field by field
+  session  -> one dataset end to end, with timings and a PASS/FAIL verdict
+  junit    -> the verdicts as JUnit XML
+"""
+
+from linux_auditd_at.errors import ToolkitError
+
+
+class ReplayError(ToolkitError):
+    """The server, the HEC endpoint or the credentials are not what replay needs."""

@@ -1,0 +1,217 @@
+"""HTTP Event Collector client: every event with its own metadata, in batches, acknowledged.
+
+Protocol (Splunk's HEC, `/services/collector/event`): a batch is JSON event objects written one
+after another; `Authorization: Splunk <token>`; with indexer acknowledgement on the token, each
+request carries `X-Splunk-Request-Channel: <uuid>` and the response carries an `ackId`, which
+`/services/collector/ack` reports true once the batch is indexed.
+
+Retries and the duplicate risk:
+- 503 (code 9, server busy): nothing was accepted; the batch is sent again after back-off.
+- A connection that drops or times out before the response: the server may or may not have
+  accepted the batch, and without an ackId there is no way to ask. The batch is sent again (losing
+  it would be worse); if the first copy was in fact indexed the events are duplicated, which the
+  count check after sending reports (indexed > sent) instead of hiding.
+- A batch whose ackId stays false past `ack_timeout` is sent again; only unacknowledged batches
+  are, never an acknowledged one. A very slow indexer could still index the first copy later,
+  so `ack_timeout` is generous and the count check again has the last word.
+- Any other HEC error (invalid token, incorrect index, bad data) is not retried: it is reported
+  with Splunk's code and text, the events indexed so far stay where they are.
+Every retry is bounded by `max_tries` with exponential back-off.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import urllib3
+from urllib3.exceptions import HTTPError as TransportError
+from urllib3.exceptions import SSLError
+
+from linux_auditd_at.replay import ReplayError
+from linux_auditd_at.replay.tls import explain_tls_failure
+
+EVENT_PATH = "/services/collector/event"
+ACK_PATH = "/services/collector/ack"
+CHANNEL_HEADER = "X-Splunk-Request-Channel"
+
+HINTS = {
+    2: "no HEC token was sent: pass --hec-token or set $SPLUNK_HEC_TOKEN",
+    3: "the Authorization header was not accepted",
+    4: "the HEC token is not known to the server: check --hec-token / $SPLUNK_HEC_TOKEN",
+    1: "the HEC token is disabled on the server",
+    7: "the token may not write to this index, or the index does not exist",
+    10: "the token uses acknowledgement and the request had no channel",
+    11: "the channel is not valid",
+}
+
+
+class HECError(ReplayError):
+    """HEC refused the data; carries Splunk's status code and HEC code."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+@dataclass
+class SendReport:
+    """What it took to deliver the events."""
+
+    events: int = 0
+    batches: int = 0
+    requests: int = 0
+    retries: int = 0
+    resent_unacked: int = 0
+    acknowledged: bool = True
+
+
+def hec_event(event: Mapping[str, object], index: str) -> dict[str, object]:
+    """The HEC envelope of one event: its own time, host, source and sourcetype, and `index`."""
+    envelope: dict[str, object] = {"time": event["_time"], "index": index, "event": event["_raw"]}
+    for key in ("host", "source", "sourcetype"):
+        if event.get(key):
+            envelope[key] = event[key]
+    return envelope
+
+
+@dataclass
+class _Batch:
+    body: bytes
+    size: int
+    accepted: int = 0
+
+
+@dataclass
+class HECClient:
+    """Sends events to one HEC endpoint with one channel, TLS set like the management connection."""
+
+    url: str
+    token: str = field(repr=False)
+    context: ssl.SSLContext = field(repr=False)
+    batch_size: int = 500
+    max_tries: int = 5
+    backoff: float = 0.5
+    ack_timeout: float = 120.0
+    poll_interval: float = 0.5
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    channel: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def __post_init__(self):
+        self.url = self.url.rstrip("/")
+        verify = self.context.verify_mode != ssl.CERT_NONE
+        self._pool = urllib3.PoolManager(
+            ssl_context=self.context, cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
+            assert_hostname=None if verify else False, retries=False,
+            timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout))
+        self._headers = {"Authorization": f"Splunk {self.token}", CHANNEL_HEADER: self.channel,
+                         "Content-Type": "application/json"}
+
+    def send(self, events: Iterable[Mapping[str, object]], index: str) -> SendReport:
+        """Deliver every event to `index`; returns when all are acknowledged (or raises HECError)."""
+        report = SendReport()
+        batches = self._batches(events, index, report)
+        pending: dict[int, _Batch] = {}
+        for batch in batches:
+            self._post(batch, pending, report)
+        while pending:
+            unacked = self._await_acks(pending)
+            pending = {}
+            for batch in unacked:
+                if batch.accepted >= self.max_tries:
+                    lost = sum(b.size for b in unacked)
+                    raise HECError(f"{lost} events in {len(unacked)} batches were never acknowledged "
+                                   f"after {self.max_tries} tries (channel {self.channel})")
+                report.resent_unacked += 1
+                self._post(batch, pending, report)
+        return report
+
+    def _batches(self, events, index, report: SendReport) -> list[_Batch]:
+        batches, lines = [], []
+        for event in events:
+            lines.append(json.dumps(hec_event(event, index), separators=(",", ":")))
+            if len(lines) == self.batch_size:
+                batches.append(_Batch("\n".join(lines).encode(), len(lines)))
+                lines = []
+        if lines:
+            batches.append(_Batch("\n".join(lines).encode(), len(lines)))
+        report.events = sum(b.size for b in batches)
+        report.batches = len(batches)
+        return batches
+
+    def _post(self, batch: _Batch, pending: dict[int, _Batch], report: SendReport) -> None:
+        """One batch until HEC accepts it; its ackId goes to `pending` (none when ack is off)."""
+        body = self._request(EVENT_PATH, batch.body, report)
+        batch.accepted += 1
+        ack_id = body.get("ackId")
+        if ack_id is None:
+            report.acknowledged = False
+        else:
+            pending[int(ack_id)] = batch
+
+    def _await_acks(self, pending: dict[int, _Batch]) -> list[_Batch]:
+        """Poll until every ackId is true or `ack_timeout` passes; the batches still unacknowledged."""
+        waiting = dict(pending)
+        deadline = time.monotonic() + self.ack_timeout
+        while waiting:
+            body = self._request(ACK_PATH, json.dumps({"acks": sorted(waiting)}).encode(), None)
+            acks = body.get("acks") or {}
+            for ack_id in [i for i in waiting if acks.get(str(i)) is True]:
+                del waiting[ack_id]
+            if not waiting or time.monotonic() >= deadline:
+                break
+            self.sleep(self.poll_interval)
+        return list(waiting.values())
+
+    def _request(self, path: str, payload: bytes, report: SendReport | None) -> dict:
+        """POST with back-off on 503 and dropped connections; other errors raise HECError."""
+        url = self.url + path
+        tries = 0
+        while True:
+            tries += 1
+            if report is not None:
+                report.requests += 1
+            try:
+                response = self._pool.request("POST", url, body=payload, headers=self._headers,
+                                              preload_content=True, redirect=False)
+                failure = None
+            except SSLError as exc:
+                raise explain_tls_failure(self.url, exc) from exc
+            except TransportError as exc:
+                response, failure = None, f"connection failed: {exc}"
+            if response is not None:
+                body = _json(response.data)
+                if response.status == 200:
+                    return body
+                if response.status != 503:
+                    raise _error(url, response.status, body)
+                failure = f"HTTP 503 {body.get('text', 'Server is busy')} (code {body.get('code')})"
+            if tries >= self.max_tries:
+                raise HECError(f"{url}: gave up after {tries} tries: {failure}",
+                               status=response.status if response is not None else None)
+            if report is not None:
+                report.retries += 1
+            self.sleep(min(self.backoff * 2 ** (tries - 1), 30.0))
+
+
+def _json(data: bytes) -> dict:
+    try:
+        body = json.loads(data or b"{}")
+    except ValueError:
+        return {"text": data[:200].decode("utf-8", "replace")}
+    return body if isinstance(body, dict) else {}
+
+
+def _error(url: str, status: int, body: dict) -> HECError:
+    code = body.get("code")
+    text = f"{url}: HTTP {status}: {body.get('text', 'error')} (HEC code {code})"
+    if "invalid-event-number" in body:
+        text += f", event {body['invalid-event-number']} of the batch"
+    if code in HINTS:
+        text += f": {HINTS[code]}"
+    return HECError(text, status=status, code=code)

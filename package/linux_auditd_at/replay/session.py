@@ -1,0 +1,168 @@
+"""One dataset end to end: index, send, verify the count, search, judge, compare, clean up.
+
+The verdict is Splunk's own test rule (at least one result row, the risk object `dest` non-null
+in every row), plus the differential check: the embedded engine must return the same rows on the
+same events. Each step is timed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from linux_auditd_at.audit.reader import AuditReader
+from linux_auditd_at.detection import Detection
+from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.replay import ReplayError
+from linux_auditd_at.replay.compare import compare_rows, describe
+from linux_auditd_at.replay.datasets import Dataset
+from linux_auditd_at.replay.hec import HECClient
+from linux_auditd_at.replay.splunkd import Splunkd, index_search
+from linux_auditd_at.spl import Context, compile_search
+
+RISK_OBJECT = "dest"
+Rows = list[dict[str, object]]
+Engine = Callable[[list[dict[str, object]]], Rows]
+
+
+@dataclass
+class Outcome:
+    """What happened to one dataset."""
+
+    dataset: Dataset
+    index: str
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    sent: int = 0
+    indexed: int = 0
+    rows: Rows = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[step] = time.monotonic() - start
+
+
+@dataclass
+class Replay:
+    """Everything a replay needs that does not change from one dataset to the next."""
+
+    splunkd: Splunkd
+    hec: HECClient
+    app: str
+    saved_search: str
+    engine: Engine | None
+    keep: bool = False
+    index_timeout: float = 300.0
+    search_timeout: float = 300.0
+    poll: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def run(self, dataset: Dataset, index: str) -> Outcome:
+        outcome = Outcome(dataset, index)
+        created = False
+        with outcome.timed("total"):
+            try:
+                with outcome.timed("index"):
+                    created = self.splunkd.ensure_index(index)
+                    if not created:
+                        held = self.splunkd.count(index, app=self.app, timeout=self.search_timeout)
+                        if held:
+                            raise ReplayError(f"index {index} already holds {held} events; replay "
+                                              "needs an empty index (remove it or pick another name)")
+                events = read_events(dataset, index, outcome)
+                with outcome.timed("send"):
+                    report = self.hec.send(events, index)
+                outcome.sent = report.events
+                if report.retries or report.resent_unacked:
+                    outcome.notes.append(f"HEC: {report.retries} retried requests, "
+                                         f"{report.resent_unacked} unacknowledged batches resent")
+                if not report.acknowledged:
+                    outcome.notes.append("HEC token has no indexer acknowledgement (useACK); "
+                                         "relying on the count check alone")
+                with outcome.timed("verify_count"):
+                    outcome.indexed = self.await_count(index, outcome.sent)
+                if outcome.indexed != outcome.sent:
+                    extra = outcome.indexed - outcome.sent
+                    outcome.failures.append(
+                        f"index {index} holds {outcome.indexed} events, {outcome.sent} were sent"
+                        + (f" ({extra} duplicated: a batch resent after a dropped connection had "
+                           "been indexed)" if extra > 0 else " (events lost)"))
+                    return outcome
+                with outcome.timed("search"):
+                    result = self.splunkd.search(index_search(index, self.saved_search), app=self.app,
+                                                 timeout=self.search_timeout)
+                outcome.rows = result.rows
+                outcome.failures.extend(judge(result.rows))
+                if self.engine is not None:
+                    with outcome.timed("compare"):
+                        outcome.differences = describe(compare_rows(result.rows, self.engine(events)))
+                    if outcome.differences:
+                        outcome.failures.append(f"{len(outcome.differences)} differences between "
+                                                "Splunk's rows and the embedded engine's")
+            except ToolkitError as exc:
+                outcome.failures.append(str(exc))
+            finally:
+                if created and not self.keep:
+                    try:
+                        self.splunkd.delete_index(index)
+                    except ToolkitError as exc:
+                        outcome.notes.append(f"could not remove index {index}: {exc}")
+        return outcome
+
+    def await_count(self, index: str, sent: int) -> int:
+        """The indexed count once it equals `sent` on two polls in a row, or whatever it is at the
+        timeout; more than `sent` returns at once (duplicates never go away)."""
+        deadline = time.monotonic() + self.index_timeout
+        seen_equal = False
+        while True:
+            count = self.splunkd.count(index, app=self.app, timeout=self.search_timeout)
+            if count > sent or (count == sent and seen_equal) or time.monotonic() >= deadline:
+                return count
+            seen_equal = count == sent
+            self.sleep(self.poll)
+
+
+def read_events(dataset: Dataset, index: str, outcome: Outcome) -> list[dict[str, object]]:
+    """The dataset's events with its metadata and the test index; non-audit lines are noted."""
+    reader = AuditReader([str(dataset.path)], host=dataset.host, index=index)
+    events = []
+    for event in reader:
+        event.update(dataset.metadata())
+        events.append(event)
+    warning = reader.stats.warning()
+    if warning:
+        outcome.notes.append(f"not sent: {warning}")
+    return events
+
+
+def judge(rows: Rows) -> list[str]:
+    """Splunk's test rule: results exist and the risk object is set in every row."""
+    if not rows:
+        return ["the saved search returned no results"]
+    missing = [n for n, row in enumerate(rows) if row.get(RISK_OBJECT) in (None, "", [])]
+    if missing:
+        return [f"{len(missing)} of {len(rows)} result rows have no {RISK_OBJECT} (rows {missing[:5]})"]
+    return []
+
+
+def embedded_engine(detection: Detection, tz: tzinfo) -> Engine:
+    """The embedded engine running the app's (macro-expanded) search over all time."""
+    pipeline = compile_search(detection.expanded_search())
+
+    def run(events: list[dict[str, object]]) -> Rows:
+        return pipeline.execute(events, Context(now=time.time(), tz=tz)).rows
+
+    return run

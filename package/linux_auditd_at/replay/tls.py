@@ -1,0 +1,32 @@
+"""The one TLS setting both connections use, so management and HEC verify the same way.
+
+Verification is on by default against the system trust store; `ca_file` trusts a private CA
+(Splunk's default certificates are signed by its own CA, shipped as `cacert.pem`); `insecure`
+turns verification off and is only ever the user's explicit choice.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+from linux_auditd_at.replay import ReplayError
+
+
+def ssl_context(ca_file: Path | None = None, insecure: bool = False) -> ssl.SSLContext:
+    """A client context: verifying (optionally against `ca_file`) unless `insecure`."""
+    if insecure:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ReplayError(f"{ca_file}: cannot load CA file: {exc}") from exc
+
+
+def explain_tls_failure(url: str, exc: BaseException) -> ReplayError:
+    """The message for a certificate that does not verify, saying what to do about it."""
+    return ReplayError(f"{url}: TLS certificate verification failed ({exc}); pass --ca-file with the "
+                       "CA that signed the server's certificate (or --insecure to skip verification)")
