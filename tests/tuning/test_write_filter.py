@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from linux_auditd_at.detection import FILTER_MACRO, load_detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.tuning.tune import write_filter
 
-REPO = Path(__file__).resolve().parents[2]
 NEW = 'search NOT dest IN ("build-01", "build-02")'
 
 EXISTING = """\
@@ -30,14 +26,6 @@ args = x
 definition = search x=$x$ \\
   OR y=$x$
 """
-
-
-@pytest.fixture
-def app(tmp_path):
-    """A copy of the app's conf folders, so writes never touch the checkout."""
-    for folder in ("default", "metadata"):
-        shutil.copytree(REPO / folder, tmp_path / folder)
-    return tmp_path
 
 
 def test_creates_local_macros_conf_and_engine_sees_it(app):
