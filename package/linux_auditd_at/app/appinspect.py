@@ -56,7 +56,11 @@ def findings(report: Path) -> list[str]:
 def run_appinspect(appinspect: Path, package: Path, report: Path) -> dict[str, int]:
     """Inspect `package`, write the JSON `report`, return its summary (raises if AppInspect broke)."""
     report.unlink(missing_ok=True)
-    completed = subprocess.run(inspect_command(appinspect, package, report), capture_output=True, text=True)
+    command = inspect_command(appinspect, package, report)
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True)
+    except OSError as exc:
+        raise ToolkitError(f"cannot run {appinspect} ({exc.strerror}); `make inspect` installs it") from exc
     if not report.is_file():
         raise ToolkitError(f"splunk-appinspect exited {completed.returncode} without a report: "
                            f"{(completed.stderr or completed.stdout).strip()[-2000:]}")
