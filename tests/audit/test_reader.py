@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from linux_auditd_at.audit.reader import MAX_LINE, AuditReader
+from linux_auditd_at.audit.sources import total_size
 from linux_auditd_at.errors import AuditInputError
 
 DATA = Path(__file__).parent / "data"
@@ -196,4 +197,6 @@ def test_progress_reports_bytes_of_the_file(tmp_path):
     reported: list[int] = []
     reader = AuditReader([str(ENRICHED), str(packed)], on_bytes=reported.append)
     list(reader)
-    assert sum(reported) == reader.total_bytes() == ENRICHED.stat().st_size + packed.stat().st_size
+    total = total_size([str(ENRICHED), str(packed)])
+    assert sum(reported) == total == ENRICHED.stat().st_size + packed.stat().st_size
+    assert total_size(["-"]) is None

@@ -88,11 +88,6 @@ class AuditReader:
         self.on_bytes = on_bytes
         self.stats = ReadStats()
 
-    def total_bytes(self) -> int | None:
-        """Bytes on disk of all inputs (None when stdin is one): the progress bar's total."""
-        sizes = [sources.size_of(path) for path in self.paths]
-        return None if None in sizes else sum(sizes)  # type: ignore[arg-type]
-
     def __iter__(self) -> Iterator[dict[str, object]]:
         for path in self.paths:
             yield from self._read_file(path)

@@ -74,6 +74,8 @@ def open_binary(path: str) -> tuple[BinaryIO, BinaryIO]:
     return raw, raw
 
 
-def size_of(path: str) -> int | None:
-    """Bytes on disk (compressed size for .gz), None for stdin."""
-    return None if path == STDIN else Path(path).stat().st_size
+def total_size(paths: list[str]) -> int | None:
+    """Bytes on disk of all inputs (compressed size for .gz), None when stdin is one of them:
+    the total of a progress bar fed by the reader's `on_bytes`."""
+    expanded = expand(paths or [STDIN])
+    return None if STDIN in expanded else sum(Path(path).stat().st_size for path in expanded)

@@ -1,9 +1,62 @@
-"""explain (not implemented yet)."""
+"""Show the expanded SPL and how many events each stage read and passed, plus what the reader saw.
+
+Reader counts: files, lines read, lines the raw-line prefilter skipped (never split into fields),
+events, events outside --earliest/--latest, and lines that were not audit records with the first
+file:line examples. Exit status as for `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from linux_auditd_at import runner
+from linux_auditd_at.audit.reader import ReadStats
+from linux_auditd_at.cli import common
+from linux_auditd_at.detection import Detection
+from linux_auditd_at.spl import Result
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    common.add_log_arguments(parser)
+    common.add_search_arguments(parser)
 
 
-def run(args):
-    raise NotImplementedError("explain")
+def run(args: argparse.Namespace) -> int:
+    detection, pipeline = common.compile_from_args(args)
+    context = common.context_from_args(args)
+    paths = common.log_paths(args)
+    with common.progress(paths) as on_bytes:
+        outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
+                                       strict=args.strict, on_bytes=on_bytes)
+    report(detection, outcome.result, outcome.stats, sys.stdout)
+    common.warn_about(outcome.stats, "explain")
+    return 0
+
+
+def report(detection: Detection, result: Result, stats: ReadStats, out: TextIO) -> None:
+    out.write(f"Search: {detection.name}\nApp: {detection.app_dir}\n\nExpanded SPL:\n")
+    for index, stage in enumerate(result.stages):
+        out.write(f"  {'| ' if index else ''}{stage.command}\n")
+    empty = f" ({len(stats.empty_files)} empty: {', '.join(stats.empty_files)})" if stats.empty_files else ""
+    counts = [
+        ("files", f"{len(stats.files)}{empty}"),
+        ("lines read", stats.lines),
+        ("blank lines", stats.blank),
+        ("prefiltered out", f"{stats.prefiltered} (cannot match the search; never split into fields)"),
+        ("non-audit lines", stats.non_audit),
+        ("events", stats.events),
+        ("outside time range", result.outside_time_range),
+    ]
+    out.write("\nInput:\n")
+    for label, value in counts:
+        out.write(f"  {label:<19}{value}\n")
+    for bad in stats.examples:
+        out.write(f"    {bad}\n")
+    out.write("\nStages:\n")
+    width = max([len(str(s.read)) for s in result.stages] + [4])
+    out.write(f"  {'#':>2}  {'read':>{width}}  {'passed':>{width}}  command\n")
+    for number, stage in enumerate(result.stages, 1):
+        out.write(f"  {number:>2}  {stage.read:>{width}}  {stage.passed:>{width}}  {stage.command}\n")
+    out.write(f"\nResult: {len(result.rows)} row(s), columns: {', '.join(result.columns) or '-'}\n")

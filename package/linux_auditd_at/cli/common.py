@@ -1,0 +1,202 @@
+"""Arguments and output shared by the verbs that evaluate the detection (run, explain, risk, ...).
+
+    common.add_log_arguments(parser)        # LOG ..., --host, --index, --strict
+    common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz
+    common.add_format_argument(parser)      # --format table|json|csv
+    detection, pipeline = common.compile_from_args(args)
+    context = common.context_from_args(args)
+    with common.progress(args.logs) as on_bytes: ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from linux_auditd_at import runner
+from linux_auditd_at.audit.reader import DEFAULT_INDEX, ReadStats
+from linux_auditd_at.audit.sources import STDIN, total_size
+from linux_auditd_at.detection import SEARCH_NAME, Detection
+from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.spl import Context, Pipeline, Result
+
+PROGRESS_DELAY = 0.5
+"""Seconds a read must take before a progress bar appears (on a terminal only)."""
+
+
+def add_log_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("logs", nargs="*", metavar="LOG",
+                        help="audit log files, globs, rotated sets (audit.log*), .gz; - for stdin "
+                             "(the default when stdin is not a terminal)")
+    parser.add_argument("--host", help="host for lines without a node= prefix (default: the dataset "
+                                       "metadata YAML next to the log, else this machine's name)")
+    parser.add_argument("--index", default=DEFAULT_INDEX, help="index the events are in (default: main)")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail on the first line that is not an audit record instead of counting it")
+
+
+def add_search_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default=SEARCH_NAME, help="saved search name (default: %(default)s)")
+    parser.add_argument("--filter", metavar="SPL",
+                        help="definition of the filter macro for this run only, e.g. "
+                             "'search NOT dest IN (\"build-01\")'")
+    parser.add_argument("--earliest", metavar="TIME",
+                        help="Splunk time modifier (-70m@m, @d, -1h, epoch, ISO 8601); default: all time")
+    parser.add_argument("--latest", metavar="TIME", help="Splunk time modifier; default: all time")
+    parser.add_argument("--now", metavar="TIME",
+                        help="the time the search runs at (epoch or ISO 8601; default: the current time)")
+    parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times (default: the local zone)")
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                        help="output format (default: table)")
+
+
+def log_paths(args: argparse.Namespace) -> list[str]:
+    """The LOG arguments; stdin when none are given and stdin is not a terminal."""
+    if args.logs:
+        return list(args.logs)
+    if sys.stdin is not None and not sys.stdin.isatty():
+        return [STDIN]
+    raise ToolkitError("no LOG given: name audit log files (or - to read stdin)")
+
+
+def compile_from_args(args: argparse.Namespace) -> tuple[Detection, Pipeline]:
+    return runner.compile_detection(args.app_dir, name=args.name, filter_definition=args.filter)
+
+
+def local_timezone() -> tzinfo:
+    """The machine's zone by IANA name ($TZ, else /etc/localtime), so DST rules apply."""
+    for name in (os.environ.get("TZ", "").lstrip(":"), _zoneinfo_name(Path("/etc/localtime"))):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return datetime.now().astimezone().tzinfo or ZoneInfo("UTC")
+
+
+def _zoneinfo_name(link: Path) -> str:
+    target = str(link.resolve()) if link.is_symlink() else ""
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+
+
+def context_from_args(args: argparse.Namespace) -> Context:
+    """Context(now, tz, earliest, latest) from --now, --tz, --earliest, --latest."""
+    from linux_auditd_at.spl.timemodifiers import resolve_time  # the engine's; imported when used
+
+    if args.tz:
+        try:
+            tz: tzinfo = ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ToolkitError(f"--tz {args.tz!r}: unknown time zone (use an IANA name like Europe/Berlin)") \
+                from exc
+    else:
+        tz = local_timezone()
+    now = resolve_time(args.now, datetime.now(tz)) if args.now else time.time()
+    at = datetime.fromtimestamp(now, tz)
+    earliest = resolve_time(args.earliest, at) if args.earliest else None
+    latest = resolve_time(args.latest, at) if args.latest else None
+    return Context(now=now, tz=tz, earliest=earliest, latest=latest)
+
+
+@contextmanager
+def progress(paths: list[str]) -> Iterator[object]:
+    """An `on_bytes` callback drawing a progress bar on stderr by bytes read, or None when stderr
+    is not a terminal or the size is unknown (stdin). The bar appears only after PROGRESS_DELAY."""
+    total = total_size(paths) if sys.stderr.isatty() else None
+    if not total:
+        yield None
+        return
+    bar = _LazyBar(total)
+    try:
+        yield bar.advance
+    finally:
+        bar.stop()
+
+
+class _LazyBar:
+    def __init__(self, total: int):
+        self.total, self.done, self.started, self.bar, self.task = total, 0, time.monotonic(), None, None
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.bar is None and time.monotonic() - self.started >= PROGRESS_DELAY:
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress("reading", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("read", total=self.total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def warn_about(stats: ReadStats, verb: str) -> None:
+    """One line on stderr when lines were not audit records or nothing was read."""
+    problem = stats.warning()
+    if problem is None and stats.events + stats.prefiltered == 0:
+        problem = f"no audit records read from {', '.join(stats.files) or 'the input'}"
+    if problem:
+        print(f"linux-auditd-at {verb}: warning: {problem}", file=sys.stderr)
+
+
+def text_of(value: object, separator: str) -> str:
+    """A cell as text: multivalue joined by `separator`, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return separator.join(str(v) for v in value)
+    return str(value)
+
+
+def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
+    """Rows as a table (rich on a terminal, aligned text otherwise), JSON rows or CSV."""
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump([{c: row.get(c) for c in result.columns} for row in result.rows], out, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(result.columns)
+        # Splunk's CSV export puts the values of a multivalue cell on separate lines of one cell
+        writer.writerows([text_of(row.get(c), "\n") for c in result.columns] for row in result.rows)
+    elif not result.rows:
+        out.write("No results found.\n")
+    elif out.isatty():
+        _rich_table(result, out)
+    else:
+        _plain_table(result, out)
+
+
+def _rich_table(result: Result, out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*result.columns)
+    for row in result.rows:
+        table.add_row(*(text_of(row.get(c), "\n") for c in result.columns))
+    Console(file=out).print(table)
+
+
+def _plain_table(result: Result, out: TextIO) -> None:
+    cells = [[text_of(row.get(c), " ") for c in result.columns] for row in result.rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(result.columns)]
+    for line in ([*result.columns], ["-" * w for w in widths], *cells):
+        out.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() + "\n")
