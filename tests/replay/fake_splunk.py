@@ -1,0 +1,425 @@
+"""A stand-in for splunkd's REST API and the HTTP Event Collector, for tests only.
+
+No Splunk can run on the CI machine, so this serves, over real HTTPS on 127.0.0.1, the endpoints
+`linux-auditd-at replay` uses, answering the way Splunk documents them (status codes, JSON bodies,
+HEC codes) and searching with the embedded engine over Splunk-style search-time fields. It can
+fail the way Splunk fails: wrong password (401), bad HEC token (403, code 4), unknown index
+(400, code 7), server busy (503, code 9), missing channel (400, code 10), batches never
+acknowledged, connections dropped mid-request, app or saved search missing.
+
+It is a test double: nothing in `package/` imports it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from linux_auditd_at.audit.record import extract_fields
+from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl import Context, compile_search
+from linux_auditd_at.spl.macros import Macro, expand_macros
+
+LOGIN_FAILED = ('<?xml version="1.0" encoding="UTF-8"?>\n<response>\n  <messages>\n'
+                '    <msg type="WARN" code="incorrect_username_or_password">Login failed</msg>\n'
+                '  </messages>\n</response>\n')
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass
+class Faults:
+    """What to break; counters are consumed by the HEC event posts they hit."""
+
+    busy: int = 0                 # next N event posts answer 503 code 9
+    drop: int = 0                 # next N event posts: body read, connection closed, nothing indexed
+    drop_after_index: int = 0     # next N event posts: indexed, then the connection is closed
+    unacked_posts: set[int] = field(default_factory=set)  # 1-based event posts: never indexed, ack false
+
+
+@dataclass
+class Job:
+    search: str
+    rows: list[dict[str, object]]
+    error: str | None
+    polls: int = 0
+
+
+class FakeSplunk:
+    """Management and HEC servers sharing one state; `start()` them, `stop()` when done."""
+
+    def __init__(self, server_context: ssl.SSLContext, *, password: str, hec_token: str,
+                 apps: dict[str, bool], saved_searches: dict[tuple[str, str], str],
+                 macros: dict[str, Macro], use_ack: bool = True, auth_tokens: tuple[str, ...] = (),
+                 hec_indexes: set[str] | None = None):
+        self.password, self.hec_token, self.use_ack = password, hec_token, use_ack
+        self.hec_indexes = hec_indexes  # the token's allowed indexes (None: any)
+        self.apps, self.saved_searches, self.macros = apps, saved_searches, macros
+        self.auth_tokens = set(auth_tokens)
+        self.sessions: set[str] = set()
+        self.indexes: dict[str, list[dict[str, object]]] = {"main": []}
+        self.jobs: dict[str, Job] = {}
+        self.channels: dict[str, dict[int, bool]] = {}
+        self.ack_ids = itertools.count()
+        self.event_posts = 0
+        self.faults = Faults()
+        self.log: list[tuple[str, str, str]] = []  # (server, method, path)
+        self.lock = threading.Lock()
+        self._servers = [self._server("mgmt", server_context), self._server("hec", server_context)]
+
+    def _server(self, kind: str, context: ssl.SSLContext) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.daemon_threads = True
+        server.kind, server.fake = kind, self  # type: ignore[attr-defined]
+        return server
+
+    @property
+    def mgmt_url(self) -> str:
+        return f"https://127.0.0.1:{self._servers[0].server_address[1]}"
+
+    @property
+    def hec_url(self) -> str:
+        return f"https://127.0.0.1:{self._servers[1].server_address[1]}"
+
+    def start(self) -> FakeSplunk:
+        for server in self._servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+    # -- search: the embedded engine over search-time fields, as splunkd would extract them
+
+    def events(self) -> list[dict[str, object]]:
+        out = []
+        for index, stored in self.indexes.items():
+            for event in stored:
+                fields = extract_fields(str(event["_raw"]))
+                fields.update(event)
+                fields["index"] = index
+                out.append(fields)
+        return out
+
+    def run_search(self, spl: str) -> Job:
+        text = spl.strip()
+        if not text.startswith("|") and not text.lower().startswith("search "):
+            text = "search " + text
+        try:
+            pipeline = compile_search(expand_macros(text, self.macros))
+            with self.lock:
+                events = self.events()
+            rows = pipeline.execute(events, Context(now=time.time(), tz=UTC)).rows
+        except SPLError as exc:
+            return Job(spl, [], str(exc))
+        return Job(spl, rows, None)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):
+        """Keep test output quiet."""
+        pass
+
+    @property
+    def fake(self) -> FakeSplunk:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        self.body = self.rfile.read(length) if length else b""
+        self.fake.log.append((self.server.kind, method, parts.path))  # type: ignore[attr-defined]
+        if self.server.kind == "hec":  # type: ignore[attr-defined]
+            self._hec(method, parts.path)
+        else:
+            self._mgmt(method, parts.path)
+
+    # -- responses
+
+    def _send(self, status: int, body, content_type: str = "application/json",
+              headers: dict[str, str] | None = None) -> None:
+        data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _messages(self, status: int, text: str, kind: str = "ERROR") -> None:
+        self._send(status, {"messages": [{"type": kind, "text": text}]})
+
+    def _drop(self) -> None:
+        """Close the connection without a response, as a crashed or restarted server does."""
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    # -- splunkd
+
+    def _form(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(self.body.decode()).items()}
+
+    def _authenticated(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        cookie = self.headers.get("Cookie", "")
+        kind, _, credential = header.partition(" ")
+        if kind == "Splunk" and credential in self.fake.sessions:
+            return True
+        if kind == "Bearer" and credential in self.fake.auth_tokens:
+            return True
+        return any(c.strip().partition("=")[2] in self.fake.sessions for c in cookie.split(";") if c)
+
+    def _mgmt(self, method: str, path: str) -> None:
+        fake = self.fake
+        if method == "POST" and path == "/services/auth/login":
+            form = self._form()
+            if form.get("username") != "admin" or form.get("password") != fake.password:
+                self._send(401, LOGIN_FAILED, "text/xml")
+                return
+            key = secrets.token_hex(16)
+            fake.sessions.add(key)
+            self._send(200, f"<response>\n  <sessionKey>{key}</sessionKey>\n</response>\n", "text/xml")
+            return
+        if not self._authenticated():
+            self._messages(401, "call not properly authenticated", "WARN")
+            return
+        match = re.fullmatch(r"/services/(.+)|/servicesNS/([^/]+)/([^/]+)/(.+)", path)
+        if not match:
+            self._messages(404, f"Not Found: {path}")
+            return
+        app = unquote(match.group(3)) if match.group(3) else None
+        segments = [unquote(s) for s in (match.group(1) or match.group(4)).split("/")]
+        route = (method, *segments[:2])
+        if route[:3] == ("GET", "apps", "local") and len(segments) == 3:
+            name = segments[2]
+            if name not in fake.apps:
+                self._messages(404, f"Could not find object id={name}")
+                return
+            self._send(200, _feed(name, {"disabled": not fake.apps[name], "version": "1.0.0"}))
+        elif route == ("GET", "saved", "searches") and len(segments) == 3:
+            search = fake.saved_searches.get((app, segments[2])) if app not in (None, "-") else next(
+                (s for (a, n), s in fake.saved_searches.items() if n == segments[2]), None)
+            if search is None:
+                self._messages(404, f"Could not find object id={segments[2]}")
+                return
+            self._send(200, _feed(segments[2], {"search": search, "disabled": True}))
+        elif segments[:2] == ["data", "indexes"]:
+            self._indexes(method, segments[2] if len(segments) == 3 else None)
+        elif segments[:2] == ["search", "jobs"]:
+            self._jobs(method, segments[2:])
+        else:
+            self._messages(404, f"Not Found: {path}")
+
+    def _indexes(self, method: str, name: str | None) -> None:
+        fake = self.fake
+        if method == "POST" and name is None:
+            name = self._form().get("name", "")
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+                self._messages(400, f"Index name={name} contains invalid characters")
+                return
+            with fake.lock:
+                if name in fake.indexes:
+                    self._messages(409, f"Index {name} already exists")
+                    return
+                fake.indexes[name] = []
+            self._send(201, _feed(name, {"totalEventCount": 0}))
+        elif method == "GET" and name is not None:
+            if name not in fake.indexes:
+                self._messages(404, f"Could not find object id={name}")
+                return
+            self._send(200, _feed(name, {"totalEventCount": len(fake.indexes[name])}))
+        elif method == "DELETE" and name is not None:
+            with fake.lock:
+                removed = fake.indexes.pop(name, None)
+            if removed is None:
+                self._messages(404, f"Could not find object id={name}")
+                return
+            self._send(200, {"entry": []})
+        else:
+            self._messages(405, "Method not allowed")
+
+    def _jobs(self, method: str, rest: list[str]) -> None:
+        fake = self.fake
+        if method == "POST" and not rest:
+            form = self._form()
+            job = fake.run_search(form.get("search", ""))
+            if job.error:  # splunkd rejects SPL it cannot parse when the job is created
+                self._messages(400, f"Error in 'search' command: {job.error}", "FATAL")
+                return
+            sid = f"{time.time():.3f}_{secrets.token_hex(3)}"
+            fake.jobs[sid] = job
+            self._send(201, {"sid": sid})
+            return
+        job = fake.jobs.get(rest[0]) if rest else None
+        if job is None:
+            self._messages(404, f"Unknown sid: {rest[0] if rest else ''}")
+            return
+        if method == "GET" and len(rest) == 1:
+            job.polls += 1
+            done = job.polls > 1  # the first poll sees it running, as a real job usually is
+            self._send(200, _feed(rest[0], {
+                "sid": rest[0], "isDone": done, "isFailed": False,
+                "dispatchState": "DONE" if done else "RUNNING", "resultCount": len(job.rows),
+                "messages": []}))
+        elif method == "GET" and rest[1:] == ["results"]:
+            fields = list(dict.fromkeys(k for row in job.rows for k in row))
+            rows = [{k: v for k, v in row.items() if v is not None and v != []} for row in job.rows]
+            self._send(200, {"preview": False, "init_offset": 0, "messages": [],
+                             "fields": [{"name": f} for f in fields], "results": rows})
+        elif method == "DELETE" and len(rest) == 1:
+            del fake.jobs[rest[0]]
+            self._send(200, {"messages": [{"type": "INFO", "text": "Search job cancelled."}]})
+        else:
+            self._messages(405, "Method not allowed")
+
+    # -- HEC
+
+    def _hec_error(self, status: int, text: str, code: int, **extra) -> None:
+        self._send(status, {"text": text, "code": code, **extra})
+
+    def _hec(self, method: str, path: str) -> None:
+        fake = self.fake
+        if path == "/services/collector/health":
+            self._hec_error(200, "HEC is healthy", 17)
+            return
+        if method != "POST" or path not in ("/services/collector/event", "/services/collector/ack",
+                                            "/services/collector"):
+            self._hec_error(404, "The requested URL was not found on this server.", 404)
+            return
+        header = self.headers.get("Authorization")
+        if not header:
+            self._hec_error(401, "Token is required", 2)
+            return
+        kind, _, token = header.partition(" ")
+        if kind != "Splunk" or not token:
+            self._hec_error(401, "Invalid authorization", 3)
+            return
+        if token != fake.hec_token:
+            self._hec_error(403, "Invalid token", 4)
+            return
+        channel = self.headers.get("X-Splunk-Request-Channel") or self.query.get("channel")
+        if path == "/services/collector/ack":
+            self._ack(channel)
+            return
+        if fake.use_ack and not channel:
+            self._hec_error(400, "Data channel is missing", 10)
+            return
+        if channel and not GUID.match(channel):
+            self._hec_error(400, "Invalid data channel", 11)
+            return
+        with fake.lock:
+            fake.event_posts += 1
+            post = fake.event_posts
+            if fake.faults.busy:
+                fake.faults.busy -= 1
+                self._hec_error(503, "Server is busy", 9)
+                return
+            if fake.faults.drop:
+                fake.faults.drop -= 1
+                self._drop()
+                return
+            events = self._parse_events()
+            if events is None:
+                return
+            if post not in fake.faults.unacked_posts:
+                for event in events:
+                    fake.indexes[event.pop("index")].append(event)
+            if fake.faults.drop_after_index:
+                fake.faults.drop_after_index -= 1
+                self._drop()
+                return
+            if not fake.use_ack:
+                self._hec_error(200, "Success", 0)
+                return
+            ack_id = next(fake.ack_ids)
+            fake.channels.setdefault(channel, {})[ack_id] = post not in fake.faults.unacked_posts
+        self._send(200, {"text": "Success", "code": 0, "ackId": ack_id})
+
+    def _parse_events(self) -> list[dict[str, object]] | None:
+        """The batch's events, or None after answering the error HEC gives for the first bad one."""
+        text = self.body.decode("utf-8", "replace")
+        decoder = json.JSONDecoder()
+        position, events = 0, []
+        while True:
+            while position < len(text) and text[position].isspace():
+                position += 1
+            if position == len(text):
+                break
+            number = len(events)
+            try:
+                item, position = decoder.raw_decode(text, position)
+            except ValueError:
+                self._hec_error(400, "Invalid data format", 6, **{"invalid-event-number": number})
+                return None
+            if not isinstance(item, dict) or "event" not in item:
+                self._hec_error(400, "Event field is required", 12, **{"invalid-event-number": number})
+                return None
+            if item["event"] in ("", None):
+                self._hec_error(400, "Event field cannot be blank", 13, **{"invalid-event-number": number})
+                return None
+            index = item.get("index", "main")
+            allowed = self.fake.hec_indexes
+            if index not in self.fake.indexes or (allowed is not None and index not in allowed):
+                self._hec_error(400, "Incorrect index", 7, **{"invalid-event-number": number})
+                return None
+            events.append({"_raw": str(item["event"]), "_time": float(item.get("time", time.time())),
+                           "host": item.get("host", "fake-hec"), "source": item.get("source", "http:replay"),
+                           "sourcetype": item.get("sourcetype", "httpevent"), "index": index})
+        if not events:
+            self._hec_error(400, "No data", 5)
+            return None
+        return events
+
+    def _ack(self, channel: str | None) -> None:
+        fake = self.fake
+        if not fake.use_ack:
+            self._hec_error(400, "ACK is disabled", 14)
+            return
+        if not channel:
+            self._hec_error(400, "Data channel is missing", 10)
+            return
+        try:
+            wanted = json.loads(self.body)["acks"]
+        except (ValueError, KeyError, TypeError):
+            self._hec_error(400, "Invalid data format", 6)
+            return
+        with fake.lock:
+            status = fake.channels.get(channel, {})
+            answer = {str(i): bool(status.get(i)) for i in wanted}
+            for i in wanted:  # Splunk forgets an ackId once it has reported it true
+                if status.get(i):
+                    del status[i]
+        self._send(200, {"acks": answer})
+
+
+def _feed(name: str, content: dict[str, object]) -> dict[str, object]:
+    """splunkd's JSON for one entity (`output_mode=json`)."""
+    return {"links": {}, "origin": "", "updated": "", "generator": {"version": "9.4.3"},
+            "entry": [{"name": name, "id": f"/services/x/{name}", "content": content,
+                       "acl": {"app": "search", "owner": "nobody", "sharing": "app"}}],
+            "paging": {"total": 1, "perPage": 30, "offset": 0}, "messages": []}
