@@ -1,9 +1,78 @@
-"""tune (not implemented yet)."""
+"""Try a new filter macro on audit logs: rows it keeps and removes, alerts per day before and after.
+
+`--filter 'SPL'` is the new definition of `linux_auditd_at_application_execution_filter`. The search
+runs as the app is configured now (local/ over default/) and with the new filter over the same
+events, read once; each row of the current result is listed with what the new filter does to it
+(kept / removed; rows only the new filter returns are listed as added), then both schedules are
+backtested (see `backtest`) for the change in alerts per day. `--write` saves the definition to
+the app's local/macros.conf (created if missing; other stanzas and comments kept; default/ is never
+written); writing the same definition again leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from linux_auditd_at import runner
+from linux_auditd_at.cli import common
+from linux_auditd_at.cli.backtest import add_range_arguments, load_args_events, run_range
+from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.spl import Result
+from linux_auditd_at.tuning.tune import Comparison, compare, write_filter
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    common.add_log_arguments(parser)
+    common.add_search_arguments(parser)
+    add_range_arguments(parser)
+    common.add_format_argument(parser)
+    parser.add_argument("--write", action="store_true",
+                        help="save the --filter definition to the app's local/macros.conf")
 
 
-def run(args):
-    raise NotImplementedError("tune")
+def run(args: argparse.Namespace) -> int:
+    if args.filter is None:
+        raise ToolkitError("tune needs --filter 'SPL', the new definition of the filter macro")
+    current, pipeline = runner.compile_detection(args.app_dir, name=args.name)
+    context = common.context_from_args(args)
+    start, end = run_range(args, context)
+    events = load_args_events(args, pipeline, context)
+    comparison = compare(current, args.filter, events, context, context.tz, start=start, end=end)
+    rows = ([{**row, "new filter": "kept"} for row in comparison.kept]
+            + [{**row, "new filter": "removed"} for row in comparison.removed]
+            + [{**row, "new filter": "added"} for row in comparison.added])
+    summary = _summary(comparison)
+    if args.format == "json":
+        json.dump({"rows": rows, "summary": summary}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        common.print_result(Result(["new filter", *comparison.columns], rows), args.format)
+    if args.format == "table":
+        print(f"\nrows: {summary['current_rows']} with the current filter, {summary['removed']} removed and"
+              f" {summary['added']} added by the new filter")
+        s = summary
+        print(f"alerts per day: {s['alerts_per_day_before']:.2f} -> {s['alerts_per_day_after']:.2f}"
+              f" ({comparison.alerts_per_day_change:+.2f}); runs with alerts {s['runs_with_alerts_before']}"
+              f" -> {s['runs_with_alerts_after']} of {s['runs']}")
+        print(f"risk events per day: {summary['risk_events_per_day_before']:.2f} ->"
+              f" {summary['risk_events_per_day_after']:.2f}")
+    if args.write:
+        path, changed = write_filter(current.app_dir, args.filter)
+        print(f"{'wrote' if changed else 'unchanged:'} {path}")
+    return 0
+
+
+
+def _summary(comparison: Comparison) -> dict[str, float | int]:
+    before, after = comparison.before, comparison.after
+    return {
+        "current_rows": len(comparison.current_rows), "removed": len(comparison.removed),
+        "added": len(comparison.added), "runs": len(after.runs),
+        "runs_with_alerts_before": before.alerts, "runs_with_alerts_after": after.alerts,
+        "alerts_per_day_before": before.per_day(before.alerts),
+        "alerts_per_day_after": after.per_day(after.alerts),
+        "risk_events_per_day_before": before.per_day(before.risk_event_count),
+        "risk_events_per_day_after": after.per_day(after.risk_event_count),
+    }

@@ -39,11 +39,17 @@ class Comparison:
 
     current: Detection
     proposed: Detection
-    kept: list[Row]
+    columns: list[str]
+    current_rows: list[Row]
     removed: list[Row]
     added: list[Row]
     before: Backtest
     after: Backtest
+
+    @property
+    def kept(self) -> list[Row]:
+        """Rows of the current filter that the new filter keeps too."""
+        return row_difference(self.current_rows, self.removed)
 
     @property
     def alerts_per_day_change(self) -> float:
@@ -73,14 +79,16 @@ def compare(current: Detection, definition: str, events: TimeSortedEvents, conte
     """Run the search with the current filter and with `definition` over the same events."""
     proposed = current.with_filter(definition)
     pipelines = {}
-    rows = {}
+    results = {}
     for name, detection in (("current", current), ("proposed", proposed)):
         pipelines[name] = compile_search(detection.expanded_search())
-        rows[name] = pipelines[name].execute(events.events, context).rows
+        results[name] = pipelines[name].execute(events.events, context)
     before = run_backtest(current, events, tz, start=start, end=end, pipeline=pipelines["current"])
     after = run_backtest(proposed, events, tz, start=start, end=end, pipeline=pipelines["proposed"])
-    return Comparison(current, proposed, rows["current"], row_difference(rows["current"], rows["proposed"]),
-                      row_difference(rows["proposed"], rows["current"]), before, after)
+    now, new = results["current"].rows, results["proposed"].rows
+    columns = list(dict.fromkeys(results["current"].columns + results["proposed"].columns))
+    return Comparison(current, proposed, columns, now, row_difference(now, new), row_difference(new, now),
+                      before, after)
 
 
 def write_filter(app_dir: Path, definition: str) -> tuple[Path, bool]:
