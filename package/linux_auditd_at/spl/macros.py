@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from linux_auditd_at.errors import SPLError
+
 
 @dataclass(frozen=True)
 class Macro:
@@ -33,10 +35,111 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
     }
 
 
+MAX_DEPTH = 50
+
+
+def _split_args(text: str) -> list[str]:
+    """Macro arguments: split on commas outside quotes and parentheses, whitespace trimmed.
+
+    Quotes around an argument are kept as written (UNVERIFIED: Splunk's handling of quoted
+    arguments is not documented; keeping them is the literal reading of `$arg$` substitution).
+    """
+    args, depth, current, i = [], 0, [], 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            end = i + 1
+            while end < len(text) and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            current.append(text[i:end + 1])
+            i = end + 1
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            args.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    args.append("".join(current).strip())
+    return args
+
+
+def _call(text: str) -> tuple[str, list[str]]:
+    """`name` or `name(a, b)` -> (name, args)."""
+    text = text.strip()
+    if text.endswith(")") and "(" in text:
+        name = text[: text.index("(")].strip()
+        inner = text[text.index("(") + 1: -1]
+        return name, _split_args(inner) if inner.strip() else []
+    return text, []
+
+
+def _resolve(name: str, args: list[str], macros: dict[str, Macro]) -> tuple[Macro | None, str]:
+    """The stanza for a call and, when there is none, why."""
+    stanza = f"{name}({len(args)})" if args else name
+    macro = macros.get(stanza)
+    if macro is not None:
+        return macro, ""
+    arities = sorted(key for key in macros if key == name or key.startswith(f"{name}("))
+    if arities:
+        return None, (f"macro `{name}` is called with {len(args)} arguments, "
+                      f"but only {', '.join(arities)} exist")
+    return None, f"undefined macro `{stanza}`"
+
+
+def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str, call_at: int | None) -> str:
+    """Expand `spl`; errors point into `top`, at `call_at` (the outermost call) when nested."""
+
+    def report(message: str, position: int) -> SPLError:
+        return SPLError(message, spl=top, position=position if call_at is None else call_at)
+
+    out, i = [], 0
+    while i < len(spl):
+        char = spl[i]
+        if char == '"':
+            end = i + 1
+            while end < len(spl) and spl[end] != '"':
+                end += 2 if spl[end] == "\\" else 1
+            out.append(spl[i:end + 1])
+            i = end + 1
+            continue
+        if char != "`":
+            out.append(char)
+            i += 1
+            continue
+        close = spl.find("`", i + 1)
+        if close < 0:
+            raise report("unterminated macro call (no closing backtick)", i)
+        name, args = _call(spl[i + 1:close])
+        if not name:
+            raise report("empty macro call ``", i)
+        macro, why = _resolve(name, args, macros)
+        if macro is None:
+            raise report(why + (f" (inside macro `{chain[-1]}`)" if chain else ""), i)
+        if macro.iseval:
+            raise report(f"macro `{macro.name}` is an eval macro (iseval = true), which is not supported", i)
+        if len(macro.args) != len(args):
+            raise report(f"macro `{macro.name}` declares {len(macro.args)} arguments in args =, "
+                         f"but is called with {len(args)}", i)
+        if macro.name in chain or len(chain) >= MAX_DEPTH:
+            raise report(f"macro `{macro.name}` expands into itself ({' -> '.join((*chain, macro.name))})", i)
+        definition = macro.definition
+        for arg_name, value in zip(macro.args, args, strict=True):
+            definition = definition.replace(f"${arg_name}$", value)
+        out.append(_expand(definition, macros, (*chain, macro.name), top, i if call_at is None else call_at))
+        i = close + 1
+    return "".join(out)
+
+
 def expand_macros(spl: str, macros: dict[str, Macro]) -> str:
     """Expand every macro (nested), leaving backticks inside quoted strings alone.
 
     Raises SPLError naming the macro and its position when it is undefined or called with the
-    wrong number of arguments.
+    wrong number of arguments. Positions are offsets into `spl` (for a nested macro, the
+    position of the outermost call that contains it).
     """
-    raise NotImplementedError
+    return _expand(spl, macros, (), spl, None)

@@ -1,0 +1,116 @@
+"""Stats functions: one small accumulator per function and group, so memory grows with groups.
+
+count counts events (count(f): events where f has a value); dc and values treat values as
+strings; min/max compare numbers numerically and strings after numbers (Splunk's docs: "numbers
+are smaller than strings") and return the value as the event had it (`_time` prints as
+`1795915736.369`); sum/avg use the values that are numbers and are null when there are none;
+first/last are the first/last value in the order events arrive (Splunk sees events newest
+first, so its first() is our last() on a file read oldest first).
+"""
+
+from __future__ import annotations
+
+from linux_auditd_at.spl.values import as_text, format_number, sort_key, to_number, values_of
+
+ALIASES = {"count": "count", "c": "count", "dc": "dc", "distinct_count": "dc", "min": "min", "max": "max",
+           "sum": "sum", "avg": "avg", "mean": "avg", "values": "values", "first": "first", "last": "last"}
+
+
+class Count:
+    def __init__(self, field: str | None):
+        self.field, self.n = field, 0
+
+    def add(self, row: dict) -> None:
+        if self.field is None or values_of(row.get(self.field)):
+            self.n += 1
+
+    def result(self):
+        return str(self.n)
+
+
+class DistinctCount:
+    def __init__(self, field: str):
+        self.field, self.seen = field, set()
+
+    def add(self, row: dict) -> None:
+        self.seen.update(as_text(v) for v in values_of(row.get(self.field)))
+
+    def result(self):
+        return str(len(self.seen))
+
+
+class Extreme:
+    """min (want=-1) or max (want=1)."""
+
+    def __init__(self, field: str, want: int):
+        self.field, self.want, self.best, self.key = field, want, None, None
+
+    def add(self, row: dict) -> None:
+        for value in values_of(row.get(self.field)):
+            key = sort_key(value)
+            if self.key is None or (key < self.key if self.want < 0 else key > self.key):
+                self.best, self.key = value, key
+
+    def result(self):
+        return None if self.best is None else as_text(self.best)
+
+
+class Sum:
+    def __init__(self, field: str):
+        self.field, self.total, self.n = field, 0, 0
+
+    def add(self, row: dict) -> None:
+        for value in values_of(row.get(self.field)):
+            number = to_number(value)
+            if number is not None:
+                self.total += number
+                self.n += 1
+
+    def result(self):
+        return format_number(self.total) if self.n else None
+
+
+class Avg(Sum):
+    def result(self):
+        return format_number(self.total / self.n) if self.n else None
+
+
+class Values:
+    def __init__(self, field: str):
+        self.field, self.seen = field, set()
+
+    def add(self, row: dict) -> None:
+        self.seen.update(as_text(v) for v in values_of(row.get(self.field)))
+
+    def result(self):
+        return sorted(self.seen) or None
+
+
+class First:
+    def __init__(self, field: str, keep_last: bool):
+        self.field, self.keep_last, self.value = field, keep_last, None
+
+    def add(self, row: dict) -> None:
+        value = row.get(self.field)
+        if value is not None and (self.keep_last or self.value is None):
+            self.value = value
+
+    def result(self):
+        return self.value
+
+
+def accumulator(function: str, field: str | None):
+    """A fresh accumulator for a canonical function name (see ALIASES)."""
+    if function == "count":
+        return Count(field)
+    if function == "dc":
+        return DistinctCount(field)
+    if function in ("min", "max"):
+        return Extreme(field, -1 if function == "min" else 1)
+    if function == "sum":
+        return Sum(field)
+    if function == "avg":
+        return Avg(field)
+    if function == "values":
+        return Values(field)
+    return First(field, keep_last=function == "last")

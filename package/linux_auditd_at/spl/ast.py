@@ -1,0 +1,183 @@
+"""Syntax tree: search expressions, eval expressions and one node per command.
+
+Every node that can be wrong at run time keeps `pos`, its offset in the expanded SPL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --- search expressions (the search command) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+@dataclass(frozen=True)
+class FieldCompare:
+    """`field op value`; op is one of = != < <= > >=; `*` in value is a wildcard."""
+
+    field: str
+    op: str
+    value: str
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class FieldIn:
+    """`field IN (v1, v2)`: the same as `field=v1 OR field=v2`."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BareTerm:
+    """A term without a field: matched against `_raw` between breakers."""
+
+    text: str
+    case_sensitive: bool = False
+
+
+# --- eval expressions (eval, where) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: object  # str, int, float, bool or None
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    name: str
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    op: str  # + - * / % . = == != < <= > >= AND OR XOR LIKE
+    left: object
+    right: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: str  # NOT, -
+    operand: object
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class InList:
+    """`x IN ("a", "b")` in eval/where."""
+
+    operand: object
+    values: tuple
+    pos: int = 0
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Search:
+    expr: object  # None for a search with no terms
+
+
+@dataclass(frozen=True)
+class Where:
+    expr: object
+
+
+@dataclass(frozen=True)
+class Eval:
+    assignments: tuple[tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class Rename:
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    function: str  # canonical name: count, dc, min, max, sum, avg, values, first, last
+    field: str | None
+    name: str  # output column
+
+
+@dataclass(frozen=True)
+class Stats:
+    aggregations: tuple[Aggregation, ...]
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Convert:
+    timeformat: str
+    conversions: tuple[tuple[str, str, str], ...]  # (function, field, output field)
+
+
+@dataclass(frozen=True)
+class Fields:
+    remove: bool
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool = False
+    kind: str = "auto"  # auto, num, str
+
+
+@dataclass(frozen=True)
+class Sort:
+    keys: tuple[SortKey, ...]
+    limit: int = 10000  # 0 = no limit
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Head:
+    count: int = 10
+
+
+@dataclass(frozen=True)
+class Dedup:
+    fields: tuple[str, ...]
+    count: int = 1
+    keepempty: bool = False
+    consecutive: bool = False
+
+
+@dataclass(frozen=True)
+class Fillnull:
+    value: str = "0"
+    fields: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,79 @@
+"""Argument helpers shared by commands: token cursors, field lists, `key=value` options, wildcards."""
+
+from __future__ import annotations
+
+import re
+
+from linux_auditd_at.spl.lexer import COMMA, EOF, OP, STRING, WORD, tokenize_search
+from linux_auditd_at.spl.parser import Cursor
+
+
+def search_cursor(spl: str, start: int, end: int) -> Cursor:
+    return Cursor(tokenize_search(spl, start, end), spl)
+
+
+def is_word(cursor: Cursor, *choices: str) -> bool:
+    """The next token is one of these words, compared case-insensitively (`as`/`AS`, `by`/`BY`)."""
+    token = cursor.peek()
+    return token.kind == WORD and token.value.lower() in choices
+
+
+def field_name(cursor: Cursor, what: str = "a field name") -> str:
+    if cursor.peek().kind not in (WORD, STRING):
+        cursor.fail(f"expected {what}")
+    return cursor.next().value
+
+
+def field_list(cursor: Cursor, stop: tuple[str, ...] = ()) -> list[str]:
+    """Names separated by spaces or commas, up to the end or a `key=` option."""
+    names = []
+    while cursor.peek().kind in (WORD, STRING) and not cursor.at(OP, "=", ahead=1) \
+            and not (cursor.peek().kind == WORD and cursor.peek().value.lower() in stop):
+        names.append(cursor.next().value)
+        cursor.accept(COMMA)
+    return names
+
+
+def option(cursor: Cursor, known: tuple[str, ...]) -> tuple[str, str] | None:
+    """A `key=value` option at the cursor (consumed) if there is one; unknown keys are errors."""
+    if not (cursor.peek().kind == WORD and cursor.at(OP, "=", ahead=1)):
+        return None
+    key = cursor.peek()
+    if key.value not in known:
+        cursor.fail(f"unsupported option {key.value!r} (supported: {', '.join(known) or 'none'})", key)
+    cursor.next(), cursor.next()
+    if cursor.peek().kind not in (WORD, STRING):
+        cursor.fail(f"expected a value for {key.value}=")
+    return key.value, cursor.next().value
+
+
+def boolean(cursor: Cursor, key: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("true", "t", "1", "yes"):
+        return True
+    if lowered in ("false", "f", "0", "no"):
+        return False
+    raise cursor.error(f"{key}= expects true or false, got {value!r}", cursor.tokens[cursor.index - 1])
+
+
+def integer(cursor: Cursor, text: str, what: str) -> int:
+    if not re.fullmatch(r"\d+", text):
+        raise cursor.error(f"{what} must be a non-negative integer, got {text!r}",
+                           cursor.tokens[cursor.index - 1])
+    return int(text)
+
+
+def expect_end(cursor: Cursor, command: str) -> None:
+    if not cursor.at(EOF):
+        cursor.fail(f"unexpected argument to {command}")
+
+
+def name_pattern(pattern: str) -> re.Pattern:
+    """A field-name wildcard (`*` any run), matched case-sensitively against whole names."""
+    return re.compile("(.*)".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+
+
+def matching_names(patterns: list[str] | tuple[str, ...], names) -> list[str]:
+    """The names (in their order) that any of the patterns matches."""
+    compiled = [name_pattern(p) for p in patterns]
+    return [n for n in names if any(p.fullmatch(n) for p in compiled)]

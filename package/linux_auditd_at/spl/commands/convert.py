@@ -1,0 +1,82 @@
+"""`convert [timeformat="..."] ctime(field) [AS name] ...`: epoch seconds to formatted time.
+
+Formats in Context.tz with strftime codes; `%S` drops the fraction (truncation), `%3N`/`%6N`/`%9N`
+give the first 3/6/9 digits of the fraction. Without AS the field is replaced. Values that are
+not numbers are left unchanged (UNVERIFIED). The default format is Splunk's `%m/%d/%Y %H:%M:%S`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
+from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
+from linux_auditd_at.spl.values import as_text, to_number, values_of
+
+NAME = "convert"
+DEFAULT_TIMEFORMAT = "%m/%d/%Y %H:%M:%S"
+_SUBSECONDS = re.compile(r"%([1-9])N")
+
+
+def parse(spl: str, start: int, end: int) -> ast.Convert:
+    cursor = search_cursor(spl, start, end)
+    timeformat = DEFAULT_TIMEFORMAT
+    while opt := option(cursor, ("timeformat",)):
+        timeformat = opt[1]
+    conversions = []
+    while not cursor.at(EOF):
+        token = cursor.peek()
+        if token.kind != WORD or not cursor.at(LPAREN, ahead=1):
+            cursor.fail("expected a conversion such as ctime(field)")
+        if token.value != "ctime":
+            cursor.fail(f"unsupported convert function {token.value!r} (supported: ctime)")
+        cursor.next(), cursor.next()
+        field = field_name(cursor, "a field inside ctime()")
+        if "*" in field:
+            cursor.fail("wildcard fields in convert are not supported", cursor.tokens[cursor.index - 1])
+        cursor.expect(RPAREN, "')' to close ctime(")
+        target = field
+        if is_word(cursor, "as"):
+            cursor.next()
+            target = field_name(cursor, "a field name after AS")
+        conversions.append(("ctime", field, target))
+        cursor.accept(COMMA)
+    if not conversions:
+        cursor.fail("convert needs a conversion such as ctime(field)")
+    expect_end(cursor, NAME)
+    return ast.Convert(timeformat, tuple(conversions))
+
+
+def ctime(value: object, timeformat: str, tz) -> object:
+    """One value formatted as time, or unchanged when it is not a number."""
+    number = to_number(value)
+    if number is None:
+        return value
+    moment = datetime.fromtimestamp(number, tz)
+    if _SUBSECONDS.search(timeformat):
+        fraction = str(Decimal(as_text(value)) % 1)[2:].ljust(9, "0") if "." in as_text(value) else "0" * 9
+        timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
+    return moment.strftime(timeformat)
+
+
+def prepare(node: ast.Convert, spl: str):
+    def run(rows, context):
+        for row in rows:
+            row = dict(row)
+            for _, field, target in node.conversions:
+                value = row.get(field)
+                if value is None:
+                    continue
+                converted = [ctime(v, node.timeformat, context.tz) for v in values_of(value)]
+                row[target] = converted if isinstance(value, list) else converted[0]
+            yield row
+    return run
+
+
+def columns(node: ast.Convert, cols):
+    if cols is None:
+        return None
+    return cols + [t for t in dict.fromkeys(t for _, _, t in node.conversions) if t not in cols]

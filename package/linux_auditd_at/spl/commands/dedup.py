@@ -1,0 +1,64 @@
+"""`dedup [N] f1 f2 ... [keepempty=bool] [consecutive=bool]`: keep the first N rows of each
+combination of values (streaming; memory grows with distinct combinations). Rows missing any of
+the fields are dropped unless keepempty=true."""
+
+from __future__ import annotations
+
+import re
+
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.commands.arguments import boolean, expect_end, field_list, option, search_cursor
+from linux_auditd_at.spl.lexer import EOF, WORD
+from linux_auditd_at.spl.values import as_text, values_of
+
+NAME = "dedup"
+
+
+def parse(spl: str, start: int, end: int) -> ast.Dedup:
+    cursor = search_cursor(spl, start, end)
+    count = 1
+    if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
+        count = int(cursor.next().value)
+        if count < 1:
+            cursor.fail("dedup count must be at least 1", cursor.tokens[cursor.index - 1])
+    fields, options = [], {}
+    while not cursor.at(EOF):
+        if cursor.at(WORD, "sortby"):
+            cursor.fail("dedup sortby is not supported; use sort after dedup")
+        if opt := option(cursor, ("keepempty", "consecutive")):
+            options[opt[0]] = boolean(cursor, *opt)
+            continue
+        names = field_list(cursor, stop=("sortby",))
+        if not names:
+            break
+        fields += names
+    if not fields:
+        cursor.fail("dedup needs at least one field")
+    expect_end(cursor, NAME)
+    return ast.Dedup(tuple(fields), count, options.get("keepempty", False), options.get("consecutive", False))
+
+
+def prepare(node: ast.Dedup, spl: str):
+    def run(rows, context):
+        seen: dict[tuple, int] = {}
+        previous = None
+        for row in rows:
+            values = [values_of(row.get(f)) for f in node.fields]
+            if not all(values):
+                if node.keepempty:
+                    yield row
+                continue
+            key = tuple(tuple(as_text(v) for v in vs) for vs in values)
+            if node.consecutive:
+                if key != previous:
+                    yield row
+                previous = key
+                continue
+            if seen.get(key, 0) < node.count:
+                seen[key] = seen.get(key, 0) + 1
+                yield row
+    return run
+
+
+def columns(node, cols):
+    return cols

@@ -1,0 +1,88 @@
+"""`stats fn(field) [AS name] ... [BY f1 f2 ...]`: one row per group of the by-fields.
+
+Streams: it keeps one accumulator per group and function, never the events. Rows whose by-field
+is null are dropped; a multivalue by-field puts the event in one group per value. Columns are the
+by-fields, then the aggregates as written; rows come out sorted by the by-fields, first field
+first, in byte order (so `10` sorts before `9`; numeric ordering is UNVERIFIED). Without BY there
+is exactly one row, even for no events (`count` is then 0).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.aggregations import ALIASES, accumulator
+from linux_auditd_at.spl.commands.arguments import expect_end, field_list, field_name, is_word, search_cursor
+from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, OP, RPAREN, WORD
+from linux_auditd_at.spl.values import as_text, values_of
+
+NAME = "stats"
+
+
+def _aggregation(cursor) -> ast.Aggregation:
+    token = cursor.peek()
+    if token.kind != WORD:
+        cursor.fail("expected a stats function such as count or min(field)")
+    if cursor.at(OP, "=", ahead=1):
+        cursor.fail(f"unsupported stats option {token.value!r}")
+    function = ALIASES.get(token.value)
+    if function is None:
+        cursor.fail(f"unsupported stats function {token.value!r} (supported: {', '.join(sorted(ALIASES))})")
+    cursor.next()
+    field = None
+    if cursor.accept(LPAREN):
+        if cursor.at(WORD, "eval"):
+            cursor.fail("eval() inside stats functions is not supported")
+        field = field_name(cursor, f"a field inside {token.value}()")
+        cursor.expect(RPAREN, f"')' to close {token.value}(")
+    elif function != "count":
+        cursor.fail(f"{token.value} needs a field: {token.value}(field)")
+    name = f"{token.value}({field})" if field is not None else token.value
+    if is_word(cursor, "as"):
+        cursor.next()
+        name = field_name(cursor, "a column name after AS")
+    return ast.Aggregation(function, field, name)
+
+
+def parse(spl: str, start: int, end: int) -> ast.Stats:
+    cursor = search_cursor(spl, start, end)
+    aggregations = []
+    while not cursor.at(EOF) and not is_word(cursor, "by"):
+        aggregations.append(_aggregation(cursor))
+        cursor.accept(COMMA)
+    if not aggregations:
+        cursor.fail("stats needs at least one function")
+    by = []
+    if is_word(cursor, "by"):
+        cursor.next()
+        by = field_list(cursor)
+        if not by:
+            cursor.fail("expected field names after BY")
+    expect_end(cursor, NAME)
+    return ast.Stats(tuple(aggregations), tuple(by))
+
+
+def prepare(node: ast.Stats, spl: str):
+    def run(rows, context):
+        groups: dict[tuple[str, ...], list] = {}
+        if not node.by:
+            groups[()] = [accumulator(a.function, a.field) for a in node.aggregations]
+        for row in rows:
+            keys = itertools.product(*([as_text(v) for v in values_of(row.get(f))] for f in node.by))
+            for key in dict.fromkeys(keys):
+                accumulators = groups.get(key)
+                if accumulators is None:
+                    accumulators = groups[key] = [accumulator(a.function, a.field) for a in node.aggregations]
+                for acc in accumulators:
+                    acc.add(row)
+        for key in sorted(groups):
+            out = dict(zip(node.by, key, strict=True))
+            for aggregation, acc in zip(node.aggregations, groups[key], strict=True):
+                out[aggregation.name] = acc.result()
+            yield out
+    return run
+
+
+def columns(node: ast.Stats, cols):
+    return list(dict.fromkeys([*node.by, *(a.name for a in node.aggregations)]))

@@ -1,0 +1,32 @@
+"""`table f1 f2 ...`: exactly these columns, in this order; `*` wildcards expand per row."""
+
+from __future__ import annotations
+
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.commands.arguments import expect_end, field_list, matching_names, search_cursor
+
+NAME = "table"
+
+
+def parse(spl: str, start: int, end: int) -> ast.Table:
+    cursor = search_cursor(spl, start, end)
+    names = field_list(cursor)
+    if not names:
+        cursor.fail("table needs at least one field name")
+    expect_end(cursor, NAME)
+    return ast.Table(tuple(names))
+
+
+def prepare(node: ast.Table, spl: str):
+    def run(rows, context):
+        for row in rows:
+            out = {}
+            for pattern in node.fields:
+                for name in matching_names([pattern], list(row)) if "*" in pattern else [pattern]:
+                    out[name] = row.get(name)
+            yield out
+    return run
+
+
+def columns(node: ast.Table, cols):
+    return None if any("*" in f for f in node.fields) else list(dict.fromkeys(node.fields))

@@ -1,0 +1,29 @@
+"""`where <eval expression>`: keep the rows for which the expression is true (streaming)."""
+
+from __future__ import annotations
+
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.eval_expr import compile_expression
+from linux_auditd_at.spl.lexer import EOF, tokenize_eval
+from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
+
+NAME = "where"
+
+
+def parse(spl: str, start: int, end: int) -> ast.Where:
+    cursor = Cursor(tokenize_eval(spl, start, end), spl)
+    if cursor.at(EOF):
+        cursor.fail("where needs an expression")
+    expr = parse_eval_expression(cursor)
+    if not cursor.at(EOF):
+        cursor.fail("unexpected token in where expression")
+    return ast.Where(expr)
+
+
+def prepare(node: ast.Where, spl: str):
+    condition = compile_expression(node.expr, spl)
+    return lambda rows, context: (row for row in rows if condition(row) is True)
+
+
+def columns(node, cols):
+    return cols

@@ -1,0 +1,288 @@
+"""Parsers for the two expression languages: search expressions and eval expressions.
+
+Search expressions bind NOT tighter than OR, and OR tighter than AND (Splunk's order, unlike
+most languages): `A=1 AND B=2 OR C=3` is `A=1 AND (B=2 OR C=3)`; AND is implied between terms.
+Operators are upper case; lower-case `and`/`or`/`not` are ordinary terms.
+
+Eval expressions use the usual order, loosest first: OR, XOR, AND, NOT, comparison (and LIKE,
+IN), `+ - .`, `* / %`, unary minus. `.` (concatenation) sharing the level of `+`/`-` is
+UNVERIFIED. Keywords are upper case only (UNVERIFIED for eval; chosen to match search).
+"""
+
+from __future__ import annotations
+
+from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.lexer import (
+    COMMA,
+    EOF,
+    FIELD,
+    IDENT,
+    LPAREN,
+    NUMBER,
+    OP,
+    RPAREN,
+    STRING,
+    WORD,
+    Token,
+)
+
+
+class Cursor:
+    """A read position in a token list, with errors that point into the SPL."""
+
+    def __init__(self, tokens: list[Token], spl: str):
+        self.tokens, self.spl, self.index = tokens, spl, 0
+
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
+
+    def next(self) -> Token:
+        token = self.peek()
+        self.index += 1
+        return token
+
+    def at(self, kind: str, value: str | None = None, ahead: int = 0) -> bool:
+        token = self.peek(ahead)
+        return token.kind == kind and (value is None or token.value == value)
+
+    def accept(self, kind: str, value: str | None = None) -> Token | None:
+        return self.next() if self.at(kind, value) else None
+
+    def expect(self, kind: str, what: str, value: str | None = None) -> Token:
+        if not self.at(kind, value):
+            self.fail(f"expected {what}")
+        return self.next()
+
+    def fail(self, message: str, token: Token | None = None):
+        token = token or self.peek()
+        found = "end of command" if token.kind == EOF else repr(self.spl[token.pos:token.end])
+        raise SPLError(f"{message}, found {found}", spl=self.spl, position=token.pos)
+
+    def error(self, message: str, token: Token | None = None) -> SPLError:
+        return SPLError(message, spl=self.spl, position=(token or self.peek()).pos)
+
+
+# --- search expressions -------------------------------------------------------------------------
+
+_SEARCH_OPERATORS = ("AND", "OR", "NOT")
+
+
+def parse_search_expression(cursor: Cursor):
+    """The whole token list as one search expression; None when there are no terms."""
+    if cursor.at(EOF):
+        return None
+    expr = _search_and(cursor)
+    if not cursor.at(EOF):
+        cursor.fail("unexpected token in search")
+    return expr
+
+
+def _starts_term(cursor: Cursor) -> bool:
+    token = cursor.peek()
+    if token.kind == WORD:
+        return token.value not in ("AND", "OR")
+    return token.kind in (STRING, LPAREN)
+
+
+def _search_and(cursor: Cursor):
+    items = [_search_or(cursor)]
+    while True:
+        if cursor.accept(WORD, "AND"):
+            items.append(_search_or(cursor))
+        elif _starts_term(cursor):
+            items.append(_search_or(cursor))
+        else:
+            break
+    return items[0] if len(items) == 1 else ast.And(tuple(items))
+
+
+def _search_or(cursor: Cursor):
+    items = [_search_not(cursor)]
+    while cursor.accept(WORD, "OR"):
+        items.append(_search_not(cursor))
+    return items[0] if len(items) == 1 else ast.Or(tuple(items))
+
+
+def _search_not(cursor: Cursor):
+    if cursor.accept(WORD, "NOT"):
+        return ast.Not(_search_not(cursor))
+    return _search_primary(cursor)
+
+
+def _directive(cursor: Cursor) -> tuple[str, bool] | None:
+    """CASE(x) / TERM(x) at the cursor: (x, case_sensitive), consumed; else None."""
+    if cursor.peek().kind == WORD and cursor.peek().value in ("CASE", "TERM") and cursor.at(LPAREN, ahead=1):
+        name = cursor.next().value
+        cursor.next()
+        inner = cursor.peek()
+        if inner.kind not in (WORD, STRING):
+            cursor.fail(f"expected a term inside {name}()")
+        cursor.next()
+        cursor.expect(RPAREN, f"')' to close {name}(")
+        return inner.value, name == "CASE"
+    return None
+
+
+def _search_value(cursor: Cursor, op: Token) -> tuple[str, bool]:
+    directive = _directive(cursor)
+    if directive:
+        return directive
+    token = cursor.peek()
+    if token.kind not in (WORD, STRING):
+        cursor.fail(f"expected a value after {op.value!r}")
+    return cursor.next().value, False
+
+
+def _search_primary(cursor: Cursor):
+    token = cursor.peek()
+    if token.kind == LPAREN:
+        cursor.next()
+        if cursor.at(RPAREN):
+            cursor.fail("expected a search term inside ()")
+        expr = _search_and(cursor)
+        cursor.expect(RPAREN, "')'")
+        return expr
+    directive = _directive(cursor)
+    if directive:
+        return ast.BareTerm(*directive)
+    if token.kind == WORD and token.value in _SEARCH_OPERATORS:
+        cursor.fail(f"expected a search term after {cursor.tokens[cursor.index - 1].value!r}"
+                    if cursor.index else "expected a search term")
+    if token.kind == WORD and cursor.at(OP, ahead=1):
+        cursor.next()
+        op = cursor.next()
+        if op.value == "==":
+            cursor.fail("'==' is not a search operator (use '=')", op)
+        value, case_sensitive = _search_value(cursor, op)
+        return ast.FieldCompare(token.value, op.value, value, case_sensitive)
+    if token.kind == WORD and cursor.at(WORD, "IN", ahead=1) and cursor.at(LPAREN, ahead=2):
+        cursor.next(), cursor.next(), cursor.next()
+        values = []
+        while not cursor.at(RPAREN):
+            if cursor.peek().kind not in (WORD, STRING):
+                cursor.fail(f"expected a value in the IN list of {token.value!r}")
+            values.append(cursor.next().value)
+            if not cursor.accept(COMMA) and not cursor.at(RPAREN):
+                cursor.fail("expected ',' or ')' in IN list")
+        cursor.next()
+        if not values:
+            cursor.fail(f"empty IN list for {token.value!r}", token)
+        return ast.FieldIn(token.value, tuple(values))
+    if token.kind in (WORD, STRING):
+        cursor.next()
+        return ast.BareTerm(token.value)
+    cursor.fail("expected a search term")
+
+
+# --- eval expressions ---------------------------------------------------------------------------
+
+_EVAL_KEYWORDS = ("AND", "OR", "XOR", "NOT", "LIKE", "IN")
+_COMPARISONS = ("=", "==", "!=", "<", "<=", ">", ">=")
+
+
+def parse_eval_expression(cursor: Cursor):
+    """One eval expression; stops before a token it cannot continue with (`,` or end)."""
+    return _eval_or(cursor)
+
+
+def _keyword(cursor: Cursor, word: str) -> Token | None:
+    return cursor.accept(IDENT, word)
+
+
+def _eval_binary(cursor: Cursor, word: str, operand):
+    left = operand(cursor)
+    while token := _keyword(cursor, word):
+        left = ast.BinaryOp(word, left, operand(cursor), token.pos)
+    return left
+
+
+def _eval_or(cursor: Cursor):
+    return _eval_binary(cursor, "OR", _eval_xor)
+
+
+def _eval_xor(cursor: Cursor):
+    return _eval_binary(cursor, "XOR", _eval_and)
+
+
+def _eval_and(cursor: Cursor):
+    return _eval_binary(cursor, "AND", _eval_not)
+
+
+def _eval_not(cursor: Cursor):
+    if token := _keyword(cursor, "NOT"):
+        return ast.UnaryOp("NOT", _eval_not(cursor), token.pos)
+    return _eval_comparison(cursor)
+
+
+def _eval_comparison(cursor: Cursor):
+    left = _eval_additive(cursor)
+    token = cursor.peek()
+    if token.kind == OP and token.value in _COMPARISONS:
+        cursor.next()
+        return ast.BinaryOp(token.value, left, _eval_additive(cursor), token.pos)
+    if _keyword(cursor, "LIKE"):
+        return ast.BinaryOp("LIKE", left, _eval_additive(cursor), token.pos)
+    if _keyword(cursor, "IN"):
+        cursor.expect(LPAREN, "'(' after IN")
+        values = [parse_eval_expression(cursor)]
+        while cursor.accept(COMMA):
+            values.append(parse_eval_expression(cursor))
+        cursor.expect(RPAREN, "')' to close IN (")
+        return ast.InList(left, tuple(values), token.pos)
+    return left
+
+
+def _eval_additive(cursor: Cursor):
+    left = _eval_multiplicative(cursor)
+    while cursor.peek().kind == OP and cursor.peek().value in ("+", "-", "."):
+        token = cursor.next()
+        left = ast.BinaryOp(token.value, left, _eval_multiplicative(cursor), token.pos)
+    return left
+
+
+def _eval_multiplicative(cursor: Cursor):
+    left = _eval_unary(cursor)
+    while cursor.peek().kind == OP and cursor.peek().value in ("*", "/", "%"):
+        token = cursor.next()
+        left = ast.BinaryOp(token.value, left, _eval_unary(cursor), token.pos)
+    return left
+
+
+def _eval_unary(cursor: Cursor):
+    if token := cursor.accept(OP, "-"):
+        return ast.UnaryOp("-", _eval_unary(cursor), token.pos)
+    if cursor.accept(OP, "+"):
+        return _eval_unary(cursor)
+    return _eval_primary(cursor)
+
+
+def _eval_primary(cursor: Cursor):
+    token = cursor.peek()
+    if token.kind == NUMBER:
+        cursor.next()
+        number = float(token.value) if any(c in token.value for c in ".eE") else int(token.value)
+        return ast.Literal(number, token.pos)
+    if token.kind == STRING:
+        cursor.next()
+        return ast.Literal(token.value, token.pos)
+    if token.kind == FIELD:
+        cursor.next()
+        return ast.FieldRef(token.value, token.pos)
+    if token.kind == LPAREN:
+        cursor.next()
+        expr = parse_eval_expression(cursor)
+        cursor.expect(RPAREN, "')'")
+        return expr
+    if token.kind == IDENT and token.value not in _EVAL_KEYWORDS:
+        cursor.next()
+        if not cursor.accept(LPAREN):
+            return ast.FieldRef(token.value, token.pos)
+        args = []
+        if not cursor.at(RPAREN):
+            args.append(parse_eval_expression(cursor))
+            while cursor.accept(COMMA):
+                args.append(parse_eval_expression(cursor))
+        cursor.expect(RPAREN, f"',' or ')' in the arguments of {token.value}()")
+        return ast.Call(token.value, tuple(args), token.pos)
+    cursor.fail("expected a value, field name or function call")

@@ -1,0 +1,109 @@
+"""A compiled search: the stages, their execution with per-stage counts, and the result shape.
+
+The first command is `search` unless the SPL starts with `|` (then it must be an explicit
+`search`: we have no generating commands). Command names are case-insensitive. Events outside
+Context.earliest (inclusive) .. Context.latest (exclusive) are dropped, and counted, before the
+first stage. Stages are chained generators: streaming commands hold one row at a time, stats one
+accumulator per group; sort, fillnull without fields, and the final result list hold all rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl.commands import COMMANDS
+from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
+from linux_auditd_at.spl.lexer import split_pipeline
+from linux_auditd_at.spl.prefilter import build_prefilter
+from linux_auditd_at.spl.values import to_number, to_result
+
+_COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One command: its SPL text, parsed node, module and prepared step."""
+
+    text: str
+    node: object
+    module: object
+    step: Callable
+
+
+def parse_stages(spl: str) -> list[Stage]:
+    """Split the pipeline and parse each command with its module."""
+    if not spl.strip():
+        raise SPLError("empty search", spl=spl, position=0)
+    bounds = split_pipeline(spl)
+    leading_pipe = not spl[bounds[0][0]:bounds[0][1]].strip() and len(bounds) > 1
+    if leading_pipe:
+        bounds = bounds[1:]
+    stages = []
+    for index, (start, end) in enumerate(bounds):
+        text = spl[start:end]
+        offset = start + len(text) - len(text.lstrip())
+        if offset >= end:
+            raise SPLError("empty command between pipes", spl=spl, position=start)
+        match = _COMMAND_NAME.match(spl, offset, end)
+        name = match.group().lower() if match else ""
+        is_keyword = match is not None and (match.end() == end or spl[match.end()].isspace())
+        if index == 0 and not leading_pipe and not (name == "search" and is_keyword):
+            module, args_start = COMMANDS["search"], offset
+        else:
+            module = COMMANDS.get(name) if is_keyword else None
+            if module is None:
+                shown = name or spl[offset:end].split()[0]
+                raise SPLError(f"unknown or unsupported command {shown!r}", spl=spl, position=offset)
+            if index == 0 and name != "search":
+                raise SPLError(f"a search must start with search, not {name!r}", spl=spl, position=offset)
+            args_start = match.end()
+        node = module.parse(spl, args_start, end)
+        stages.append(Stage(text.strip(), node, module, module.prepare(node, spl)))
+    return stages
+
+
+def _counted(rows: Iterable[Row], stats: StageStats, attribute: str) -> Iterator[Row]:
+    for row in rows:
+        setattr(stats, attribute, getattr(stats, attribute) + 1)
+        yield row
+
+
+class Pipeline:
+    """A parsed search: a list of command stages (see `linux_auditd_at.spl` for the interface)."""
+
+    def __init__(self, spl: str):
+        self.spl = spl
+        self.stages = parse_stages(spl)
+
+    def raw_prefilter(self) -> Callable[[str], bool] | None:
+        """A predicate on the raw log line from the first search stage (None: nothing to test)."""
+        first = self.stages[0]
+        return build_prefilter(first.node.expr) if first.module is COMMANDS["search"] else None
+
+    def execute(self, events: Iterable[Event], context: Context) -> Result:
+        result = Result(columns=[], rows=[], stages=[StageStats(stage.text) for stage in self.stages])
+
+        def in_range(events: Iterable[Event]) -> Iterator[Event]:
+            for event in events:
+                when = to_number(event.get("_time"))
+                if when is not None and ((context.earliest is not None and when < context.earliest)
+                                         or (context.latest is not None and when >= context.latest)):
+                    result.outside_time_range += 1
+                    continue
+                yield event
+
+        rows: Iterable[Row] = in_range(events) if context.earliest is not None or context.latest is not None \
+            else events
+        columns = None
+        for stage, stats in zip(self.stages, result.stages, strict=True):
+            rows = _counted(stage.step(_counted(rows, stats, "read"), context), stats, "passed")
+            columns = stage.module.columns(stage.node, columns)
+        rows = list(rows)
+        if columns is None:
+            columns = list(dict.fromkeys(name for row in rows for name in row))
+        result.columns = columns
+        result.rows = [{name: to_result(row.get(name)) for name in columns} for row in rows]
+        return result

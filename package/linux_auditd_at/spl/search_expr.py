@@ -1,0 +1,108 @@
+"""Evaluating a search expression against one event or row.
+
+- `field=value`: string match, case-insensitive unless CASE(value); `*` is a wildcard, also when
+  the value was quoted. A missing field never matches. Multivalue: any value may match
+  (UNVERIFIED, Splunk-like).
+- `field!=value`: the field exists and no value matches (so `NOT f=v` keeps events without `f`,
+  `f!=v` does not). For multivalue fields "no value matches" is UNVERIFIED.
+- `< <= > >=`: numeric when both sides are numbers, else lower-cased string order (UNVERIFIED).
+- A bare term matches `_raw` case-insensitively where it stands between breakers: the characters
+  around a match must be a breaker or the start/end of `_raw`. Breakers are whitespace, control
+  characters (e.g. auditd's 0x1d), Splunk's major breakers `[]<>(){}|!;,'"*&?+` and minor
+  breakers `/:=@.-$#%\\_`, so `bin` matches `/usr/bin/at` as in Splunk's segmentation. `*` in a
+  bare term matches any run without whitespace or major breakers. This approximates Splunk's
+  segmenters.conf; TERM(x) is treated as a plain bare term. Without `_raw` (after stats) only
+  `*` matches.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.values import as_text, to_number, values_of
+
+Matcher = Callable[[dict], bool]
+
+_MAJOR = r"\s\x00-\x1f\[\]<>(){}|!;,'\"*&?+"
+_MINOR = r"/:=@.\-$#%\\_"
+_BREAK = _MAJOR + _MINOR
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def wildcard_regex(value: str, case_sensitive: bool) -> re.Pattern:
+    """A whole-value pattern; `*` matches any run of characters."""
+    body = ".*".join(re.escape(part) for part in value.split("*"))
+    return re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
+
+
+def compile_matcher(expr) -> Matcher:
+    """A predicate for one search expression (None, an empty search, matches everything)."""
+    if expr is None:
+        return lambda row: True
+    if isinstance(expr, ast.And):
+        parts = [compile_matcher(item) for item in expr.items]
+        return lambda row: all(part(row) for part in parts)
+    if isinstance(expr, ast.Or):
+        parts = [compile_matcher(item) for item in expr.items]
+        return lambda row: any(part(row) for part in parts)
+    if isinstance(expr, ast.Not):
+        inner = compile_matcher(expr.item)
+        return lambda row: not inner(row)
+    if isinstance(expr, ast.FieldIn):
+        return compile_matcher(ast.Or(tuple(ast.FieldCompare(expr.field, "=", v) for v in expr.values)))
+    if isinstance(expr, ast.FieldCompare):
+        return _field_compare(expr)
+    if isinstance(expr, ast.BareTerm):
+        return _bare_term(expr)
+    raise TypeError(f"not a search expression: {expr!r}")
+
+
+def _value_equals(value: str, case_sensitive: bool) -> Callable[[object], bool]:
+    if "*" in value:
+        pattern = wildcard_regex(value, case_sensitive)
+        return lambda v: pattern.fullmatch(as_text(v)) is not None
+    if case_sensitive:
+        return lambda v: as_text(v) == value
+    lowered = value.lower()
+    return lambda v: as_text(v).lower() == lowered
+
+
+def _field_compare(expr: ast.FieldCompare) -> Matcher:
+    name = expr.field
+    if expr.op in ("=", "!="):
+        if expr.value == "*":
+            present = lambda row: bool(values_of(row.get(name)))  # noqa: E731
+            return present if expr.op == "=" else (lambda row: False)
+        equals = _value_equals(expr.value, expr.case_sensitive)
+        if expr.op == "=":
+            return lambda row: any(equals(v) for v in values_of(row.get(name)))
+        return lambda row: bool(vs := values_of(row.get(name))) and not any(equals(v) for v in vs)
+    compare = _ORDER[expr.op]
+    number = to_number(expr.value)
+    text = expr.value.lower()
+
+    def ordered(v: object) -> bool:
+        left = to_number(v)
+        if number is not None and left is not None:
+            return compare(left, number)
+        return compare(as_text(v).lower(), text)
+
+    return lambda row: any(ordered(v) for v in values_of(row.get(name)))
+
+
+def bare_term_regex(text: str, case_sensitive: bool = False) -> re.Pattern:
+    """Where `text` stands between breakers; searched in `_raw` (lower-cased unless case-sensitive)."""
+    text = text if case_sensitive else text.lower()
+    body = f"[^{_MAJOR}]*".join(re.escape(part) for part in text.split("*"))
+    return re.compile(f"(?<![^{_BREAK}]){body}(?![^{_BREAK}])", re.DOTALL)
+
+
+def _bare_term(expr: ast.BareTerm) -> Matcher:
+    if expr.text.strip("*") == "":
+        return lambda row: True
+    pattern = bare_term_regex(expr.text, expr.case_sensitive)
+    fold = (lambda raw: raw) if expr.case_sensitive else str.lower
+    return lambda row: isinstance(raw := row.get("_raw"), str) and pattern.search(fold(raw)) is not None

@@ -1,0 +1,77 @@
+"""Field values as Splunk treats them: strings that may be numbers, multivalue lists, null.
+
+Inside the engine a value is None, a str, a list of str (multivalue) or a number (`_time` is a
+float epoch). Rows leave the engine as str / list[str] / None (`to_result`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def values_of(value: object) -> list[object]:
+    """The values of a field: [] when null, the list for a multivalue field, else [value]."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def format_number(number: int | float) -> str:
+    """How Splunk prints a number: integral values without a fraction, others with the shortest
+    repr that round-trips (`1795915736.369`). UNVERIFIED for very large or tiny floats."""
+    if isinstance(number, float) and number.is_integer() and abs(number) < 1e16:
+        return str(int(number))
+    if isinstance(number, float):
+        return repr(number)
+    return str(number)
+
+
+def as_text(value: object) -> str:
+    """One (single) value as the string Splunk would show."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    return str(value)
+
+
+def to_number(value: object) -> int | float | None:
+    """The value as a number when it is one (a number, or a string that spells one), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _NUMBER.fullmatch(text):
+            if re.fullmatch(r"[+-]?\d+", text):
+                return int(text)
+            return float(text)
+    return None
+
+
+def sort_key(value: object) -> tuple:
+    """Splunk's mixed ordering: numbers (numerically) before strings (byte order).
+
+    Used by min/max (docs: "numbers are smaller than strings") and by `sort`.
+    """
+    number = to_number(value)
+    if number is not None:
+        return (0, number, "")
+    return (1, 0, as_text(value))
+
+
+def to_result(value: object) -> str | list[str] | None:
+    """A value in the shape of Splunk's JSON results; a one-element multivalue becomes a str."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        texts = [as_text(v) for v in value]
+        if not texts:
+            return None
+        return texts[0] if len(texts) == 1 else texts
+    return as_text(value)
