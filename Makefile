@@ -47,7 +47,14 @@ inspect: package $(APPINSPECT_VENV)/.installed
 
 bench: venv
 
+# Real captures from this machine's kernel (needs root, `apt-get install auditd at`); see README.
+DATASETS   := attack_data/T1053.002/linux_auditd_at
 dataset: venv
+	$(TOOL) capture $(DATASETS) --name auditd_at_execution
+	$(TOOL) capture $(DATASETS) --name auditd_benign --scenario benign
+	$(TOOL) capture $(DATASETS) --name auditd_at_execution_raw --format raw
+	$(TOOL) capture $(DATASETS) --name auditd_at_execution_node --node \
+		--scenario at_root --scenario daemon_at --scenario symlink_later --scenario benign
 
 splunk-up:
 

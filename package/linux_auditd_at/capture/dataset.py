@@ -1,0 +1,115 @@
+"""Writing a capture the way Splunk's attack_data ships datasets.
+
+Per dataset NAME in OUTDIR: `NAME.log` (the records, bytes as auditd wrote them),
+`NAME.expected.json` (the rows the shipped search should return, from the scenarios' ground
+truth, times in UTC) and an entry in `linux_auditd_at.yml` (attack_data metadata: author, id,
+date, description, environment, mitre_technique, datasets with name, path, sourcetype, source,
+host), extended with how it was captured and each scenario's label: the outcome the shipped search
+should give on this dataset, and why.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from linux_auditd_at.capture.scenarios import SCENARIOS, Process
+from linux_auditd_at.capture.window import COLUMNS, Record
+from linux_auditd_at.detection import SEARCH_NAME
+
+METADATA = "linux_auditd_at.yml"
+AUTHOR = "linux-auditd-at capture"
+SOURCETYPE = "linux:audit"
+SOURCE = "/var/log/audit/audit.log"
+CLEANUP_WHY = "atrm: exe is /usr/bin/at"
+RAW_WHY = "RAW log: no SYSCALL= or UID= fields, and the search groups by both, so it returns nothing"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One finished capture: what to write for dataset `name`."""
+
+    name: str
+    records: list[Record]
+    processes: list[Process]
+    scenarios: list[str]
+    rows: list[dict]
+    log_format: str
+    node: bool
+    host: str
+    environment: dict[str, str]
+
+
+def write(outdir: Path, capture: Capture) -> list[Path]:
+    """Write the log, the expected rows and the metadata entry; returns the paths written."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    log = outdir / f"{capture.name}.log"
+    log.write_bytes(b"".join(record.raw + b"\n" for record in capture.records))
+    expected = outdir / f"{capture.name}.expected.json"
+    expected.write_text(json.dumps({
+        "search": SEARCH_NAME, "dataset": log.name, "tz": "UTC", "columns": list(COLUMNS),
+        "derived_from": "the scenarios' ground truth (the processes they started), not the engine",
+        "rows": capture.rows}, indent=2) + "\n", encoding="utf-8")
+    metadata = outdir / METADATA
+    _update_metadata(metadata, _entry(log.name, capture))
+    return [log, expected, metadata]
+
+
+def _entry(log_name: str, capture: Capture) -> dict:
+    enriched = capture.log_format == "ENRICHED"
+    scenarios = []
+    for name in [*capture.scenarios, "cleanup"]:
+        processes = [p for p in capture.processes if p.scenario == name]
+        if name == "cleanup" and not processes:
+            continue
+        scenario = SCENARIOS.get(name)
+        summary, outcome, why = ((scenario.summary, scenario.outcome, scenario.why) if scenario
+                                 else ("removes the jobs the scenarios left", "detected", CLEANUP_WHY))
+        labels = [{"pid": p.pid, "ppid": p.ppid, "comm": p.comm, "exe": p.exe, "user": p.user,
+                   "syscall": p.syscall, **_label(p.outcome, p.why, enriched)} for p in processes]
+        scenarios.append({"name": name, "summary": summary, **_label(outcome, why, enriched),
+                          "processes": labels})
+    return {
+        "name": capture.name, "path": log_name, "sourcetype": SOURCETYPE, "source": SOURCE,
+        "host": capture.host, "log_format": capture.log_format, "node_prefix": capture.node,
+        "expected_rows": f"{capture.name}.expected.json", "records": len(capture.records),
+        "captured": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "environment": capture.environment,
+        "scenarios": scenarios,
+    }
+
+
+def _label(outcome: str, why: str, enriched: bool) -> dict[str, str]:
+    """The outcome on this dataset: what the search detects in ENRICHED logs it misses in RAW ones."""
+    if outcome == "detected" and not enriched:
+        return {"outcome": "missed", "why": RAW_WHY}
+    return {"outcome": outcome, "why": why}
+
+
+def _update_metadata(path: Path, entry: dict) -> None:
+    """Add or replace the dataset entry `entry["name"]`, keeping the file's id and other datasets."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not isinstance(document, dict):
+        document = {}
+    datasets = [d for d in document.get("datasets") or []
+                if isinstance(d, dict) and d.get("name") != entry["name"]]
+    datasets.append(entry)
+    datasets.sort(key=lambda d: str(d.get("name")))
+    document = {
+        "author": document.get("author", AUTHOR),
+        "id": document.get("id", str(uuid.uuid4())),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "description": document.get("description", (
+            "Real auditd records of the at scheduler (T1053.002) and benign commands, captured from a "
+            "real kernel by `linux-auditd-at capture` (make dataset); each dataset lists its scenarios "
+            "with the outcome the shipped search should give and why.")),
+        "environment": document.get("environment", "linux-auditd-at capture (real kernel, auditd, at)"),
+        "mitre_technique": ["T1053.002"],
+        "datasets": datasets,
+    }
+    text = yaml.safe_dump(document, sort_keys=False, width=100, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,121 @@
+"""One capture from start to finish, restoring the machine whatever happens.
+
+Order: checks (root, tools, `auditctl -s`), note `auditctl -l`; enable audit if it was off; use the
+running auditd's log from its current end, or start a private auditd; add our execve rules; play
+the scenarios (which undo their own side effects: jobs, throwaway user, an atd they started);
+write an end marker (`auditctl -m`) and wait until auditd has written it; then, in reverse and
+with SIGINT/SIGTERM held back, remove our rules, stop our auditd, restore the enabled flag and
+delete the scratch folder. SIGTERM and SIGHUP raise `Interrupted`, so the same cleanup runs.
+Afterwards `auditctl -l` must be what it was, else the capture fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from linux_auditd_at.capture import dataset, scenarios, system, window
+from linux_auditd_at.errors import CaptureError
+
+FORMATS = ("ENRICHED", "RAW")
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+class Interrupted(CaptureError):
+    """SIGTERM or SIGHUP arrived during a capture (SIGINT raises KeyboardInterrupt as usual)."""
+
+    exit_code = 130
+
+
+def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: str = "ENRICHED",
+            node: bool = False) -> list[Path]:
+    """Capture the scenarios into dataset `name` in `outdir`; returns the files written."""
+    unknown = [s for s in scenario_names if s not in scenarios.SCENARIOS]
+    if unknown:
+        raise CaptureError(f"unknown scenario(s) {', '.join(unknown)}; "
+                           f"known: {', '.join(scenarios.SCENARIOS)}")
+    if log_format not in FORMATS:
+        raise CaptureError(f"unknown log format {log_format}; use one of {', '.join(FORMATS)}")
+    system.require_root()
+    tools = system.Tools()
+    for tool in ("at", "atd"):
+        system.find_tool(tool)
+    status = tools.status()
+    rules_before = tools.rules()
+    workdir = Path(tempfile.mkdtemp(prefix="linux-auditd-at-capture-"))
+    stage = scenarios.Stage(workdir / "play", ExitStack(), roots={os.getpid()})
+    with _signals_raise():
+        stack = ExitStack()
+        try:
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+            stack.enter_context(system.AuditEnabled(tools, status))
+            if status.pid and Path(f"/proc/{status.pid}").exists():
+                log = system.running_log(status, log_format, node)
+            else:
+                daemon = system.PrivateAuditd(tools, workdir / "auditd", log_format, node)
+                log = stack.enter_context(daemon).log
+            stack.enter_context(system.ExecveRules(tools, f"linux_auditd_at_{uuid.uuid4().hex[:8]}"))
+            stage.workdir.mkdir(mode=0o700)
+            with stage.cleanups:
+                scenarios.play(scenario_names, stage)
+            marker = f"linux_auditd_at_capture_end_{uuid.uuid4().hex}"
+            done = tools.auditctl_run("-m", marker)
+            if done.returncode != 0:
+                raise CaptureError(f"`auditctl -m` failed: {done.stderr.strip()}")
+            data = log.wait_for(marker.encode())
+        finally:
+            with _signals_held():
+                stack.close()
+    rules_after = tools.rules()
+    if rules_after != rules_before:
+        raise CaptureError(f"audit rules differ after the capture: before {rules_before}, "
+                           f"after {rules_after}")
+    records = window.select(window.parse(data), stage.roots, tools.pids)
+    host = socket.gethostname()
+    rows = window.expected_rows(records, stage.processes, enriched=log_format == "ENRICHED", host=host)
+    return dataset.write(outdir, dataset.Capture(
+        name=name, records=records, processes=stage.processes, scenarios=scenario_names, rows=rows,
+        log_format=log_format, node=node, host=host, environment=_environment()))
+
+
+def _environment() -> dict[str, str]:
+    """What the records depend on: kernel, distribution, auditd and at versions."""
+    def version(package: str) -> str:
+        done = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", package],
+                              capture_output=True, text=True)
+        return done.stdout.strip() or "unknown"
+    lines = Path("/etc/os-release").read_text().splitlines()
+    os_release = dict(line.split("=", 1) for line in lines if "=" in line)
+    return {"kernel": platform.release(), "os": os_release.get("PRETTY_NAME", "unknown").strip('"'),
+            "auditd": version("auditd"), "at": version("at"), "arch": platform.machine()}
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    def handler(signum: int, frame: object) -> None:
+        raise Interrupted(f"interrupted by {signal.Signals(signum).name}; the machine was restored")
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Cleanup runs to the end: signals arriving meanwhile are delivered afterwards."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
