@@ -1,0 +1,39 @@
+"""`linux-auditd-at lint`: exit 0 on the shipped app; on a broken copy, exit 1 and one line per
+problem naming file, stanza and key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from linux_auditd_at.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "default", app / "default")
+    conf = app / "default" / "savedsearches.conf"
+    conf.write_text(conf.read_text().replace("cron_schedule = 0 * * * *", "cron_schedule = 0 * * *"))
+    return app
+
+
+def test_lint_passes_on_the_shipped_app(capsys):
+    assert main(["--app-dir", str(REPO), "lint"]) == 0
+    assert "no problems" in capsys.readouterr().out
+
+
+def test_lint_fails_and_names_file_stanza_and_key(tmp_path, capsys):
+    app = broken_copy(tmp_path)
+    assert main(["--app-dir", str(app), "lint"]) == 1
+    err = capsys.readouterr().err
+    assert (f"{app}/default/savedsearches.conf, [Linux Auditd At Application Execution - Rule], "
+            "cron_schedule: not a valid cron expression: '0 * * *' [cron]") in err
+    assert "1 problem(s)" in err
+
+
+def test_lint_finds_the_app_from_the_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LINUX_AUDITD_AT_APP_DIR", str(broken_copy(tmp_path)))
+    assert main(["lint"]) == 1
+    assert "[cron]" in capsys.readouterr().err

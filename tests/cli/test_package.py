@@ -1,0 +1,28 @@
+"""`linux-auditd-at package`: writes the package where asked and prints `sha256  path` like sha256sum."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from linux_auditd_at.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_package_prints_sha256_and_path_and_is_reproducible(tmp_path, capsys):
+    assert main(["--app-dir", str(REPO), "package", "--output-dir", str(tmp_path / "a")]) == 0
+    assert main(["--app-dir", str(REPO), "package", "--output-dir", str(tmp_path / "b")]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    digest, path = first.split("  ")
+    assert Path(path) == tmp_path / "a" / "DA-ESS-linux_auditd_at-1.0.0.tar.gz"
+    assert digest == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    assert second.split("  ")[0] == digest
+
+
+def test_package_of_a_folder_without_app_conf_fails(tmp_path, capsys):
+    (tmp_path / "default").mkdir()
+    (tmp_path / "default" / "savedsearches.conf").write_text("[x]\nsearch = *\n")
+    assert main(["--app-dir", str(tmp_path), "package", "--output-dir", str(tmp_path / "dist")]) == 2
+    assert "app.conf" in capsys.readouterr().err
+    assert not (tmp_path / "dist").exists()
