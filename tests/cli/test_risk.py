@@ -1,0 +1,61 @@
+"""`linux-auditd-at risk` on the bundled real dataset: one risk event per row, the seed's message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from linux_auditd_at.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DATASET = REPO / "attack_data" / "T1053.002" / "linux_auditd_at"
+SEARCH = "Linux Auditd At Application Execution - Rule"
+
+
+def seed_message(comm: str, dest: str) -> str:
+    """The seed's template `A SYSCALL - [$comm$] event was executed on host - [$dest$] to execute
+    the "at" application.`, filled by hand."""
+    return f'A SYSCALL - [{comm}] event was executed on host - [{dest}] to execute the "at" application.'
+
+
+def test_risk_events_on_the_bundled_sample(capsys):
+    expected = json.loads((DATASET / "auditd_at_execution.expected.json").read_text())["rows"]
+    assert expected, "the dataset's ground truth lists detected rows"
+    code = main(["--app-dir", str(REPO), "risk", str(DATASET / "auditd_at_execution.log"), "--tz", "UTC",
+                 "--now", "2026-11-29T03:00:00", "--format", "json"])
+    assert code == 0
+    events = json.loads(capsys.readouterr().out)
+    by_hand = sorted(seed_message(row["comm"], row["dest"]) for row in expected)
+    assert sorted(e["risk_message"] for e in events) == by_hand
+    for event in events:
+        assert (event["risk_object"], event["risk_object_type"], event["risk_score"]) == (
+            event["result"]["dest"], "system", 9.0)
+        assert event["source"] == event["search_name"] == SEARCH
+        assert event["annotations.mitre_attack"] == ["T1053.002", "T1053"]
+        assert event["annotations.analytic_story"][0] == "Scheduled Tasks"
+        # a stats row has no _time: the risk event is stamped with the time the search ran (--now)
+        assert event["_time"] == 1795921200.0
+    assert sorted((e["result"]["pid"], e["result"]["comm"]) for e in events) == sorted(
+        (r["pid"], r["comm"]) for r in expected)
+
+
+def test_risk_table_shows_message_and_mitre(capsys):
+    code = main(["--app-dir", str(REPO), "risk", str(DATASET / "auditd_at_execution.log"), "--tz", "UTC",
+                 "--now", "2026-11-29T03:00:00"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert seed_message("atq", "vm") in out
+    assert "T1053.002 T1053" in out
+    assert out.splitlines()[0].split() == ["_time", "risk_object", "risk_object_type", "risk_score",
+                                           "risk_message", "source", "annotations.mitre_attack"]
+
+
+def test_no_risk_action_is_a_clear_error(tmp_path, capsys):
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "default", app / "default")
+    (app / "local").mkdir()
+    (app / "local" / "savedsearches.conf").write_text(f"[{SEARCH}]\naction.risk = 0\n")
+    code = main(["--app-dir", str(app), "risk", str(DATASET / "auditd_at_execution.log")])
+    assert code == 2
+    assert "action.risk" in capsys.readouterr().err
