@@ -1,0 +1,79 @@
+"""`linux-auditd-at backtest`: per-run counts, time zones, the HTML chart, --from/--to."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from linux_auditd_at.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tuning"))
+from logbuilder import copy_app, utc, write_log  # noqa: E402
+
+# times straddling the hourly windows' edges (see tests/tuning/test_backtest.py)
+TIMES = ["08:49:59", "09:49:59.999", "09:50:00", "09:50:59", "10:49:59.999", "10:50:00"]
+
+
+@pytest.fixture
+def app(tmp_path):
+    return copy_app(tmp_path / "app")
+
+
+@pytest.fixture
+def log(tmp_path):
+    entries = [(utc(f"2026-11-29T{t}"), 7001 + n, "web-01") for n, t in enumerate(TIMES)]
+    return write_log(tmp_path / "audit.log", entries)
+
+
+def backtest(app, *args):
+    return main(["--app-dir", str(app), "backtest", *map(str, args)])
+
+
+def test_json_per_run_counts_and_summary(app, log, capsys):
+    assert backtest(app, log, "--tz", "UTC", "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["run"], r["rows"], r["risk_score"]) for r in report["runs"]] == [
+        ("2026-11-29T09:00:00+00:00", 1, 9.0), ("2026-11-29T10:00:00+00:00", 1, 9.0),
+        ("2026-11-29T11:00:00+00:00", 3, 27.0), ("2026-11-29T12:00:00+00:00", 1, 9.0)]
+    assert report["runs"][0]["earliest"] == utc("2026-11-29T07:50:00")
+    assert report["summary"]["runs_with_alerts"] == 4
+    assert report["summary"]["alerts_per_day"] == pytest.approx(24.0)
+    assert report["summary"]["noisiest"]["dest"] == [["web-01", 6]]
+    assert report["coverage"] == {"matched": 6, "in_no_window": [], "in_several_windows": []}
+
+
+def test_cron_is_walked_in_the_users_zone(app, log, capsys):
+    # Asia/Kolkata is UTC+05:30: runs on the local hour are at :30 UTC, windows [xx:20, xx+1:20) UTC
+    assert backtest(app, log, "--tz", "Asia/Kolkata", "--format", "json") == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [(r["run"], r["rows"]) for r in runs] == [
+        ("2026-11-29T15:00:00+05:30", 1), ("2026-11-29T16:00:00+05:30", 3), ("2026-11-29T17:00:00+05:30", 2)]
+
+
+def test_text_summary_and_self_contained_html(app, log, tmp_path, capsys):
+    chart = tmp_path / "chart.html"
+    assert backtest(app, log, "--tz", "UTC", "--html", chart) == 0
+    out = capsys.readouterr().out
+    assert "runs with alerts: 4 (24.00 per day)" in out
+    assert "noisiest dest: web-01 (6 rows)" in out
+    assert "2026-11-29 11:00 UTC  window 2026-11-29 09:50 UTC .. 2026-11-29 10:50 UTC  rows 3  risk 27" in out
+    page = chart.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert page.count("<rect") == 4  # one bar per run that alerts
+    for external in ("<script", "<link", "src=", "href=", "@import", "url("):
+        assert external not in page
+
+
+def test_from_to_and_their_errors(app, log, capsys):
+    assert backtest(app, log, "--tz", "UTC", "--format", "json",
+                    "--from", "2026-11-29T10:00:00", "--to", "2026-11-29T11:00:00") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["rows"] for r in report["runs"]] == [1, 3]
+    assert report["coverage"]["in_no_window"] == [utc("2026-11-29T10:50:00")]
+    assert backtest(app, log, "--tz", "UTC", "--from", "2026-11-29T11:00", "--to", "2026-11-29T10:00") == 2
+    assert "--from" in capsys.readouterr().err
+    assert backtest(app, log, "--tz", "UTC", "--from=-70x") == 2
+    assert "time modifier" in capsys.readouterr().err
