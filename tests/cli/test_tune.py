@@ -1,0 +1,84 @@
+"""`linux-auditd-at tune`: the tuning loop end to end — backtest, try a filter, write it, backtest."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from linux_auditd_at.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tuning"))
+from logbuilder import copy_app, utc, write_log  # noqa: E402
+
+NEW = 'search NOT dest IN ("build-01")'
+# build-01 runs `at` in the 10:00 and 11:00 runs' windows, web-01 only in the 10:00 run's
+ENTRIES = [
+    (utc("2026-11-29T09:05:00"), 7001, "web-01"),
+    (utc("2026-11-29T09:10:00"), 7101, "build-01"),
+    (utc("2026-11-29T10:05:00"), 7102, "build-01"),
+    (utc("2026-11-29T10:30:00"), 7103, "build-01"),
+]
+
+
+@pytest.fixture
+def app(tmp_path):
+    return copy_app(tmp_path / "app")
+
+
+@pytest.fixture
+def log(tmp_path):
+    return write_log(tmp_path / "audit.log", ENTRIES)
+
+
+def cli(app, verb, *args):
+    return main(["--app-dir", str(app), verb, *map(str, args), "--tz", "UTC"])
+
+
+def test_tuning_loop(app, log, capsys):
+    default_macros = (app / "default" / "macros.conf").read_bytes()
+    assert cli(app, "backtest", log, "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["runs_with_alerts"] == 2
+
+    assert cli(app, "tune", log, "--filter", NEW) == 0
+    out = capsys.readouterr().out
+    lines = [line.split() for line in out.splitlines()]
+    marked = sorted((c[0], c[6], c[7]) for c in lines if c and c[0] in ("kept", "removed", "added"))
+    assert marked == [("kept", "7001", "web-01"), ("removed", "7101", "build-01"),
+                      ("removed", "7102", "build-01"), ("removed", "7103", "build-01")]
+    assert "rows: 4 with the current filter, 3 removed and 0 added by the new filter" in out
+    assert "alerts per day: 24.00 -> 12.00 (-12.00); runs with alerts 2 -> 1 of 2" in out
+    assert not (app / "local").exists()  # trying a filter writes nothing
+
+    assert cli(app, "tune", log, "--filter", NEW, "--write") == 0
+    assert f"wrote {app / 'local' / 'macros.conf'}" in capsys.readouterr().out
+    written = (app / "local" / "macros.conf").read_text()
+    assert f"definition = {NEW}\n" in written
+    assert cli(app, "tune", log, "--filter", NEW, "--write") == 0
+    assert f"unchanged: {app / 'local' / 'macros.conf'}" in capsys.readouterr().out
+    assert (app / "local" / "macros.conf").read_text() == written
+    assert (app / "default" / "macros.conf").read_bytes() == default_macros
+
+    # the engine now reads the filter from local/: the same backtest alerts once
+    assert cli(app, "backtest", log, "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["runs_with_alerts"] == 1
+    assert report["summary"]["noisiest"]["dest"] == [["web-01", 1]]
+
+
+def test_tune_json_and_missing_filter(app, log, capsys):
+    assert cli(app, "tune", log, "--filter", NEW, "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["new filter"], r["dest"]) for r in report["rows"]] == [
+        ("kept", "web-01"), ("removed", "build-01"), ("removed", "build-01"), ("removed", "build-01")]
+    assert report["summary"]["alerts_per_day_after"] == 12.0
+    assert cli(app, "tune", log) == 2
+    assert "--filter" in capsys.readouterr().err
+
+
+def test_bad_filter_spl_is_reported_and_nothing_written(app, log, capsys):
+    assert cli(app, "tune", log, "--filter", 'search dest="unterminated', "--write") == 2
+    assert "unterminated" in capsys.readouterr().err
+    assert not (app / "local").exists()
