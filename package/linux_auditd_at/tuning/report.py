@@ -35,7 +35,7 @@ def summary_lines(backtest: Backtest, tz: tzinfo, *, examples: int = 5) -> list[
     ]
     for name in ("dest", "UID", "comm"):
         top = backtest.noisiest(name, 3)
-        shown = ", ".join(f"{value} ({count} rows)" for value, count in top) or "-"
+        shown = ", ".join(f"{value} ({count} row{'' if count == 1 else 's'})" for value, count in top) or "-"
         lines.append(f"noisiest {name}: {shown}")
     cov = backtest.coverage
     lines.append(f"coverage: {cov.matched} events match the base search; {len(cov.uncovered)} fall in no"
