@@ -11,6 +11,7 @@ Afterwards `auditctl -l` must be what it was, else the capture fails loudly.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import platform
 import shutil
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -27,6 +29,8 @@ from linux_auditd_at.capture import dataset, scenarios, system, window
 from linux_auditd_at.errors import CaptureError
 
 FORMATS = ("ENRICHED", "RAW")
+LOCK = Path("/run/linux-auditd-at-capture.lock")
+LOCK_WAIT = 120.0
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
@@ -46,6 +50,11 @@ def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: s
     if log_format not in FORMATS:
         raise CaptureError(f"unknown log format {log_format}; use one of {', '.join(FORMATS)}")
     system.require_root()
+    with _exclusive():
+        return _capture(outdir, name, scenario_names, log_format, node)
+
+
+def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str, node: bool) -> list[Path]:
     tools = system.Tools()
     for tool in ("at", "atd"):
         system.find_tool(tool)
@@ -97,6 +106,26 @@ def _environment() -> dict[str, str]:
     os_release = dict(line.split("=", 1) for line in lines if "=" in line)
     return {"kernel": platform.release(), "os": os_release.get("PRETTY_NAME", "unknown").strip('"'),
             "auditd": version("auditd"), "at": version("at"), "arch": platform.machine()}
+
+
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """One capture at a time on a machine: the kernel takes one audit daemon, and a second capture
+    would read the wrong log."""
+    with LOCK.open("w") as handle:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CaptureError(f"another capture holds {LOCK} for over {LOCK_WAIT:.0f} s") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -229,21 +229,33 @@ def private_conf(log_path: Path, plugin_dir: Path, log_format: str, node: bool) 
 
 
 def running_log(status: AuditStatus, log_format: str, node: bool) -> AuditLog:
-    """The log of the auditd that already runs (its /etc/audit/auditd.conf), if it writes what we need."""
-    conf = read_conf(SYSTEM_CONF)
+    """The log of the auditd that already runs (its `-c DIR`, else /etc/audit), if it writes what we need."""
+    path = daemon_conf(status.pid)
+    conf = read_conf(path)
+    who = f"auditd (pid {status.pid}, {path})"
     if conf.get("write_logs", "yes").lower() == "no":
-        raise CaptureError(f"auditd (pid {status.pid}) runs with write_logs = no in {SYSTEM_CONF}: "
-                           "there is no log to read")
+        raise CaptureError(f"{who} runs with write_logs = no: there is no log to read")
     fmt = conf.get("log_format", "ENRICHED").upper()
     if fmt != log_format:
-        raise CaptureError(f"auditd (pid {status.pid}) already runs and writes log_format = {fmt} "
-                           f"({SYSTEM_CONF}); a {log_format} capture needs it stopped, or capture {fmt}")
+        raise CaptureError(f"{who} already runs and writes log_format = {fmt}; a {log_format} capture "
+                           f"needs it stopped, or capture {fmt}")
     has_node = conf.get("name_format", "NONE").upper() != "NONE"
     if has_node != node:
-        raise CaptureError(f"auditd (pid {status.pid}) already runs with name_format = "
-                           f"{conf.get('name_format', 'NONE')} ({SYSTEM_CONF}); "
+        raise CaptureError(f"{who} already runs with name_format = {conf.get('name_format', 'NONE')}; "
                            f"{'--node needs it set' if node else 'capture with --node, or stop it'}")
     return AuditLog(Path(conf.get("log_file", DEFAULT_LOG)), log_format, node)
+
+
+def daemon_conf(pid: int) -> Path:
+    """The auditd.conf a running auditd was started with (`-c DIR` on its command line)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return SYSTEM_CONF
+    for flag, value in zip(argv, argv[1:], strict=False):
+        if flag == b"-c":
+            return Path(os.fsdecode(value)) / "auditd.conf"
+    return SYSTEM_CONF
 
 
 def read_conf(path: Path) -> dict[str, str]:
