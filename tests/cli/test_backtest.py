@@ -13,7 +13,7 @@ from linux_auditd_at.cli import main
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tuning"))
 from logbuilder import copy_app, utc, write_log  # noqa: E402
 
-# times straddling the hourly windows' edges (see tests/tuning/test_backtest.py)
+# times straddling the hourly windows' edges (see tests/tuning/test_schedule_backtest.py)
 TIMES = ["08:49:59", "09:49:59.999", "09:50:00", "09:50:59", "10:49:59.999", "10:50:00"]
 
 
