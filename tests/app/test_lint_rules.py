@@ -235,3 +235,18 @@ def test_annotations_must_be_valid(app_copy, old, new, says):
     assert len(findings) == 1, findings
     assert_names(str(findings[0]), SAVED, "action.correlationsearch.annotations")
     assert says in str(findings[0])
+
+
+def test_ordinary_local_tuning_passes(app_copy):
+    (app_copy / "local").mkdir()
+    (app_copy / "local" / "macros.conf").write_text(
+        '[linux_auditd_at_application_execution_filter]\ndefinition = search NOT dest IN ("build-01")\n')
+    (app_copy / "local" / "savedsearches.conf").write_text(f"{STANZA}\ndisabled = false\n")
+    assert lint_app(app_copy, now=NOW) == []
+
+
+def test_a_local_filter_macro_that_does_not_expand_is_caught(app_copy):
+    (app_copy / "local").mkdir()
+    (app_copy / "local" / "macros.conf").write_text(
+        "[linux_auditd_at_application_execution_filter]\ndefinition = `no_such_macro`\n")
+    assert "no_such_macro" in only_finding(app_copy, "macros")
