@@ -52,7 +52,7 @@ def replay(fake, ca, monkeypatch, capsys):
 
     def run(*extra: str, ca_file: bool = True, dataset: Path | None = DATASET):
         argv = ["--app-dir", str(ROOT), "replay", "--url", fake.mgmt_url, "--hec-url", fake.hec_url,
-                "--batch-size", "20", "--timeout", "2", *extra]
+                "--batch-size", "20", "--timeout", "2", "--poll", "0.05", "--backoff", "0.01", *extra]
         if ca_file:
             argv += ["--ca-file", str(ca[0])]
         if dataset is not None:

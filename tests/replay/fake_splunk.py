@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from linux_auditd_at.audit.record import extract_fields
 from linux_auditd_at.errors import SPLError
@@ -93,7 +93,7 @@ class FakeSplunk:
 
     def start(self) -> FakeSplunk:
         for server in self._servers:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -168,6 +168,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        if self.headers.get("Connection", "").lower() == "close":  # splunkd echoes it, then closes
+            self.send_header("Connection", "Close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(data)
 
@@ -212,8 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not match:
             self._messages(404, f"Not Found: {path}")
             return
-        app = unquote(match.group(3)) if match.group(3) else None
-        segments = [unquote(s) for s in (match.group(1) or match.group(4)).split("/")]
+        app = unquote_plus(match.group(3)) if match.group(3) else None
+        segments = [unquote_plus(s) for s in (match.group(1) or match.group(4)).split("/")]
         route = (method, *segments[:2])
         if route[:3] == ("GET", "apps", "local") and len(segments) == 3:
             name = segments[2]

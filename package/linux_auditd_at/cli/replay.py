@@ -54,6 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="tries per HEC request, and sends per unacknowledged batch (5)")
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds to wait for acknowledgement, indexing and each search (300)")
+    parser.add_argument("--poll", type=float, default=1.0,
+                        help="seconds between polls of acknowledgements, jobs and the count (1)")
+    parser.add_argument("--backoff", type=float, default=0.5,
+                        help="first retry delay in seconds, doubled per retry up to 30 (0.5)")
     parser.add_argument("--tz", default="UTC",
                         help="time zone of the Splunk user, for ctime() in the embedded engine (UTC)")
     parser.add_argument("--no-compare", action="store_true",
@@ -90,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
     splunkd.require_app(APP_ID)
     saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
     hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
-                    batch_size=args.batch_size, max_tries=args.max_tries, ack_timeout=args.timeout)
+                    batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
+                    ack_timeout=args.timeout, poll_interval=args.poll)
     replay = Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
-                    index_timeout=args.timeout, search_timeout=args.timeout)
+                    index_timeout=args.timeout, search_timeout=args.timeout, poll=args.poll)
 
     run_id = secrets.token_hex(4)
     outcomes = []

@@ -78,7 +78,7 @@ class Replay:
                 with outcome.timed("index"):
                     created = self.splunkd.ensure_index(index)
                     if not created:
-                        held = self.splunkd.count(index, app=self.app, timeout=self.search_timeout)
+                        held = self.count(index)
                         if held:
                             raise ReplayError(f"index {index} already holds {held} events; replay "
                                               "needs an empty index (remove it or pick another name)")
@@ -103,7 +103,7 @@ class Replay:
                     return outcome
                 with outcome.timed("search"):
                     result = self.splunkd.search(index_search(index, self.saved_search), app=self.app,
-                                                 timeout=self.search_timeout)
+                                                 timeout=self.search_timeout, poll=self.poll)
                 outcome.rows = result.rows
                 outcome.failures.extend(judge(result.rows))
                 if self.engine is not None:
@@ -122,13 +122,16 @@ class Replay:
                         outcome.notes.append(f"could not remove index {index}: {exc}")
         return outcome
 
+    def count(self, index: str) -> int:
+        return self.splunkd.count(index, app=self.app, timeout=self.search_timeout, poll=self.poll)
+
     def await_count(self, index: str, sent: int) -> int:
         """The indexed count once it equals `sent` on two polls in a row, or whatever it is at the
         timeout; more than `sent` returns at once (duplicates never go away)."""
         deadline = time.monotonic() + self.index_timeout
         seen_equal = False
         while True:
-            count = self.splunkd.count(index, app=self.app, timeout=self.search_timeout)
+            count = self.count(index)
             if count > sent or (count == sent and seen_equal) or time.monotonic() >= deadline:
                 return count
             seen_equal = count == sent

@@ -135,9 +135,10 @@ class Splunkd:
         messages = [m.get("text", "") for m in results.get("messages", [])]
         return SearchResult(sid, list(results.get("results", [])), messages + _job_messages(content))
 
-    def count(self, index: str, *, app: str, timeout: float) -> int:
+    def count(self, index: str, *, app: str, timeout: float, poll: float = 0.5) -> int:
         """How many events `index` holds (over all time)."""
-        rows = self.search(f"search index={_quote(index)} | stats count", app=app, timeout=timeout).rows
+        rows = self.search(f"search index={_quote(index)} | stats count", app=app, timeout=timeout,
+                           poll=poll).rows
         return int(rows[0]["count"]) if rows else 0
 
 

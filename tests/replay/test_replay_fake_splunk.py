@@ -1,0 +1,185 @@
+"""`linux-auditd-at replay` end to end against the fake Splunk: real HTTPS, splunk-sdk, HEC.
+
+Each fault the fake can produce is either survived (and the indexed count proves nothing was lost
+or duplicated) or reported with a clear message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from conftest import DATASET
+
+from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
+from linux_auditd_at.spl.macros import Macro
+
+STAMP = re.compile(r"msg=audit\((\d+\.\d+):\d+\)")
+LINES = [line for line in DATASET.read_text(encoding="utf-8").split("\n") if line]  # not splitlines: 0x1d
+SENT = len(LINES)  # every line of the fixture is an audit record
+
+
+def kept_index(fake) -> list[dict]:
+    (name,) = [n for n in fake.indexes if n.startswith("at_replay_")]
+    return fake.indexes[name]
+
+
+def test_replay_passes_and_sends_each_event_once_with_its_own_metadata(replay, fake):
+    code, out, err = replay("--keep")
+    assert code == 0, out + err
+    assert out.startswith(f"PASS {DATASET.name}: index=at_replay_")
+    assert f"sent={SENT} indexed={SENT}" in out
+    events = kept_index(fake)
+    assert sorted(e["_raw"] for e in events) == sorted(LINES)
+    assert sorted(e["_time"] for e in events) == sorted(float(STAMP.search(line).group(1)) for line in LINES)
+    assert {e["sourcetype"] for e in events} == {"linux:audit"}
+    assert {e["source"] for e in events} == {str(DATASET)}
+    assert fake.event_posts == -(-SENT // 20)  # one request per batch of 20, no retries
+
+
+def test_index_is_removed_afterwards_unless_keep(replay, fake):
+    code, out, _ = replay()
+    assert code == 0, out
+    assert [n for n in fake.indexes if n.startswith("at_replay_")] == []
+    assert not fake.jobs  # every search job was deleted after reading it
+
+
+def test_search_runs_the_servers_saved_search_with_server_side_macros(replay, fake):
+    # Local tuning on the server (filter macro) must be what is tested: here it drops every row,
+    # so Splunk's own rule fails and the embedded engine (app as shipped) disagrees.
+    fake.macros[FILTER_MACRO] = Macro(FILTER_MACRO, 'search dest="no-such-host"')
+    code, out, _ = replay()
+    assert code == 1
+    assert "fail: the saved search returned no results" in out
+    assert "diff: only in embedded engine:" in out
+
+
+def test_tls_is_verified_by_default(replay):
+    code, _, err = replay(ca_file=False)
+    assert code == 2
+    assert "TLS certificate verification failed" in err and "--ca-file" in err
+
+
+def test_insecure_skips_verification_only_when_asked(replay):
+    code, out, err = replay("--insecure", ca_file=False)
+    assert code == 0, out + err
+
+
+def test_wrong_password_is_a_clear_login_failure(replay, monkeypatch):
+    monkeypatch.setenv("SPLUNK_PASSWORD", "wrong")
+    code, out, err = replay()
+    assert code == 2
+    assert "login failed (HTTP 401)" in err
+    assert "wrong" not in out + err  # credentials are never printed
+
+
+def test_authentication_token_instead_of_password(replay, monkeypatch):
+    monkeypatch.delenv("SPLUNK_PASSWORD")
+    code, out, err = replay("--token", "fake-bearer-token")
+    assert code == 0, out + err
+
+
+def test_missing_app_and_disabled_app(replay, fake):
+    fake.apps[APP_ID] = False
+    code, _, err = replay()
+    assert code == 2 and f"app {APP_ID} is installed but disabled" in err
+    del fake.apps[APP_ID]
+    code, _, err = replay()
+    assert code == 2 and f"app {APP_ID} is not installed" in err
+
+
+def test_missing_saved_search(replay, fake):
+    del fake.saved_searches[(APP_ID, SEARCH_NAME)]
+    code, _, err = replay()
+    assert code == 2 and f"saved search {SEARCH_NAME!r} not found in app {APP_ID}" in err
+
+
+def test_bad_hec_token_is_reported_with_splunks_code(replay, fake, monkeypatch):
+    monkeypatch.setenv("SPLUNK_HEC_TOKEN", "not-the-token")
+    code, out, _ = replay()
+    assert code == 1
+    assert "HTTP 403: Invalid token (HEC code 4)" in out
+    assert "not-the-token" not in out
+    assert [n for n in fake.indexes if n.startswith("at_replay_")] == []  # cleaned up anyway
+
+
+def test_index_the_token_may_not_write_is_reported(replay, fake):
+    fake.hec_indexes = {"main"}
+    code, out, _ = replay()
+    assert code == 1
+    assert "HTTP 400: Incorrect index (HEC code 7), event 0 of the batch" in out
+
+
+def test_server_busy_is_retried_with_backoff(replay, fake):
+    fake.faults.busy = 2
+    code, out, err = replay()
+    assert code == 0, out + err
+    assert "HEC: 2 retried requests" in out
+    assert f"sent={SENT} indexed={SENT}" in out
+
+
+def test_server_busy_for_good_gives_up_after_max_tries(replay, fake):
+    fake.faults.busy = 100
+    code, out, _ = replay("--max-tries", "3")
+    assert code == 1
+    assert "gave up after 3 tries: HTTP 503 Server is busy (code 9)" in out
+    assert fake.event_posts == 3
+
+
+def test_dropped_connection_is_retried_without_duplicates(replay, fake):
+    fake.faults.drop = 2
+    code, out, err = replay("--keep")
+    assert code == 0, out + err
+    assert "HEC: 2 retried requests" in out
+    assert sorted(e["_raw"] for e in kept_index(fake)) == sorted(LINES)
+
+
+def test_dropped_connection_after_indexing_shows_up_as_duplicates(replay, fake):
+    # The one case a client cannot tell apart: the server indexed the batch, then the connection
+    # dropped. The resend duplicates 20 events; the count check must catch it, not hide it.
+    fake.faults.drop_after_index = 1
+    code, out, _ = replay()
+    assert code == 1
+    assert f"holds {SENT + 20} events, {SENT} were sent (20 duplicated" in out
+
+
+def test_unacknowledged_batch_is_resent_and_only_that_one(replay, fake):
+    fake.faults.unacked_posts = {2}
+    code, out, err = replay("--keep")
+    assert code == 0, out + err
+    assert "1 unacknowledged batches resent" in out
+    assert fake.event_posts == -(-SENT // 20) + 1
+    assert sorted(e["_raw"] for e in kept_index(fake)) == sorted(LINES)
+
+
+def test_batches_never_acknowledged_fail_after_max_tries(replay, fake):
+    fake.faults.unacked_posts = set(range(1, 100))
+    code, out, _ = replay("--max-tries", "2")
+    assert code == 1
+    assert "were never acknowledged after 2 tries" in out
+
+
+def test_token_without_acknowledgement_relies_on_the_count(replay, fake):
+    fake.use_ack = False
+    code, out, err = replay()
+    assert code == 0, out + err
+    assert "no indexer acknowledgement" in out
+
+
+def test_junit_xml(replay, fake, tmp_path):
+    report = tmp_path / "replay.xml"
+    fake.faults.busy = 100
+    code, _, _ = replay("--max-tries", "1", "--junit-xml", str(report))
+    assert code == 1
+    suite = ET.parse(report).getroot()
+    assert suite.tag == "testsuite" and suite.get("tests") == "1" and suite.get("failures") == "1"
+    (case,) = suite.findall("testcase")
+    assert case.get("name") == DATASET.name
+    assert "Server is busy" in case.find("failure").get("message")
+
+
+def test_no_url_says_how_to_get_a_splunk(replay, monkeypatch, capsys):
+    from linux_auditd_at.cli import main
+
+    assert main(["replay", str(DATASET)]) == 2
+    assert "pass --url or set $SPLUNK_URL" in capsys.readouterr().err
