@@ -108,3 +108,19 @@ def test_bad_cron_names_the_key(app):
     broken = dataclasses.replace(detection, settings={**detection.settings, "cron_schedule": "0 * * *"})
     with pytest.raises(ConfError, match="cron_schedule"):
         schedule(broken, 0.0, 7200.0, UTC)
+
+
+def test_dst_change_keeps_hourly_windows_tiling(app):
+    """Europe/Berlin falls back at 03:00 CEST on 2026-10-25: the local hour 02:00 happens twice and
+    both runs are taken, so the windows stay one hour apart in absolute time, no minute twice."""
+    detection = load_detection(app)
+    start, end = utc("2026-10-24T23:00:00"), utc("2026-10-25T04:00:00")
+    windows = schedule(detection, start, end, ZoneInfo("Europe/Berlin"))
+    assert [w.run.isoformat() for w in windows] == [
+        "2026-10-25T01:00:00+02:00", "2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00",
+        "2026-10-25T03:00:00+01:00", "2026-10-25T04:00:00+01:00", "2026-10-25T05:00:00+01:00"]
+    minutes = [start + 60 * n for n in range(int((end - start) // 60))]
+    result = coverage(minutes, windows)
+    assert result.repeated == []
+    # the windows end at 03:50 UTC (the 05:00 CET run): the last 10 minutes wait for the next run
+    assert result.uncovered == minutes[-10:]
