@@ -99,3 +99,10 @@ def test_bad_risk_json_names_the_file_stanza_and_key():
     off = dataclasses.replace(detection, settings={**detection.settings, "action.risk": "0"})
     with pytest.raises(ConfError, match="no risk action"):
         RiskAction.from_detection(off)
+
+
+def test_message_tokens_see_the_risk_fields_es_sets(action):
+    """ES fills the message from the row plus risk_object, risk_object_type and the float score."""
+    custom = dataclasses.replace(action, message="$risk_object$/$risk_object_type$/$risk_score$ by $UID$")
+    (event,) = custom.events([row()], run_time=0.0)
+    assert event.risk_message == "web-01/system/9.0 by root"
