@@ -1,0 +1,73 @@
+"""Macro expansion: `name` and `name(args)`, $arg$ substitution, nesting, quotes, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
+
+MACROS = macros_from_conf({
+    "linux_auditd": {"definition": 'sourcetype="linux:audit"'},
+    "security_content_ctime(1)": {"args": "field",
+                                  "definition": 'convert timeformat="%Y-%m-%dT%H:%M:%S" ctime($field$)'},
+    "filter": {"definition": "search *"},
+    "pair(2)": {"args": "a, b", "definition": 'x="$a$" $b$=$a$'},
+    "outer": {"definition": "`linux_auditd` `pair(at, comm)`"},
+    "loop": {"definition": "`loop`"},
+    "bad_args(2)": {"args": "only", "definition": "$only$"},
+    "evalish": {"definition": "1+1", "iseval": "true"},
+    "arity(1)": {"args": "x", "definition": "$x$"},
+})
+
+
+def test_macros_from_conf_reads_args_and_iseval():
+    assert MACROS["pair(2)"] == Macro("pair(2)", 'x="$a$" $b$=$a$', ("a", "b"))
+    assert MACROS["evalish"].iseval
+
+
+def test_plain_and_argument_macros():
+    spl = "`linux_auditd` type=SYSCALL | `security_content_ctime(firstTime)` | `filter`"
+    assert expand_macros(spl, MACROS) == (
+        'sourcetype="linux:audit" type=SYSCALL '
+        '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime) | search *')
+
+
+def test_arguments_are_substituted_everywhere_including_inside_quotes():
+    assert expand_macros("`pair(at, comm)`", MACROS) == 'x="at" comm=at'
+
+
+def test_arguments_keep_quotes_and_commas_inside_them():
+    assert expand_macros('`pair("a,b", f)`', MACROS) == 'x=""a,b"" f="a,b"'
+
+
+def test_macros_nest():
+    assert expand_macros("`outer`", MACROS) == 'sourcetype="linux:audit" x="at" comm=at'
+
+
+def test_a_macro_inside_a_quoted_string_is_not_expanded():
+    assert expand_macros('a="`linux_auditd`" `filter`', MACROS) == 'a="`linux_auditd`" search *'
+    assert expand_macros(r'a="say \"`x`\"" b', MACROS) == r'a="say \"`x`\"" b'
+
+
+@pytest.mark.parametrize(("spl", "message", "position"), [
+    ("a `nope` b", "undefined macro `nope`", 2),
+    ("a `nope(1,2)`", r"undefined macro `nope\(2\)`", 2),
+    ("x `arity(1, 2)`", r"macro `arity` is called with 2 arguments, but only arity\(1\) exist", 2),
+    ("`bad_args(1, 2)`", r"macro `bad_args\(2\)` declares 1 arguments", 0),
+    ("ab `loop`", "expands into itself", 3),
+    ("`evalish`", "iseval = true", 0),
+    ("a `linux_auditd", "unterminated macro call", 2),
+    ("a ``", "empty macro call", 2),
+])
+def test_errors_name_the_macro_and_position(spl, message, position):
+    with pytest.raises(SPLError, match=message) as err:
+        expand_macros(spl, MACROS)
+    assert err.value.position == position
+
+
+def test_error_in_a_nested_macro_points_at_the_outer_call():
+    macros = {**MACROS, **macros_from_conf({"wrapper": {"definition": "x `missing`"}})}
+    with pytest.raises(SPLError, match=r"undefined macro `missing` \(inside macro `wrapper`\)") as err:
+        expand_macros("abc `wrapper`", macros)
+    assert err.value.position == 4

@@ -1,0 +1,113 @@
+"""The pipeline: splitting, the implicit search, time range, stage counts, columns, and errors that
+name the problem and its position in the expanded SPL."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+
+from linux_auditd_at.errors import SPLError, ToolkitError
+from linux_auditd_at.spl import Context, compile_search
+
+
+def test_implicit_and_explicit_search_are_the_same(matching):
+    events = [{"a": "1"}, {"a": "2"}]
+    assert matching("a=1", events) == [0]
+    assert matching("search a=1", events) == matching("| search a=1", events) == [0]
+
+
+def test_pipes_inside_quotes_do_not_split(matching):
+    assert matching('a="x|y" | search a="x|y"', [{"a": "x|y"}, {"a": "x"}]) == [0]
+
+
+def test_command_names_are_case_insensitive(run):
+    assert run("* | STATS count", [{}]).rows == [{"count": "1"}]
+
+
+def test_an_empty_search_term_list_matches_everything(run):
+    assert len(run("search", [{}, {}]).rows) == 2
+
+
+def test_time_range_earliest_inclusive_latest_exclusive(run):
+    events = [{"_time": t} for t in (99.999, 100.0, 150.0, 199.999, 200.0)]
+    result = run("* | table _time", events, earliest=100.0, latest=200.0)
+    assert [r["_time"] for r in result.rows] == ["100", "150", "199.999"]
+    assert result.outside_time_range == 2
+    assert result.stages[0].read == 3
+
+
+def test_stage_counts_and_texts(run):
+    events = [{"a": "1"}, {"a": "1"}, {"a": "2"}, {}]
+    result = run("a=*  |  eval b=a | stats count by b | where count > 1", events)
+    assert [(s.command, s.read, s.passed) for s in result.stages] == [
+        ("a=*", 4, 3), ("eval b=a", 3, 3), ("stats count by b", 3, 2), ("where count > 1", 2, 1)]
+
+
+def test_event_results_have_every_field_as_a_column(run):
+    result = run("*", [{"_raw": "x", "_time": 1.25, "a": "1"}, {"b": ["p", "q"]}])
+    assert result.columns == ["_raw", "_time", "a", "b"]
+    assert result.rows == [{"_raw": "x", "_time": "1.25", "a": "1", "b": None},
+                           {"_raw": None, "_time": None, "a": None, "b": ["p", "q"]}]
+
+
+def test_execute_consumes_a_one_shot_iterator_and_leaves_input_events_unchanged():
+    event = {"host": "h", "_time": 5.0}
+    pipeline = compile_search("* | rename host as dest | eval x=1")
+    result = pipeline.execute(iter([event]), Context(now=0, tz=UTC))
+    assert result.rows == [{"_time": "5", "dest": "h", "x": "1"}]
+    assert event == {"host": "h", "_time": 5.0}
+
+
+@pytest.mark.parametrize(("spl", "message", "position"), [
+    ("", "empty search", 0),
+    ("a=1 | makeresults count=1", "unknown or unsupported command 'makeresults'", 6),
+    ("a=1 | tstats count", "unknown or unsupported command 'tstats'", 6),
+    ("| makeresults", "unknown or unsupported command 'makeresults'", 2),
+    ("| stats count", "a search must start with search, not 'stats'", 2),
+    ("a=1 || stats count", "empty command between pipes", 5),
+    ("a=1 | [search b=2]", r"subsearches \(\[...\]\) are not supported", 6),
+    ('a="x', "unterminated quoted string", 2),
+    ("a=", "expected a value after '='", 2),
+    ("a==1", "'==' is not a search operator", 1),
+    ("NOT", "expected a search term", 3),
+    ("a=1 OR", "expected a search term", 6),
+    ("AND a=1", "expected a search term", 0),
+    ("(a=1", "expected '\\)'", 4),
+    ("a=1)", "unexpected token in search", 3),
+    ("()", "expected a search term inside", 1),
+    ("a IN ()", "empty IN list", 0),
+    ("a IN (1 2)", "expected ',' or '\\)' in IN list", 8),
+    ("a, b", "unexpected token in search", 1),
+    ("earliest=-1h a=1", "time modifier earliest= inside the search is not supported", 0),
+    ("* | stats median(x)", "unsupported stats function 'median'", 10),
+    ("* | stats min", r"min needs a field: min\(field\)", 13),
+    ("* | stats count by", "expected field names after BY", 18),
+    ("* | stats count(eval(a=1))", r"eval\(\) inside stats functions is not supported", 16),
+    ("* | stats", "stats needs at least one function", 9),
+    ("* | stats allnum=true count", "unsupported stats option 'allnum'", 10),
+    ("* | rename a b", "expected AS after 'a'", 13),
+    ("* | rename a* AS b", "wildcards in 'a\\*' and 'b' must match in number", 11),
+    ("* | rename", "rename needs 'field AS newname'", 10),
+    ("* | convert mktime(t)", "unsupported convert function 'mktime'", 12),
+    ('* | convert timeformat="%H"', r"convert needs a conversion such as ctime\(field\)", 27),
+    ("* | convert foo=1 ctime(t)", "unsupported option 'foo'", 12),
+    ("* | sort", "sort needs a field", 8),
+    ("* | sort limit=x n", "limit must be a non-negative integer", 15),
+    ("* | sort ip(n)", r"unsupported sort type ip\(\)", 9),
+    ("* | head x", "unexpected argument to head", 9),
+    ("* | dedup", "dedup needs at least one field", 9),
+    ("* | dedup a sortby b", "dedup sortby is not supported", 12),
+    ("* | dedup a keepempty=maybe", "keepempty= expects true or false", 22),
+    ("* | fields", "fields needs at least one field name", 10),
+    ("* | table", "table needs at least one field name", 9),
+    ("* | fillnull other=1", "unsupported option 'other'", 13),
+    ("* | eval 1=2", "expected a field name to assign", 9),
+    ("* | eval x=#", "unexpected character '#' in expression", 11),
+])
+def test_errors_name_the_problem_and_position(spl, message, position):
+    with pytest.raises(SPLError, match=message) as err:
+        compile_search(spl)
+    assert err.value.position == position
+    assert isinstance(err.value, ToolkitError)
+    assert f"at position {position}" in str(err.value)
