@@ -77,3 +77,18 @@ def test_from_to_and_their_errors(app, log, capsys):
     assert "--from" in capsys.readouterr().err
     assert backtest(app, log, "--tz", "UTC", "--from=-70x") == 2
     assert "time modifier" in capsys.readouterr().err
+
+
+def test_bundled_capture_fires_once_with_every_ground_truth_row(capsys):
+    dataset = Path(__file__).resolve().parents[2] / "attack_data" / "T1053.002" / "linux_auditd_at"
+    truth = json.loads((dataset / "auditd_at_execution.expected.json").read_text())["rows"]
+    times = {row["firstTime"] for row in truth}
+    assert times == {"2026-11-29T02:19:13"}, "the capture's at runs share one second; update this test"
+    repo = dataset.parents[2]
+    assert main(["--app-dir", str(repo), "backtest", str(dataset / "auditd_at_execution.log"), "--tz", "UTC",
+                 "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # 02:19:13 is in [01:50, 02:50), the 03:00 run's window, and in no other run's
+    alerting = [r for r in report["runs"] if r["rows"]]
+    assert [(r["run"], r["rows"], r["risk_score"]) for r in alerting] == [
+        ("2026-11-29T03:00:00+00:00", len(truth), 9.0 * len(truth))]
