@@ -67,3 +67,9 @@ def test_unparsable_local_file_is_reported_not_overwritten(app):
     with pytest.raises(ConfError, match="local/macros.conf"):
         write_filter(app, NEW)
     assert conf.read_text() == "[a]\ndefinition = 1\n[a]\ndefinition = 2\n"
+
+
+def test_unwritable_app_folder_is_a_conf_error(app):
+    (app / "local").write_text("a file where the local/ folder should be")
+    with pytest.raises(ConfError, match="cannot write"):
+        write_filter(app, NEW)

@@ -103,7 +103,10 @@ def write_filter(app_dir: Path, definition: str) -> tuple[Path, bool]:
             raise ConfError(str(exc), path=str(path)) from exc
     else:
         stanzas = {GLOBAL_STANZA: {"#-000001": LOCAL_HEADER}}
-        path.parent.mkdir(parents=True, exist_ok=True)
     stanzas.setdefault(FILTER_MACRO, {})["definition"] = definition
-    result = smart_write_conf(str(path), stanzas, sort=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result = smart_write_conf(str(path), stanzas, sort=False)
+    except OSError as exc:
+        raise ConfError(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
     return path, result is not SMART_NOCHANGE
