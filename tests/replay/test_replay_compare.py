@@ -43,4 +43,5 @@ def test_rows_only_on_one_side_are_listed():
     assert result.only_splunk == [{"dest": "a"}] and not result.same
     result = compare_rows([], [{"dest": "a"}])
     assert result.only_embedded == [{"dest": "a"}]
-    assert describe(result) == ["only in embedded engine: {'dest': 'a'}"]
+    assert describe(result) == ["only in embedded: {'dest': 'a'}"]
+    assert describe(result, "expected") == ["only in expected: {'dest': 'a'}"]

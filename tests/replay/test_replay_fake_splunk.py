@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conftest import DATASET
+import yaml
+from conftest import DATASET, ROOT
 
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
 from linux_auditd_at.spl.macros import Macro
@@ -51,7 +52,7 @@ def test_search_runs_the_servers_saved_search_with_server_side_macros(replay, fa
     code, out, _ = replay()
     assert code == 1
     assert "fail: the saved search returned no results" in out
-    assert "diff: only in embedded engine:" in out
+    assert "diff: only in embedded:" in out
 
 
 def test_tls_is_verified_by_default(replay):
@@ -183,3 +184,32 @@ def test_no_url_says_how_to_get_a_splunk(replay, monkeypatch, capsys):
 
     assert main(["replay", str(DATASET)]) == 2
     assert "pass --url or set $SPLUNK_URL" in capsys.readouterr().err
+
+
+def test_bundled_datasets_by_default_including_a_true_negative(replay, monkeypatch):
+    # No DATASET: attack_data/**/*.yml. Each dataset is held to its expected rows (ground truth of
+    # the capture), so the benign one passes with no rows.
+    monkeypatch.chdir(ROOT)
+    code, out, err = replay(dataset=None)
+    assert code == 0, out + err
+    verdicts = {line.split(":")[0] for line in out.splitlines() if line.startswith(("PASS", "FAIL"))}
+    names = {entry["name"] for path in (ROOT / "attack_data").rglob("*.yml")
+             for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["datasets"]}
+    assert "auditd_benign" in names and len(names) >= 2
+    assert verdicts == {f"PASS {name}" for name in names}
+    benign = next(line for line in out.splitlines() if line.startswith("PASS auditd_benign:"))
+    assert " rows=0 " in benign
+
+
+def test_dataset_expected_rows_are_enforced(replay, tmp_path):
+    log = tmp_path / "at.log"
+    log.write_text(DATASET.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "none.json").write_text('{"rows": []}', encoding="utf-8")
+    metadata = tmp_path / "meta.yml"
+    metadata.write_text("datasets:\n- name: claims_nothing\n  path: at.log\n  host: h1\n"
+                        "  expected_rows: none.json\n", encoding="utf-8")
+    code, out, _ = replay(dataset=metadata)
+    assert code == 1
+    assert out.startswith("FAIL claims_nothing:")
+    assert "differences from the expected rows" in out
+    assert "diff: only in splunk: {" in out and "'dest': 'h1'" in out

@@ -95,10 +95,11 @@ def compare_rows(splunk_rows: Iterable[Mapping[str, object]],
     return result
 
 
-def describe(comparison: Comparison) -> list[str]:
-    """Human-readable lines, one per difference; empty when both sides agree."""
-    lines = [f"row {d.row}: field {d.field!r}: splunk={d.splunk!r} embedded={d.embedded!r}"
+def describe(comparison: Comparison, other: str = "embedded") -> list[str]:
+    """Human-readable lines, one per difference; empty when both sides agree. `other` names what
+    Splunk's rows were compared with (the embedded engine, or a dataset's expected rows)."""
+    lines = [f"row {d.row}: field {d.field!r}: splunk={d.splunk!r} {other}={d.embedded!r}"
              for d in comparison.field_diffs]
     lines += [f"only in splunk: {row!r}" for row in comparison.only_splunk]
-    lines += [f"only in embedded engine: {row!r}" for row in comparison.only_embedded]
+    lines += [f"only in {other}: {row!r}" for row in comparison.only_embedded]
     return lines

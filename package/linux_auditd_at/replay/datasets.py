@@ -1,8 +1,11 @@
 """Which logs to replay: attack_data metadata YAML (`datasets:` entries with name, path,
-sourcetype, source, host), or a plain log, whose events keep what the audit reader gives them."""
+sourcetype, source, host, and optionally `expected_rows`, a JSON file of the rows the search must
+return, worked out from what the capture did), or a plain log, whose events keep what the audit
+reader gives them."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,19 @@ class Dataset:
     sourcetype: str | None = None
     source: str | None = None
     host: str | None = None
+    expected_rows: Path | None = None
+
+    def expected(self) -> list[dict[str, object]] | None:
+        """The rows the saved search must return on this dataset, when the metadata says."""
+        if self.expected_rows is None:
+            return None
+        try:
+            rows = json.loads(self.expected_rows.read_text(encoding="utf-8"))["rows"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise AuditInputError(f"cannot read expected rows: {exc}", path=str(self.expected_rows)) from exc
+        if not isinstance(rows, list):
+            raise AuditInputError("`rows` is not a list", path=str(self.expected_rows))
+        return rows
 
     def metadata(self) -> dict[str, str]:
         """The event fields this dataset sets."""
@@ -65,19 +81,28 @@ def read_metadata(path: Path) -> list[Dataset]:
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or not entry.get("path"):
             raise AuditInputError(f"datasets entry {number} has no `path`", path=str(path))
-        log = Path(str(entry["path"]))
-        if not log.is_absolute() and (path.parent / log).is_file():
-            log = path.parent / log
-        if not log.is_file():
-            raise AuditInputError(f"datasets entry {number}: log {log} does not exist", path=str(path))
+        log = _beside(path, entry["path"], f"datasets entry {number}: log")
+        expected = entry.get("expected_rows")
         datasets.append(Dataset(
             name=str(entry.get("name") or log.name),
             path=log,
             sourcetype=_text(entry.get("sourcetype")),
             source=_text(entry.get("source")),
             host=_text(entry.get("host")),
+            expected_rows=(_beside(path, expected, f"datasets entry {number}: expected_rows")
+                           if expected else None),
         ))
     return datasets
+
+
+def _beside(metadata: Path, name: object, what: str) -> Path:
+    """A file named in the metadata: relative to its folder, else to the working directory."""
+    target = Path(str(name))
+    if not target.is_absolute() and (metadata.parent / target).is_file():
+        target = metadata.parent / target
+    if not target.is_file():
+        raise AuditInputError(f"{what} {target} does not exist", path=str(metadata))
+    return target
 
 
 def _text(value: object) -> str | None:

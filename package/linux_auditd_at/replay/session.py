@@ -1,8 +1,10 @@
 """One dataset end to end: index, send, verify the count, search, judge, compare, clean up.
 
-The verdict is Splunk's own test rule (at least one result row, the risk object `dest` non-null
-in every row), plus the differential check: the embedded engine must return the same rows on the
-same events. Each step is timed.
+The verdict starts from Splunk's own test rule: at least one result row, the risk object `dest`
+non-null in every row. A dataset whose metadata names `expected_rows` is held to those rows
+instead (so a benign dataset passes with no rows, a true-negative test Splunk's rule cannot
+express), `dest` still non-null in every row. Then the differential check: the embedded engine
+must return the same rows on the same events. Each step is timed.
 """
 
 from __future__ import annotations
@@ -105,13 +107,21 @@ class Replay:
                     result = self.splunkd.search(index_search(index, self.saved_search), app=self.app,
                                                  timeout=self.search_timeout, poll=self.poll)
                 outcome.rows = result.rows
-                outcome.failures.extend(judge(result.rows))
+                expected = dataset.expected()
+                outcome.failures.extend(judge(result.rows, expected is not None))
+                if expected is not None:
+                    wrong = describe(compare_rows(result.rows, expected), "expected")
+                    outcome.differences.extend(wrong)
+                    if wrong:
+                        outcome.failures.append(f"{len(wrong)} differences from the expected rows "
+                                                f"({dataset.expected_rows})")
                 if self.engine is not None:
                     with outcome.timed("compare"):
-                        outcome.differences = describe(compare_rows(result.rows, self.engine(events)))
-                    if outcome.differences:
-                        outcome.failures.append(f"{len(outcome.differences)} differences between "
-                                                "Splunk's rows and the embedded engine's")
+                        differ = describe(compare_rows(result.rows, self.engine(events)))
+                    outcome.differences.extend(differ)
+                    if differ:
+                        outcome.failures.append(f"{len(differ)} differences between Splunk's rows "
+                                                "and the embedded engine's")
             except ToolkitError as exc:
                 outcome.failures.append(str(exc))
             finally:
@@ -151,10 +161,11 @@ def read_events(dataset: Dataset, index: str, outcome: Outcome) -> list[dict[str
     return events
 
 
-def judge(rows: Rows) -> list[str]:
-    """Splunk's test rule: results exist and the risk object is set in every row."""
+def judge(rows: Rows, expected_given: bool = False) -> list[str]:
+    """Splunk's test rule: results exist (unless the dataset says what to expect) and the risk
+    object is set in every row."""
     if not rows:
-        return ["the saved search returned no results"]
+        return [] if expected_given else ["the saved search returned no results"]
     missing = [n for n, row in enumerate(rows) if row.get(RISK_OBJECT) in (None, "", [])]
     if missing:
         return [f"{len(missing)} of {len(rows)} result rows have no {RISK_OBJECT} (rows {missing[:5]})"]
