@@ -15,7 +15,15 @@ Nothing is dropped silently: a line that is not an audit record (no `msg=audit(.
 a record near 9 KiB) is counted in `ReadStats` with its file:line, or raises `AuditInputError`
 under `strict=True`. With a `prefilter` (the engine's raw-line test), lines it rejects are never
 split into fields; they are only checked for the `msg=audit(` stamp so that garbage is still
-counted. Memory stays flat: one line at a time, long lines read in MAX_LINE pieces.
+counted.
+
+The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
+carry a `necessary` attribute, a compiled regex that every line it accepts contains (in its
+lower-cased text); then only lines holding a match of it are cut out of the block and looked at,
+and the others are counted as prefiltered without a Python-level step per line. That shortcut is
+taken only for ASCII blocks whose every line carries a `msg=audit(` stamp (one count over the
+block), so bad lines are still found one by one. Memory stays flat: a block at a time, and a line
+longer than MAX_LINE is skipped piecewise, never held.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import socket
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from linux_auditd_at.audit import sources
 from linux_auditd_at.audit.metadata import dataset_info
@@ -34,9 +43,9 @@ from linux_auditd_at.errors import AuditInputError
 
 SOURCETYPE = "linux:audit"
 DEFAULT_INDEX = "main"
+CHUNK = 1 << 18
 MAX_LINE = 1 << 20
 EXAMPLES = 5
-_PROGRESS_EVERY = 16384
 
 
 @dataclass(frozen=True)
@@ -98,76 +107,127 @@ class AuditReader:
         info = dataset_info(path) if path != sources.STDIN else None
         host = self.host or (info and info.host) or socket.gethostname()
         source = (info and info.source) or ("stdin" if path == sources.STDIN else path)
-        base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
-        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
+        self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
+        self._path, self._lineno = path, 0
         position = _Position(raw, self.on_bytes)
-        prefilter, stats = self.prefilter, self.stats
-        lineno = 0
         try:
-            readline = text.readline
-            while True:
-                try:
-                    line = readline(MAX_LINE)
-                except (OSError, EOFError, zlib.error) as exc:
-                    raise AuditInputError(f"cannot read ({_describe(exc)})", path=path,
-                                          line=lineno + 1) from exc
-                if not line:
-                    break
-                lineno += 1
-                if lineno % _PROGRESS_EVERY == 0:
-                    position.report()
-                if line[-1] == "\n":
-                    line = line[:-1]
-                elif len(line) == MAX_LINE:
-                    self._skip_rest(readline, path, lineno)
-                    self._bad(path, lineno, f"line longer than {MAX_LINE} characters")
+            for block in _blocks(stream):
+                if block is _HUGE:
+                    self._lineno += 1
+                    self._bad(f"line longer than {MAX_LINE} bytes")
                     continue
-                if not line:
-                    stats.blank += 1
-                    continue
-                if prefilter is not None and not prefilter(line):
-                    if "msg=audit(" in line:
-                        stats.prefiltered += 1
-                    else:
-                        self._bad(path, lineno, "no msg=audit(EPOCH:SERIAL) stamp")
-                    continue
-                parsed = parse_record(line)
-                if isinstance(parsed, str):
-                    self._bad(path, lineno, parsed)
-                    continue
-                time, event = parsed
-                event.update(base)
-                if line.startswith("node=") and "node" in event:
-                    event["host"] = event["node"]
-                event["_raw"] = line
-                event["_time"] = time
-                stats.events += 1
-                yield event
+                yield from self._block_events(block)  # type: ignore[arg-type]
+                position.report()
+        except (OSError, EOFError, zlib.error) as exc:
+            raise AuditInputError(f"cannot read ({_describe(exc)})", path=path,
+                                  line=self._lineno + 1) from exc
         finally:
-            stats.lines += lineno
+            self.stats.lines += self._lineno
             position.report()
-            if path == sources.STDIN:
-                text.detach()
-            else:
-                text.close()
+            if path != sources.STDIN:
+                stream.close()
                 raw.close()
-        if lineno == 0:
-            stats.empty_files.append(path)
+        if self._lineno == 0:
+            self.stats.empty_files.append(path)
 
-    def _skip_rest(self, readline: Callable[[int], str], path: str, lineno: int) -> None:
-        while True:
-            try:
-                piece = readline(MAX_LINE)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise AuditInputError(f"cannot read ({_describe(exc)})", path=path, line=lineno) from exc
-            if not piece or piece[-1] == "\n":
-                return
+    def _block_events(self, block: str) -> Iterator[dict[str, object]]:
+        """Events of a block of whole lines. With a prefilter that names a `necessary` pattern, only
+        lines holding a match are looked at, provided every line of the block has a stamp (else
+        each line is checked, so that no bad line goes uncounted)."""
+        if "\r" in block:
+            block = block.replace("\r\n", "\n").replace("\r", "\n")
+        count = block.count("\n") + (block[-1:] != "\n")
+        necessary = getattr(self.prefilter, "necessary", None)
+        if (necessary is not None and len(block) <= MAX_LINE and block.isascii()
+                and block.count("msg=audit(") == count):
+            first = self._lineno
+            starts = sorted({block.rfind("\n", 0, m.start()) + 1 for m in necessary.finditer(block.lower())})
+            done = 0
+            for start in starts:
+                end = block.find("\n", start)
+                self._lineno = first + 1 + block.count("\n", 0, start)
+                event = self._event(block[start:end if end >= 0 else len(block)])
+                done += 1
+                if event is not None:
+                    yield event
+            self.stats.prefiltered += count - done
+            self._lineno = first + count
+            return
+        lines = block.split("\n")
+        if block[-1:] == "\n":
+            lines.pop()
+        for line in lines:
+            self._lineno += 1
+            event = self._event(line)
+            if event is not None:
+                yield event
 
-    def _bad(self, path: str, lineno: int, reason: str) -> None:
-        bad = BadLine(path, lineno, reason)
+    def _event(self, line: str) -> dict[str, object] | None:
+        """The event of one line, or None (blank, prefiltered, or counted as not an audit record)."""
+        stats = self.stats
+        if not line:
+            stats.blank += 1
+            return None
+        if len(line) > MAX_LINE:
+            self._bad(f"line longer than {MAX_LINE} bytes")
+            return None
+        if self.prefilter is not None and not self.prefilter(line):
+            if "msg=audit(" in line:
+                stats.prefiltered += 1
+            else:
+                self._bad("no msg=audit(EPOCH:SERIAL) stamp")
+            return None
+        parsed = parse_record(line)
+        if isinstance(parsed, str):
+            self._bad(parsed)
+            return None
+        time, event = parsed
+        event.update(self._base)
+        if line.startswith("node=") and "node" in event:
+            event["host"] = event["node"]
+        event["_raw"] = line
+        event["_time"] = time
+        stats.events += 1
+        return event
+
+    def _bad(self, reason: str) -> None:
         if self.strict:
-            raise AuditInputError(f"not an audit record: {reason}", path=path, line=lineno)
-        self.stats.add_bad(bad)
+            raise AuditInputError(f"not an audit record: {reason}", path=self._path, line=self._lineno)
+        self.stats.add_bad(BadLine(self._path, self._lineno, reason))
+
+
+_HUGE = object()
+
+
+def _blocks(stream: BinaryIO) -> Iterator[object]:
+    """Decoded blocks of whole lines (the last one may lack its newline), about CHUNK bytes each,
+    or _HUGE in place of a line longer than MAX_LINE bytes, which is skipped without being held."""
+    carry = b""
+    while True:
+        data = stream.read(CHUNK)
+        if not data:
+            if carry:
+                yield carry.decode("utf-8", "replace")
+            return
+        data = carry + data if carry else data
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut].decode("utf-8", "replace")
+            carry = data[cut:]
+        else:
+            carry = data
+        if len(carry) > MAX_LINE:
+            yield _HUGE
+            carry = _skip_line(stream)
+
+
+def _skip_line(stream: BinaryIO) -> bytes:
+    """Read past the end of the current line; what follows its newline."""
+    while True:
+        data = stream.read(CHUNK)
+        newline = data.find(b"\n")
+        if not data or newline >= 0:
+            return data[newline + 1:] if data else b""
 
 
 class _Position:
