@@ -2,6 +2,7 @@
 
 import gzip
 import io
+import re
 import socket
 import sys
 from pathlib import Path
@@ -200,3 +201,37 @@ def test_progress_reports_bytes_of_the_file(tmp_path):
     total = total_size([str(ENRICHED), str(packed)])
     assert sum(reported) == total == ENRICHED.stat().st_size + packed.stat().st_size
     assert total_size(["-"]) is None
+
+
+class _Necessary:
+    """A prefilter announcing a pattern every line it accepts contains (the reader's speed path)."""
+
+    def __init__(self, word: str):
+        self.word, self.calls = word, 0
+        self.necessary = re.compile(re.escape(word))
+
+    def __call__(self, line: str) -> bool:
+        self.calls += 1
+        return self.word in line.lower()
+
+
+def test_necessary_pattern_gives_the_same_events_and_counts_with_fewer_calls(tmp_path):
+    log = tmp_path / "big.log"
+    log.write_bytes(ENRICHED.read_bytes() * 200)  # several blocks
+    plain, plain_stats = _read([log], prefilter=lambda line: 'comm="atq"' in line.lower())
+    fast_filter = _Necessary('comm="atq"')
+    fast, fast_stats = _read([log], prefilter=fast_filter)
+    assert [e["_raw"] for e in fast] == [e["_raw"] for e in plain] and len(fast) == 200
+    assert (fast_stats.prefiltered, fast_stats.lines, fast_stats.events) == (
+        plain_stats.prefiltered, plain_stats.lines, plain_stats.events)
+    assert fast_filter.calls == 200  # only lines holding the pattern were looked at
+
+
+def test_necessary_pattern_still_counts_bad_lines_with_their_numbers(tmp_path):
+    records = ENRICHED.read_bytes()
+    log = tmp_path / "big.log"
+    log.write_bytes(records * 100 + b"junk\n" + records * 100)
+    events, stats = _read([log], prefilter=_Necessary('comm="atq"'))
+    assert len(events) == 200 and stats.non_audit == 1
+    assert stats.examples[0].line == records.count(b"\n") * 100 + 1
+    assert stats.lines == records.count(b"\n") * 200 + 1
