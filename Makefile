@@ -56,11 +56,21 @@ dataset: venv
 	$(TOOL) capture $(DATASETS) --name auditd_at_execution_node --node \
 		--scenario at_root --scenario daemon_at --scenario symlink_later --scenario benign
 
-splunk-up:
+# A local Splunk in Docker (tests/splunk/compose.yml), with our package installed; needs
+# SPLUNK_PASSWORD and SPLUNK_HEC_TOKEN in the environment. After start-up, turn on indexer
+# acknowledgement for the HEC token (the password is expanded inside the container, never echoed).
+COMPOSE    := docker compose -f tests/splunk/compose.yml
+splunk-up: package
+	$(COMPOSE) up -d --wait
+	$(COMPOSE) exec -T splunk sh -c 'curl -sSfk -o /dev/null -u "admin:$$SPLUNK_PASSWORD" \
+		https://localhost:8089/services/data/inputs/http/splunk_hec_token -d useACK=1'
 
 splunk-down:
+	$(COMPOSE) down -v
 
+# Replay the bundled datasets into $SPLUNK_URL; extra flags in REPLAY_ARGS (e.g. --insecure).
 replay: venv
+	$(TOOL) replay $(REPLAY_ARGS)
 
 clean:
 	rm -rf dist $(VENV) .pytest_cache .ruff_cache
