@@ -60,10 +60,10 @@ dataset: venv
 # SPLUNK_PASSWORD and SPLUNK_HEC_TOKEN in the environment. After start-up, turn on indexer
 # acknowledgement for the HEC token (the password is expanded inside the container, never echoed).
 COMPOSE    := docker compose -f tests/splunk/compose.yml
+HEC_TOKEN_URL := https://localhost:8089/services/data/inputs/http/splunk_hec_token
 splunk-up: package
 	$(COMPOSE) up -d --wait
-	$(COMPOSE) exec -T splunk sh -c 'curl -sSfk -o /dev/null -u "admin:$$SPLUNK_PASSWORD" \
-		https://localhost:8089/services/data/inputs/http/splunk_hec_token -d useACK=1'
+	$(COMPOSE) exec -T splunk sh -c 'curl -sSfk -o /dev/null -u "admin:$$SPLUNK_PASSWORD" -d useACK=1 $(HEC_TOKEN_URL)'
 
 splunk-down:
 	$(COMPOSE) down -v
