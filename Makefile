@@ -46,6 +46,7 @@ inspect: package $(APPINSPECT_VENV)/.installed
 	$(BIN)/python -m linux_auditd_at.app.appinspect --appinspect $(APPINSPECT_VENV)/bin/splunk-appinspect --dist dist
 
 bench: venv
+	$(BIN)/python bench/run.py
 
 # Real captures from this machine's kernel (needs root, `apt-get install auditd at`); see README.
 DATASETS   := attack_data/T1053.002/linux_auditd_at
