@@ -24,7 +24,7 @@ from linux_auditd_at.spl import ast
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
                         "linecount", "punct", "timestartpos", "timeendpos"})
 
-# A requirement is True (anything passes) or ("re", pattern) / ("all", [...]) / ("any", [...]).
+# A requirement is True (anything passes), ("piece", text, allow_hex), ("all", (...)) or ("any", (...)).
 Requirement = object
 
 
@@ -41,15 +41,27 @@ def _value_requirement(value: str, allow_hex: bool) -> Requirement:
     pieces = [p.lower() for p in value.split("*") if p]
     if not pieces or not value.isascii():
         return True
-    needs = []
-    for piece in pieces:
-        alternatives = [re.escape(piece)] + ([_hex_pattern(piece)] if allow_hex else [])
-        needs.append(("re", "|".join(alternatives)))
-    return needs[0] if len(needs) == 1 else ("all", needs)
+    needs = [("piece", piece, allow_hex) for piece in pieces]
+    return needs[0] if len(needs) == 1 else ("all", tuple(needs))
 
 
 def _in_raw(name: str) -> bool:
     return not name.startswith("_") and name not in NOT_IN_RAW and not name.startswith("date_")
+
+
+def _combine(kind: str, parts: list) -> Requirement:
+    """Flatten nested all/all and any/any; in an `any`, drop a piece another piece implies
+    (`atd` contains `at`, so `at OR atd` needs only `at`)."""
+    flat = []
+    for part in parts:
+        flat.extend(part[1] if part[0] == kind else [part])
+    if kind == "any":
+        pieces = [p for p in flat if p[0] == "piece"]
+        flat = [p for p in flat if p[0] != "piece" or not any(
+            q is not p and q[1] in p[1] and (q[2] or not p[2]) and (q[1], q[2]) != (p[1], p[2])
+            for q in pieces)]
+        flat = list(dict.fromkeys(flat))
+    return flat[0] if len(flat) == 1 else (kind, tuple(flat))
 
 
 def requirement(expr) -> Requirement:
@@ -58,10 +70,8 @@ def requirement(expr) -> Requirement:
         parts = [requirement(item) for item in expr.items]
         if isinstance(expr, ast.And):
             parts = [p for p in parts if p is not True]
-            return True if not parts else parts[0] if len(parts) == 1 else ("all", parts)
-        if any(p is True for p in parts):
-            return True
-        return ("any", parts)
+            return _combine("all", parts) if parts else True
+        return True if any(p is True for p in parts) else _combine("any", parts)
     if isinstance(expr, ast.FieldCompare) and expr.op == "=" and _in_raw(expr.field):
         return _value_requirement(expr.value, allow_hex=True)
     if isinstance(expr, ast.FieldIn) and _in_raw(expr.field):
@@ -72,18 +82,19 @@ def requirement(expr) -> Requirement:
 
 
 def _compile(req: Requirement) -> Callable[[str], bool]:
-    kind, body = req
-    if kind == "re":
-        search = re.compile(body).search
-        return lambda line: search(line) is not None
-    if kind == "any" and all(part[0] == "re" for part in body):
-        search = re.compile("|".join(f"(?:{part[1]})" for part in body)).search
-        return lambda line: search(line) is not None
+    kind, body = req[0], req[1]
+    if kind == "piece" or (kind == "any" and all(part[0] == "piece" for part in body)):
+        pieces = [req] if kind == "piece" else body
+        plain = [piece[1] for piece in pieces]
+        hexes = [_hex_pattern(piece[1]) for piece in pieces if piece[2]]
+        hex_search = re.compile("|".join(hexes)).search if hexes else None
+        if hex_search is None:
+            return lambda line: any(text in line for text in plain)
+        return lambda line: any(text in line for text in plain) or hex_search(line) is not None
     parts = [_compile(part) for part in body]
     if kind == "all":
         return lambda line: all(part(line) for part in parts)
     return lambda line: any(part(line) for part in parts)
-
 
 def build_prefilter(expr) -> Callable[[str], bool] | None:
     """The predicate on a raw line (None when the search constrains nothing checkable)."""
