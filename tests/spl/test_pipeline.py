@@ -77,6 +77,7 @@ def test_execute_consumes_a_one_shot_iterator_and_leaves_input_events_unchanged(
     ("a=1)", "unexpected token in search", 3),
     ("()", "expected a search term inside", 1),
     ("a IN ()", "empty IN list", 0),
+    ("src_*=10.0.0.1", "wildcards in field names are not supported", 0),
     ("a IN (1 2)", "expected ',' or '\\)' in IN list", 8),
     ("a, b", "unexpected token in search", 1),
     ("earliest=-1h a=1", "time modifier earliest= inside the search is not supported", 0),

@@ -149,6 +149,9 @@ def _search_primary(cursor: Cursor):
     if token.kind == WORD and token.value in _SEARCH_OPERATORS:
         cursor.fail(f"expected a search term after {cursor.tokens[cursor.index - 1].value!r}"
                     if cursor.index else "expected a search term")
+    field_like = cursor.at(OP, ahead=1) or cursor.at(WORD, "IN", ahead=1)
+    if token.kind == WORD and "*" in token.value and field_like:
+        cursor.fail("wildcards in field names are not supported", token)
     if token.kind == WORD and cursor.at(OP, ahead=1):
         cursor.next()
         op = cursor.next()
