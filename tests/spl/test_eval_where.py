@@ -139,13 +139,15 @@ def test_eval_cannot_assign_a_boolean():
 @pytest.mark.parametrize(("spl", "message", "position"), [
     ("* | eval x=frobnicate(a)", r"unknown eval function frobnicate\(\)", 11),
     ("* | eval x=if(a, b)", r"if\(\) takes 3 arguments, got 2", 11),
-    ("* | where lower(a, b)", r"lower\(\) takes 1 arguments", 10),
+    ("* | where lower(a, b)=1", r"lower\(\) takes 1 arguments", 10),
     ('* | where match(a, "(")', "bad regular expression", 19),
     ("* | eval x=1 y=2", "expected ',' between assignments", 13),
     ("* | where (a=1", r"expected '\)'", 14),
     ("* | where a=1 and b=2", "unexpected token in where", 14),
     ("* | eval x=1 +", "expected a value", 14),
     ("* | where", "where needs an expression", 9),
+    ("* | where comm", "where needs a true/false expression", 10),
+    ('* | where "a" . comm', "where needs a true/false expression", 10),
     ("* | eval x=case(a)", r"case\(\) takes at least 2 arguments, got 1", 11),
     ("* | eval x=case(a, 1, b)", r"case\(\) takes condition, value pairs", 11),
 ])

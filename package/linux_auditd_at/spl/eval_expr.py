@@ -40,6 +40,19 @@ def is_boolean(expr) -> bool:
     return isinstance(expr, ast.InList)
 
 
+def never_boolean(expr) -> bool:
+    """Whether an expression can only yield a value, never true/false (so `where` cannot use it)."""
+    if isinstance(expr, ast.Literal):
+        return not isinstance(expr.value, bool)
+    if isinstance(expr, ast.BinaryOp):
+        return expr.op in ("+", "-", "*", "/", "%", ".")
+    if isinstance(expr, ast.UnaryOp):
+        return expr.op == "-"
+    if isinstance(expr, ast.Call):
+        return expr.name in ("lower", "upper", "len", "tonumber", "tostring", "null")
+    return isinstance(expr, ast.FieldRef)
+
+
 def to_field_value(value: object):
     """An eval result as a row value: numbers print the way Splunk prints them."""
     if isinstance(value, list):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linux_auditd_at.spl import ast
-from linux_auditd_at.spl.eval_expr import compile_expression
+from linux_auditd_at.spl.eval_expr import compile_expression, never_boolean
 from linux_auditd_at.spl.lexer import EOF, tokenize_eval
 from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
 
@@ -14,9 +14,12 @@ def parse(spl: str, start: int, end: int) -> ast.Where:
     cursor = Cursor(tokenize_eval(spl, start, end), spl)
     if cursor.at(EOF):
         cursor.fail("where needs an expression")
+    start_token = cursor.peek()
     expr = parse_eval_expression(cursor)
     if not cursor.at(EOF):
         cursor.fail("unexpected token in where expression")
+    if never_boolean(expr):
+        raise cursor.error("where needs a true/false expression such as a comparison", start_token)
     return ast.Where(expr)
 
 
