@@ -39,6 +39,11 @@ def test_unquoted_name_is_a_field_quoted_is_a_string(matching):
     assert matching('* | where host="web1"', events) == [0, 1]
 
 
+def test_numeric_strings_compare_as_numbers(matching):
+    # UNVERIFIED pin: "10.0" and 10 are equal because both spell numbers
+    assert matching('* | where pid="10"', [{"pid": "10.0"}, {"pid": "10"}, {"pid": "1"}]) == [0, 1]
+
+
 def test_single_quoted_field_names(matching):
     events = [{"my-field": "x"}, {"my-field": "y"}]
     assert matching("* | where 'my-field'=\"x\"", events) == [0]
@@ -112,6 +117,10 @@ def test_three_valued_logic(matching):
     ('case(pid>100, "big")', None),
     ("null()", None),
     ("lower(tag)", ["a", "b"]),
+    ('1+2."x"', "3x"),              # UNVERIFIED pin: `.` shares the level of + and -
+    ('"x".1+2', None),              # ("x".1)+2: a string plus a number is null
+    ("tag.pid", "A10"),             # UNVERIFIED pin: a multivalue operand uses its first value
+    ("pid*tag", None),
 ])
 def test_eval_values(run, expression, expected):
     event = {"pid": "10", "comm": "at", "UID": "ROOT", "exe": "/usr/bin/at", "tag": ["A", "B"]}

@@ -170,6 +170,8 @@ def test_multivalue_fields_match_if_any_value_matches(matching):
     assert matching("tag=b", events) == [0, 2]
     assert matching('tag IN ("c")', events) == [1]
     assert matching("NOT tag=b", events) == [1]
+    # UNVERIFIED pin: != on a multivalue field means "no value matches"
+    assert matching("tag!=b", events) == [1]
 
 
 # --- bare terms ---------------------------------------------------------------------------------

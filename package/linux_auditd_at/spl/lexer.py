@@ -26,10 +26,6 @@ class Token:
     pos: int
     end: int
 
-    @property
-    def quoted(self) -> bool:
-        return self.kind == STRING
-
 
 _SEARCH_OPS = ("!=", "<=", ">=", "==", "=", "<", ">")
 _SEARCH_WORD = re.compile(r'(?:[^\s()",=<>!]|!(?!=))+')

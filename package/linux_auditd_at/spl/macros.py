@@ -38,6 +38,14 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
 MAX_DEPTH = 50
 
 
+def _after_quoted(text: str, start: int) -> int:
+    """The offset after the double-quoted string opening at `start` (the end if unterminated)."""
+    i = start + 1
+    while i < len(text) and text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    return min(i + 1, len(text))
+
+
 def _split_args(text: str) -> list[str]:
     """Macro arguments: split on commas outside quotes and parentheses, whitespace trimmed.
 
@@ -48,11 +56,9 @@ def _split_args(text: str) -> list[str]:
     while i < len(text):
         char = text[i]
         if char == '"':
-            end = i + 1
-            while end < len(text) and text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
-            current.append(text[i:end + 1])
-            i = end + 1
+            end = _after_quoted(text, i)
+            current.append(text[i:end])
+            i = end
             continue
         if char == "(":
             depth += 1
@@ -101,11 +107,9 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
     while i < len(spl):
         char = spl[i]
         if char == '"':
-            end = i + 1
-            while end < len(spl) and spl[end] != '"':
-                end += 2 if spl[end] == "\\" else 1
-            out.append(spl[i:end + 1])
-            i = end + 1
+            end = _after_quoted(spl, i)
+            out.append(spl[i:end])
+            i = end
             continue
         if char != "`":
             out.append(char)
