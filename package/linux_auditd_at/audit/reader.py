@@ -34,6 +34,7 @@ import socket
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import BinaryIO
 
 from linux_auditd_at.audit import sources
@@ -131,52 +132,58 @@ class AuditReader:
             self.stats.empty_files.append(path)
 
     def _block_events(self, block: str) -> Iterator[dict[str, object]]:
-        """Events of a block of whole lines. With a prefilter that names a `necessary` pattern, only
-        lines holding a match are looked at, provided every line of the block has a stamp (else
-        each line is checked, so that no bad line goes uncounted)."""
+        """Events of a block of whole lines.
+
+        When every line of the block carries a `msg=audit(` stamp (one count over the block), the
+        prefilter's rejects need no look of their own: they are counted, and only the lines it
+        keeps are split into fields. With a `necessary` pattern only the lines holding a match
+        are even offered to the prefilter. Otherwise each line is checked on its own, so that no
+        bad line goes uncounted."""
         if "\r" in block:
             block = block.replace("\r\n", "\n").replace("\r", "\n")
         count = block.count("\n") + (block[-1:] != "\n")
-        necessary = getattr(self.prefilter, "necessary", None)
-        if (necessary is not None and len(block) <= MAX_LINE and block.isascii()
-                and block.count("msg=audit(") == count):
-            first = self._lineno
-            starts = sorted({block.rfind("\n", 0, m.start()) + 1 for m in necessary.finditer(block.lower())})
-            done = 0
-            for start in starts:
-                end = block.find("\n", start)
-                self._lineno = first + 1 + block.count("\n", 0, start)
-                event = self._event(block[start:end if end >= 0 else len(block)])
-                done += 1
-                if event is not None:
-                    yield event
-            self.stats.prefiltered += count - done
-            self._lineno = first + count
+        prefilter, first = self.prefilter, self._lineno
+        if prefilter is None or len(block) > MAX_LINE or block.count("msg=audit(") != count:
+            yield from self._checked_lines(block)
             return
+        necessary = getattr(prefilter, "necessary", None)
+        if necessary is not None and block.isascii():
+            starts = sorted({block.rfind("\n", 0, m.start()) + 1 for m in necessary.finditer(block.lower())})
+            offered = [(start, block[start:_line_end(block, start)]) for start in starts]
+            kept = [(first + 1 + block.count("\n", 0, start), line) for start, line in offered
+                    if prefilter(line)]
+        else:
+            lines = block.split("\n", count - 1)
+            lines[-1] = lines[-1].rstrip("\n")
+            kept = [(first + 1 + i, lines[i]) for i in compress(range(count), map(prefilter, lines))]
+        self.stats.prefiltered += count - len(kept)
+        for self._lineno, line in kept:
+            event = self._parsed(line)
+            if event is not None:
+                yield event
+        self._lineno = first + count
+
+    def _checked_lines(self, block: str) -> Iterator[dict[str, object]]:
         lines = block.split("\n")
         if block[-1:] == "\n":
             lines.pop()
+        stats, prefilter = self.stats, self.prefilter
         for line in lines:
             self._lineno += 1
-            event = self._event(line)
-            if event is not None:
+            if not line:
+                stats.blank += 1
+            elif len(line) > MAX_LINE:
+                self._bad(f"line longer than {MAX_LINE} bytes")
+            elif prefilter is not None and not prefilter(line):
+                if "msg=audit(" in line:
+                    stats.prefiltered += 1
+                else:
+                    self._bad("no msg=audit(EPOCH:SERIAL) stamp")
+            elif (event := self._parsed(line)) is not None:
                 yield event
 
-    def _event(self, line: str) -> dict[str, object] | None:
-        """The event of one line, or None (blank, prefiltered, or counted as not an audit record)."""
-        stats = self.stats
-        if not line:
-            stats.blank += 1
-            return None
-        if len(line) > MAX_LINE:
-            self._bad(f"line longer than {MAX_LINE} bytes")
-            return None
-        if self.prefilter is not None and not self.prefilter(line):
-            if "msg=audit(" in line:
-                stats.prefiltered += 1
-            else:
-                self._bad("no msg=audit(EPOCH:SERIAL) stamp")
-            return None
+    def _parsed(self, line: str) -> dict[str, object] | None:
+        """The event of one line, or None when it is not an audit record (counted)."""
         parsed = parse_record(line)
         if isinstance(parsed, str):
             self._bad(parsed)
@@ -187,7 +194,7 @@ class AuditReader:
             event["host"] = event["node"]
         event["_raw"] = line
         event["_time"] = time
-        stats.events += 1
+        self.stats.events += 1
         return event
 
     def _bad(self, reason: str) -> None:
@@ -219,6 +226,11 @@ def _blocks(stream: BinaryIO) -> Iterator[object]:
         if len(carry) > MAX_LINE:
             yield _HUGE
             carry = _skip_line(stream)
+
+
+def _line_end(block: str, start: int) -> int:
+    end = block.find("\n", start)
+    return end if end >= 0 else len(block)
 
 
 def _skip_line(stream: BinaryIO) -> bytes:
