@@ -59,3 +59,18 @@ def test_no_risk_action_is_a_clear_error(tmp_path, capsys):
     code = main(["--app-dir", str(app), "risk", str(DATASET / "auditd_at_execution.log")])
     assert code == 2
     assert "action.risk" in capsys.readouterr().err
+
+
+def test_rows_without_risk_object_are_counted_not_dropped_silently(tmp_path, capsys):
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "default", app / "default")
+    (app / "local").mkdir()
+    # a filter that blanks dest on every row: ES would write no risk event for any of them
+    (app / "local" / "macros.conf").write_text(
+        "[linux_auditd_at_application_execution_filter]\ndefinition = eval dest=null()\n")
+    code = main(["--app-dir", str(app), "risk", str(DATASET / "auditd_at_execution.log"), "--format", "json"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == []
+    rows = len(json.loads((DATASET / "auditd_at_execution.expected.json").read_text())["rows"])
+    assert f"warning: {rows} result row(s) have no dest value" in captured.err

@@ -37,7 +37,11 @@ def run(args: argparse.Namespace) -> int:
     with common.progress(paths) as on_bytes:
         outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
                                        strict=args.strict, on_bytes=on_bytes)
-    events = action.events(outcome.result.rows, context.now)
+    events, skipped = [], 0
+    for row in outcome.result.rows:
+        row_events = action.events_for(row, context.now)
+        events += row_events
+        skipped += not row_events
     if args.format == "json":
         json.dump([event.to_json() for event in events], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -49,5 +53,9 @@ def run(args: argparse.Namespace) -> int:
             fields["risk_score"] = format_number(event.risk_score)
             rows.append(fields)
         common.print_result(Result(COLUMNS, rows), args.format)
+    if skipped:
+        fields = ", ".join(spec.field for spec in action.objects)
+        print(f"linux-auditd-at risk: warning: {skipped} result row(s) have no {fields} value; ES writes no "
+              "risk event for them", file=sys.stderr)
     common.warn_about(outcome.stats, "risk")
     return 0
