@@ -78,7 +78,12 @@ def _field_compare(expr: ast.FieldCompare) -> Matcher:
             return present if expr.op == "=" else (lambda row: False)
         equals = _value_equals(expr.value, expr.case_sensitive)
         if expr.op == "=":
-            return lambda row: any(equals(v) for v in values_of(row.get(name)))
+            def any_equal(row: dict) -> bool:
+                value = row.get(name)
+                if type(value) is str:  # the common case, without building a list
+                    return equals(value)
+                return any(equals(v) for v in values_of(value))
+            return any_equal
         return lambda row: bool(vs := values_of(row.get(name))) and not any(equals(v) for v in vs)
     compare = _ORDER[expr.op]
     number = to_number(expr.value)

@@ -32,6 +32,8 @@ def format_number(number: int | float) -> str:
 
 def as_text(value: object) -> str:
     """One (single) value as the string Splunk would show."""
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

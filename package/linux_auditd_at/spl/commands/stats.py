@@ -69,8 +69,12 @@ def prepare(node: ast.Stats, spl: str):
         if not node.by:
             groups[()] = [accumulator(a.function, a.field) for a in node.aggregations]
         for row in rows:
-            keys = itertools.product(*([as_text(v) for v in values_of(row.get(f))] for f in node.by))
-            for key in dict.fromkeys(keys):
+            key = tuple(row.get(f) for f in node.by)
+            if all(type(v) is str for v in key):  # single values: one group, no product to build
+                keys = (key,)
+            else:
+                keys = dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
+            for key in keys:
                 accumulators = groups.get(key)
                 if accumulators is None:
                     accumulators = groups[key] = [accumulator(a.function, a.field) for a in node.aggregations]
