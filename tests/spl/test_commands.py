@@ -106,6 +106,13 @@ def test_convert_leaves_non_numbers_and_supports_as_and_subseconds(run):
     assert result.rows == [{"t": "soon", "u": "soon"}, {"t": "1795915736.369", "u": "01:28:56.369"}]
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1.5", "00:00:01.500"), ("-1.3", "23:59:58.700"), ("7", "00:00:07.000"),
+    ("2.123456789", "00:00:02.123")])
+def test_convert_subseconds_are_truncated_digits_of_the_fraction(run, value, expected):
+    assert run('* | convert timeformat="%H:%M:%S.%3N" ctime(t)', [{"t": value}]).rows == [{"t": expected}]
+
+
 def test_convert_default_format(run):
     assert run("* | convert ctime(t)", [{"t": "0"}]).rows == [{"t": "01/01/1970 00:00:00"}]
 

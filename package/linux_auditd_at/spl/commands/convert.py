@@ -57,7 +57,7 @@ def ctime(value: object, timeformat: str, tz) -> object:
         return value
     moment = datetime.fromtimestamp(number, tz)
     if _SUBSECONDS.search(timeformat):
-        fraction = str(Decimal(as_text(value)) % 1)[2:].ljust(9, "0") if "." in as_text(value) else "0" * 9
+        fraction = format((Decimal(as_text(value)) % 1 + 1) % 1, "f").partition(".")[2].ljust(9, "0")
         timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
     return moment.strftime(timeformat)
 
