@@ -10,6 +10,11 @@ An event is a dict: `_raw` (str), `_time` (float epoch seconds), `host`, `source
 A result row maps column -> str, list[str] or None, the way Splunk's JSON results give them
 (numbers as strings: count "3", min(_time) "1795915736.369"; a one-value multivalue as a str).
 
+Supported commands: search (also implicit), where, eval, rename, stats, convert (ctime), fields,
+table, sort, head, dedup, fillnull; anything else is an SPLError naming the command and its
+position. Each module's docstring states its semantics and marks the UNVERIFIED choices; tests in
+tests/spl pin them.
+
 Modules: lexer (tokens), parser (search and eval expressions), ast (nodes), search_expr and
 eval_expr (evaluation), commands/<name> (one per command), aggregations (stats functions),
 prefilter (raw-line test), timemodifiers, macros, pipeline (stages and counts).

@@ -3,8 +3,9 @@
 The first command is `search` unless the SPL starts with `|` (then it must be an explicit
 `search`: we have no generating commands). Command names are case-insensitive. Events outside
 Context.earliest (inclusive) .. Context.latest (exclusive) are dropped, and counted, before the
-first stage. Stages are chained generators: streaming commands hold one row at a time, stats one
-accumulator per group; sort, fillnull without fields, and the final result list hold all rows.
+first stage (an event without `_time` is kept). Stages are chained generators: streaming
+commands hold one row at a time, stats one accumulator per group; sort, fillnull without fields,
+and the final result list hold all rows.
 """
 
 from __future__ import annotations
