@@ -138,7 +138,8 @@ class AuditReader:
         prefilter's rejects need no look of their own: they are counted, and only the lines it
         keeps are split into fields. With a `necessary` pattern only the lines holding a match
         are even offered to the prefilter. Otherwise each line is checked on its own, so that no
-        bad line goes uncounted."""
+        bad line goes uncounted. (A line holding two stamps, which only a lost line break makes,
+        could hide one stampless line of the same block from the count.)"""
         if "\r" in block:
             block = block.replace("\r\n", "\n").replace("\r", "\n")
         count = block.count("\n") + (block[-1:] != "\n")
