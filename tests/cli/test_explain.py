@@ -56,4 +56,5 @@ def test_reader_counts_add_up_and_name_bad_lines(capsys, tmp_path):
     assert counts["blank lines"] == "1" and counts["non-audit lines"] == "1"
     assert int(counts["prefiltered out"]) + int(counts["events"]) == total - 2
     assert f"    {log}:{total}: no msg=audit(EPOCH:SERIAL) stamp" in out
+    assert f"  files              1: {log}\n" in out
     assert err.startswith("linux-auditd-at explain: warning: 1 line(s) were not audit records")

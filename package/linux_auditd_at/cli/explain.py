@@ -41,7 +41,7 @@ def report(detection: Detection, result: Result, stats: ReadStats, out: TextIO) 
         out.write(f"  {'| ' if index else ''}{stage.command}\n")
     empty = f" ({len(stats.empty_files)} empty: {', '.join(stats.empty_files)})" if stats.empty_files else ""
     counts = [
-        ("files", f"{len(stats.files)}{empty}"),
+        ("files", f"{len(stats.files)}: {', '.join(stats.files)}{empty}"),
         ("lines read", stats.lines),
         ("blank lines", stats.blank),
         ("prefiltered out", f"{stats.prefiltered} (cannot match the search; never split into fields)"),
