@@ -138,3 +138,23 @@ def test_bad_time_zone_and_bad_filter_are_errors(capsys):
     assert code == 2 and "unknown time zone" in err
     code, _, err = _run(capsys, str(DATA / "enriched.log"), "--filter", "search | nosuchcommand")
     assert code == 2 and "position" in err
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
+    from linux_auditd_at.cli import common
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    log = str(DATA / "enriched.log")
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with common.progress([log]) as on_bytes:
+        assert on_bytes is None
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setattr(common, "PROGRESS_DELAY", 0.0)
+    with common.progress([log]) as on_bytes:
+        on_bytes((DATA / "enriched.log").stat().st_size)
+    assert "reading" in sys.stderr.getvalue()
+    with common.progress(["-"]) as on_bytes:  # stdin: size unknown, no bar
+        assert on_bytes is None
