@@ -1,4 +1,4 @@
-"""Raw audit logs to Splunk-shaped events, streamed one line at a time.
+"""Raw audit logs to Splunk-shaped events, streamed a block of lines at a time.
 
 Each line is one event, as Splunk indexes `linux:audit`: `_raw`, `_time` (from
 `msg=audit(EPOCH:SERIAL)`), `host`, `source`, `sourcetype`, `index` and the auto-KV fields
@@ -11,8 +11,8 @@ metadata YAML next to the log (`metadata.py`), else this machine's name.
 under), else the path as given, `stdin` for `-`.
 
 Nothing is dropped silently: a line that is not an audit record (no `msg=audit(...)` stamp, no
-`type=`, truncated, or longer than MAX_LINE characters, which no auditd record is: the kernel caps
-a record near 9 KiB) is counted in `ReadStats` with its file:line, or raises `AuditInputError`
+`type=`, truncated, or longer than MAX_LINE bytes, which no auditd record is: the kernel caps a
+record near 9 KiB) is counted in `ReadStats` with its file:line, or raises `AuditInputError`
 under `strict=True`. With a `prefilter` (the engine's raw-line test), lines it rejects are never
 split into fields; they are only checked for the `msg=audit(` stamp so that garbage is still
 counted.
