@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 import yaml
-from conftest import DATASET, ROOT
+from conftest import DATASET, HEC_TOKEN, ROOT
 
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
+from linux_auditd_at.replay import ReplayError
+from linux_auditd_at.replay.hec import HECClient
+from linux_auditd_at.replay.tls import ssl_context
 from linux_auditd_at.spl.macros import Macro
 
 STAMP = re.compile(r"msg=audit\((\d+\.\d+):\d+\)")
@@ -64,6 +68,14 @@ def test_tls_is_verified_by_default(replay):
 def test_insecure_skips_verification_only_when_asked(replay):
     code, out, err = replay("--insecure", ca_file=False)
     assert code == 0, out + err
+    assert "not verified (--insecure)" in err
+
+
+def test_hec_verifies_tls_like_the_management_connection(fake):
+    client = HECClient(fake.hec_url, HEC_TOKEN, ssl_context())  # system trust store: not our test CA
+    with pytest.raises(ReplayError, match="TLS certificate verification failed"):
+        client.send([{"_raw": "x", "_time": 1.0}], "main")
+    assert fake.event_posts == 0
 
 
 def test_wrong_password_is_a_clear_login_failure(replay, monkeypatch):

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     engine = None if args.no_compare else embedded_engine(load_detection(args.app_dir), tz)
 
     context = ssl_context(args.ca_file, args.insecure)
+    if args.insecure:
+        print("warning: TLS certificates are not verified (--insecure)", file=sys.stderr)
     splunkd = Splunkd.connect(args.url, context=context, username=args.username,
                               password=args.password, token=args.token)
     splunkd.require_app(APP_ID)

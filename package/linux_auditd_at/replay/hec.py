@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import urllib3
 from urllib3.exceptions import HTTPError as TransportError
-from urllib3.exceptions import SSLError
+from urllib3.exceptions import InsecureRequestWarning, SSLError
 
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.tls import explain_tls_failure
@@ -105,6 +105,8 @@ class HECClient:
     def __post_init__(self):
         self.url = self.url.rstrip("/")
         verify = self.context.verify_mode != ssl.CERT_NONE
+        if not verify:  # the user asked for --insecure; the CLI says so once, not per request
+            urllib3.disable_warnings(InsecureRequestWarning)
         self._pool = urllib3.PoolManager(
             ssl_context=self.context, cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
             assert_hostname=None if verify else False, retries=False,
