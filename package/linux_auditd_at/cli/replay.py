@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from linux_auditd_at.detection import APP_ID, SEARCH_NAME, load_detection
+from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.datasets import default_metadata, load_datasets
 from linux_auditd_at.replay.hec import HECClient
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         tz = ZoneInfo(args.tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ReplayError(f"unknown time zone {args.tz!r}") from exc
-    engine = None if args.no_compare else embedded_engine(load_detection(args.app_dir), tz)
+    engine = None if args.no_compare else embedded_engine(args.app_dir, tz)
 
     context = ssl_context(args.ca_file, args.insecure)
     if args.insecure:

@@ -14,16 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 
-from linux_auditd_at.audit.reader import AuditReader
-from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
 from linux_auditd_at.replay.datasets import Dataset
 from linux_auditd_at.replay.hec import HECClient
 from linux_auditd_at.replay.splunkd import Splunkd, index_search
-from linux_auditd_at.spl import Context, compile_search
+from linux_auditd_at.runner import compile_detection, load_events
+from linux_auditd_at.spl import Context
 
 RISK_OBJECT = "dest"
 Rows = list[dict[str, object]]
@@ -149,13 +149,12 @@ class Replay:
 
 
 def read_events(dataset: Dataset, index: str, outcome: Outcome) -> list[dict[str, object]]:
-    """The dataset's events with its metadata and the test index; non-audit lines are noted."""
-    reader = AuditReader([str(dataset.path)], host=dataset.host, index=index)
-    events = []
-    for event in reader:
+    """Every event of the dataset (no prefilter: all are sent), with its metadata and the test
+    index; lines that are not audit records are noted."""
+    events, stats = load_events(None, [str(dataset.path)], host=dataset.host, index=index)
+    for event in events:
         event.update(dataset.metadata())
-        events.append(event)
-    warning = reader.stats.warning()
+    warning = stats.warning()
     if warning:
         outcome.notes.append(f"not sent: {warning}")
     return events
@@ -172,9 +171,9 @@ def judge(rows: Rows, expected_given: bool = False) -> list[str]:
     return []
 
 
-def embedded_engine(detection: Detection, tz: tzinfo) -> Engine:
-    """The embedded engine running the app's (macro-expanded) search over all time."""
-    pipeline = compile_search(detection.expanded_search())
+def embedded_engine(app_dir: Path | None, tz: tzinfo) -> Engine:
+    """The embedded engine running the app's search (`local/` over `default/`) over all time."""
+    _, pipeline = compile_detection(app_dir)
 
     def run(events: list[dict[str, object]]) -> Rows:
         return pipeline.execute(events, Context(now=time.time(), tz=tz)).rows
