@@ -50,19 +50,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         common.print_result(Result(["new filter", *comparison.columns], rows), args.format)
     if args.format == "table":
-        print(f"\nrows: {summary['current_rows']} with the current filter, {summary['removed']} removed and"
-              f" {summary['added']} added by the new filter")
-        s = summary
-        print(f"alerts per day: {s['alerts_per_day_before']:.2f} -> {s['alerts_per_day_after']:.2f}"
-              f" ({comparison.alerts_per_day_change:+.2f}); runs with alerts {s['runs_with_alerts_before']}"
-              f" -> {s['runs_with_alerts_after']} of {s['runs']}")
-        print(f"risk events per day: {summary['risk_events_per_day_before']:.2f} ->"
-              f" {summary['risk_events_per_day_after']:.2f}")
+        _print_summary(summary)
     if args.write:
         path, changed = write_filter(current.app_dir, args.filter)
-        print(f"{'wrote' if changed else 'unchanged:'} {path}")
+        # on stderr when stdout is JSON or CSV, so that it stays parseable
+        print(f"{'wrote' if changed else 'unchanged:'} {path}",
+              file=sys.stdout if args.format == "table" else sys.stderr)
     return 0
 
+
+def _print_summary(s: dict[str, float | int]) -> None:
+    print(f"\nrows: {s['current_rows']} with the current filter, {s['removed']} removed and"
+          f" {s['added']} added by the new filter")
+    before, after = s["alerts_per_day_before"], s["alerts_per_day_after"]
+    print(f"alerts per day: {before:.2f} -> {after:.2f} ({s['alerts_per_day_change']:+.2f}); runs with alerts"
+          f" {s['runs_with_alerts_before']} -> {s['runs_with_alerts_after']} of {s['runs']}")
+    print(f"risk events per day: {s['risk_events_per_day_before']:.2f} ->"
+          f" {s['risk_events_per_day_after']:.2f}")
 
 
 def _summary(comparison: Comparison) -> dict[str, float | int]:
@@ -73,6 +77,7 @@ def _summary(comparison: Comparison) -> dict[str, float | int]:
         "runs_with_alerts_before": before.alerts, "runs_with_alerts_after": after.alerts,
         "alerts_per_day_before": before.per_day(before.alerts),
         "alerts_per_day_after": after.per_day(after.alerts),
+        "alerts_per_day_change": comparison.alerts_per_day_change,
         "risk_events_per_day_before": before.per_day(before.risk_event_count),
         "risk_events_per_day_after": after.per_day(after.risk_event_count),
     }
