@@ -74,6 +74,11 @@ def test_tune_json_and_missing_filter(app, log, capsys):
     assert [(r["new filter"], r["dest"]) for r in report["rows"]] == [
         ("kept", "web-01"), ("removed", "build-01"), ("removed", "build-01"), ("removed", "build-01")]
     assert report["summary"]["alerts_per_day_after"] == 12.0
+    assert report["summary"]["alerts_per_day_change"] == -12.0
+    assert cli(app, "tune", log, "--filter", NEW, "--format", "json", "--write") == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["summary"]["removed"] == 3  # stdout is still JSON
+    assert f"wrote {app / 'local' / 'macros.conf'}" in captured.err
     assert cli(app, "tune", log) == 2
     assert "--filter" in capsys.readouterr().err
 
