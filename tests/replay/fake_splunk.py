@@ -44,6 +44,7 @@ class Faults:
     drop: int = 0                 # next N event posts: body read, connection closed, nothing indexed
     drop_after_index: int = 0     # next N event posts: indexed, then the connection is closed
     unacked_posts: set[int] = field(default_factory=set)  # 1-based event posts: never indexed, ack false
+    failing_jobs: str | None = None  # every search job fails at run time with this FATAL message
 
 
 @dataclass
@@ -285,10 +286,12 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET" and len(rest) == 1:
             job.polls += 1
             done = job.polls > 1  # the first poll sees it running, as a real job usually is
+            failed = done and fake.faults.failing_jobs is not None
             self._send(200, _feed(rest[0], {
-                "sid": rest[0], "isDone": done, "isFailed": False,
-                "dispatchState": "DONE" if done else "RUNNING", "resultCount": len(job.rows),
-                "messages": []}))
+                "sid": rest[0], "isDone": done, "isFailed": failed,
+                "dispatchState": "FAILED" if failed else "DONE" if done else "RUNNING",
+                "resultCount": 0 if failed else len(job.rows),
+                "messages": [{"type": "FATAL", "text": fake.faults.failing_jobs}] if failed else []}))
         elif method == "GET" and rest[1:] == ["results"]:
             fields = list(dict.fromkeys(k for row in job.rows for k in row))
             rows = [{k: v for k, v in row.items() if v is not None and v != []} for row in job.rows]

@@ -92,6 +92,19 @@ def test_authentication_token_instead_of_password(replay, monkeypatch):
     assert code == 0, out + err
 
 
+def test_unreachable_server(replay, fake):
+    code, _, err = replay("--url", "https://127.0.0.1:1")
+    assert code == 2 and "https://127.0.0.1:1: cannot log in:" in err
+
+
+def test_failed_search_job_is_reported_and_cleaned_up(replay, fake):
+    fake.faults.failing_jobs = "Search process did not exit cleanly, exit_code=255"
+    code, out, _ = replay()
+    assert code == 1
+    assert "failed: FATAL Search process did not exit cleanly, exit_code=255" in out
+    assert not fake.jobs and [n for n in fake.indexes if n.startswith("at_replay_")] == []
+
+
 def test_missing_app_and_disabled_app(replay, fake):
     fake.apps[APP_ID] = False
     code, _, err = replay()

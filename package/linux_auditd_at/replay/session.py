@@ -77,7 +77,7 @@ class Replay:
         created = False
         with outcome.timed("total"):
             try:
-                with outcome.timed("index"):
+                with outcome.timed("prepare_index"):
                     created = self.splunkd.ensure_index(index)
                     if not created:
                         held = self.count(index)

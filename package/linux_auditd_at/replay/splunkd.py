@@ -122,8 +122,8 @@ class Splunkd:
             while True:
                 content = self._call("get", status)["entry"][0]["content"]
                 if _true(content.get("isFailed")) or content.get("dispatchState") == "FAILED":
-                    raise ReplayError(f"{self.url}: search job {sid} failed: "
-                                      f"{_job_messages(content) or 'no message'}; search was: {spl}")
+                    why = "; ".join(_job_messages(content)) or "no message"
+                    raise ReplayError(f"{self.url}: search job {sid} failed: {why}; search was: {spl}")
                 if _true(content.get("isDone")):
                     break
                 if time.monotonic() >= deadline:
