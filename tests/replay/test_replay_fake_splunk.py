@@ -97,6 +97,12 @@ def test_unreachable_server(replay, fake):
     assert code == 2 and "https://127.0.0.1:1: cannot log in:" in err
 
 
+def test_unreachable_hec_fails_fast(replay, fake):
+    code, _, err = replay("--hec-url", "https://127.0.0.1:1")
+    assert code == 2 and "cannot reach HEC" in err and "--hec-url" in err
+    assert fake.event_posts == 0 and [n for n in fake.indexes if n.startswith("at_replay_")] == []
+
+
 def test_failed_search_job_is_reported_and_cleaned_up(replay, fake):
     fake.faults.failing_jobs = "Search process did not exit cleanly, exit_code=255"
     code, out, _ = replay()

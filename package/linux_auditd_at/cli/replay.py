@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
                     batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
                     ack_timeout=args.timeout, poll_interval=args.poll)
+    hec.check_health()
     replay = Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
                     index_timeout=args.timeout, search_timeout=args.timeout, poll=args.poll)
 

@@ -35,6 +35,7 @@ from urllib3.exceptions import InsecureRequestWarning, SSLError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.tls import explain_tls_failure
 
+HEALTH_PATH = "/services/collector/health"
 EVENT_PATH = "/services/collector/event"
 ACK_PATH = "/services/collector/ack"
 CHANNEL_HEADER = "X-Splunk-Request-Channel"
@@ -113,6 +114,20 @@ class HECClient:
             timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout))
         self._headers = {"Authorization": f"Splunk {self.token}", CHANNEL_HEADER: self.channel,
                          "Content-Type": "application/json"}
+
+    def check_health(self) -> None:
+        """HEC answers and says it is healthy (code 17); fail fast with a clear message if not."""
+        url = self.url + HEALTH_PATH
+        try:
+            response = self._pool.request("GET", url, redirect=False)
+        except SSLError as exc:
+            raise explain_tls_failure(self.url, exc) from exc
+        except TransportError as exc:
+            raise HECError(f"{url}: cannot reach HEC ({exc}); is HEC enabled, and is --hec-url "
+                           "right?") from exc
+        body = _json(response.data)
+        if response.status != 200:
+            raise _error(url, response.status, body)
 
     def send(self, events: Iterable[Mapping[str, object]], index: str) -> SendReport:
         """Deliver every event to `index`; returns when all are acknowledged (or raises HECError)."""
