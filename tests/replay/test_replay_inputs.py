@@ -6,10 +6,10 @@ import ssl
 
 import pytest
 
-from linux_auditd_at.cli.replay import default_hec_url
 from linux_auditd_at.errors import AuditInputError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.datasets import load_datasets
+from linux_auditd_at.replay.hec import default_hec_url
 from linux_auditd_at.replay.splunkd import index_search, split_url
 from linux_auditd_at.replay.tls import ssl_context
 

@@ -15,13 +15,12 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.datasets import default_metadata, load_datasets
-from linux_auditd_at.replay.hec import HECClient
+from linux_auditd_at.replay.hec import HECClient, default_hec_url
 from linux_auditd_at.replay.junit import write_junit
 from linux_auditd_at.replay.session import Replay, embedded_engine
 from linux_auditd_at.replay.splunkd import Splunkd, split_url
@@ -65,10 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit-xml", type=Path, help="write the verdicts as JUnit XML")
 
 
-def default_hec_url(url: str) -> str:
-    return f"https://{urlsplit(url if '://' in url else f'https://{url}').hostname}:8088"
-
-
 def run(args: argparse.Namespace) -> int:
     if not args.url:
         raise ReplayError("no Splunk to replay into: pass --url or set $SPLUNK_URL "
@@ -108,21 +103,9 @@ def run(args: argparse.Namespace) -> int:
         index = args.index or f"at_replay_{run_id}_{number}"
         outcome = replay.run(dataset, index)
         outcomes.append(outcome)
-        print(report(outcome))
+        print(outcome.summary())
     if args.junit_xml:
         write_junit(outcomes, args.junit_xml)
     failed = sum(not o.passed for o in outcomes)
     print(f"{len(outcomes) - failed} passed, {failed} failed", file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0
-
-
-def report(outcome) -> str:
-    """PASS/FAIL line for a dataset, then its timings, notes, failures and differences."""
-    verdict = "PASS" if outcome.passed else "FAIL"
-    timings = " ".join(f"{step}={seconds:.2f}s" for step, seconds in outcome.timings.items())
-    lines = [f"{verdict} {outcome.dataset.name}: index={outcome.index} sent={outcome.sent} "
-             f"indexed={outcome.indexed} rows={len(outcome.rows)} {timings}"]
-    lines += [f"  note: {note}" for note in outcome.notes]
-    lines += [f"  fail: {failure}" for failure in outcome.failures]
-    lines += [f"  diff: {line}" for line in outcome.differences]
-    return "\n".join(lines)

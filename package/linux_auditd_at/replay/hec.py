@@ -27,6 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError as TransportError
@@ -69,6 +70,12 @@ class SendReport:
     retries: int = 0
     resent_unacked: int = 0
     acknowledged: bool = True
+
+
+def default_hec_url(management_url: str) -> str:
+    """HEC's usual place: https on the management host, port 8088."""
+    url = management_url if "://" in management_url else f"https://{management_url}"
+    return f"https://{urlsplit(url).hostname}:8088"
 
 
 def hec_event(event: Mapping[str, object], index: str) -> dict[str, object]:

@@ -48,6 +48,16 @@ class Outcome:
     def passed(self) -> bool:
         return not self.failures
 
+    def summary(self) -> str:
+        """The PASS/FAIL line with the timings, then notes, failures and differences."""
+        timings = " ".join(f"{step}={seconds:.2f}s" for step, seconds in self.timings.items())
+        lines = [f"{'PASS' if self.passed else 'FAIL'} {self.dataset.name}: index={self.index} "
+                 f"sent={self.sent} indexed={self.indexed} rows={len(self.rows)} {timings}"]
+        lines += [f"  note: {note}" for note in self.notes]
+        lines += [f"  fail: {failure}" for failure in self.failures]
+        lines += [f"  diff: {line}" for line in self.differences]
+        return "\n".join(lines)
+
     @contextmanager
     def timed(self, step: str) -> Iterator[None]:
         start = time.monotonic()
