@@ -244,3 +244,14 @@ def test_dataset_expected_rows_are_enforced(replay, tmp_path):
     assert out.startswith("FAIL claims_nothing:")
     assert "differences from the expected rows" in out
     assert "diff: only in splunk: {" in out and "'dest': 'h1'" in out
+
+
+def test_reused_index_must_be_empty_and_is_not_removed(replay, fake):
+    fake.indexes["at_mine"] = []
+    code, out, err = replay("--index", "at_mine")
+    assert code == 0, out + err
+    assert len(fake.indexes["at_mine"]) == SENT  # we did not create it, so we leave it
+    code, out, _ = replay("--index", "at_mine")
+    assert code == 1
+    assert f"index at_mine already holds {SENT} events; replay needs an empty index" in out
+    assert len(fake.indexes["at_mine"]) == SENT  # nothing sent the second time
