@@ -1,48 +1,94 @@
 """A fast test on the raw log line, derived from the first search stage, that never rejects a
 line whose event the search would match.
 
-Soundness rests on one contract with the audit reader: every field except the metadata ones
-below (and `_`-prefixed ones) has a value that appears in the raw line either as written
-(quotes stripped) or as auditd's upper-case hex encoding of its UTF-8 bytes (`comm=6174`).
+Soundness rests on how the audit reader (`audit/record.py`) builds an event: `_raw` is the line,
+and every other field except the metadata ones below (and `_`-prefixed ones) comes from a key
+that stands at the start of the line or after whitespace, 0x1d or `'`, spelled as the field name
+with `_` written `_` or `-`, then `=`, then the value either as `"value"` or bare, ending at
+whitespace, 0x1d, a quote or the end of the line. Hex-encoded values (`comm=6174`) are kept as
+the hex text, so the search sees `6174` and `comm=at` cannot match them: no hex form is needed.
 
-Rules, on the lower-cased line:
-- `f=v` (and each `f IN (...)` value): each `*`-free piece of v appears, or its hex form appears
-  (every letter may be either case, since values match case-insensitively). Non-ASCII values
-  are not used (case folding could change their bytes).
-- a bare term: each `*`-free piece appears (bare terms only match `_raw`).
-- AND needs all parts, OR any part; NOT, `!=`, `< > <= >=`, `f=*` and metadata fields
-  (sourcetype, host, source, index, ...) constrain nothing.
+Rules, on the lower-cased line (ASCII lines only: every line holding another character passes,
+because Unicode case rules, e.g. `ſ` matching `s` under IGNORECASE, break "lower-case both"):
+- `f=v` (and each `f IN (...)` value): `f=` (name matched without case, weaker than the search)
+  then `v`, quoted or bare; a `*` in v matches any run without `"`, and v's ends anchor at `=`/`"`
+  and at the value's end unless they are `*`. `f=*` needs `f=`. A non-ASCII v constrains nothing.
+- a bare term: the search's own breaker pattern (`search_expr.bare_term_regex`), which is what
+  the search runs on the lower-cased `_raw`.
+- AND needs all parts, OR any part; NOT, `!=`, `< > <= >=` and metadata fields (sourcetype, host,
+  source, index, ...) constrain nothing.
+
+The returned callable carries `necessary`: a compiled regex that every ASCII line it accepts holds
+in its lower-cased text (the reader's block fast path). For an AND it is the most selective part,
+for an OR one alternation; field terms sharing text in their values start with that literal and
+check the key with look-behinds (Python's `re` scans for a leading literal fast).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.search_expr import bare_term_regex
 
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
                         "linecount", "punct", "timestartpos", "timeendpos"})
 
-# A requirement is True (anything passes), ("piece", text, allow_hex), ("all", (...)) or ("any", (...)).
+_KEY_START = r"(?<![^\s\x1d'])"
+_VALUE_END = r"""(?=[\s\x1d'"]|$)"""
+_GAP = '[^"]*'
+_ANCHOR_MIN = 2  # a shorter common literal is too frequent to scan for
+
+
+@dataclass(frozen=True)
+class Field:
+    """`key=value` with the value's `*`-free pieces; `lead`/`trail`: v does not start/end with `*`."""
+
+    key: str  # regex for the lower-cased key
+    pieces: tuple[str, ...]
+    lead: bool
+    trail: bool
+
+    def source(self, key_start: bool = True) -> str:
+        return (_KEY_START if key_start else "") + f'{self.key}="?' + self.value_source()
+
+    def value_source(self, skip: int = 0) -> str:
+        """The value pattern after `=`/`="`, from character `skip` of the first piece on."""
+        if not self.pieces:
+            return ""
+        body = _GAP.join(re.escape(p) for p in (self.pieces[0][skip:], *self.pieces[1:]))
+        body = body if self.lead else _GAP + body
+        return body + _VALUE_END if self.trail else body
+
+
+@dataclass(frozen=True)
+class Bare:
+    """A bare term, matched against `_raw`."""
+
+    text: str
+
+    def source(self, key_start: bool = True) -> str:
+        return bare_term_regex(self.text).pattern
+
+
+# A requirement is True (anything passes), a Field, a Bare, ("all", (...)) or ("any", (...)).
 Requirement = object
 
 
-def _hex_pattern(piece: str) -> str:
-    """Regex for the hex encoding of `piece` in any letter case, as it appears lower-cased."""
-    parts = []
-    for char in piece:
-        variants = sorted({char.lower().encode().hex(), char.upper().encode().hex()})
-        parts.append(variants[0] if len(variants) == 1 else f"(?:{'|'.join(variants)})")
-    return "".join(parts)
+def _key_pattern(name: str) -> str:
+    """auditd keys: `-` is read as `_` (old-auid -> old_auid), so a `_` after the first char may be either."""
+    lowered = name.lower()
+    return re.escape(lowered[:1]) + "".join("[_-]" if c == "_" else re.escape(c) for c in lowered[1:])
 
 
-def _value_requirement(value: str, allow_hex: bool) -> Requirement:
-    pieces = [p.lower() for p in value.split("*") if p]
-    if not pieces or not value.isascii():
+def _field(name: str, value: str) -> Requirement:
+    if not value.isascii():
         return True
-    needs = [("piece", piece, allow_hex) for piece in pieces]
-    return needs[0] if len(needs) == 1 else ("all", tuple(needs))
+    lowered = value.lower()
+    pieces = tuple(p for p in lowered.split("*") if p)
+    return Field(_key_pattern(name), pieces, not lowered.startswith("*"), not lowered.endswith("*"))
 
 
 def _in_raw(name: str) -> bool:
@@ -50,17 +96,10 @@ def _in_raw(name: str) -> bool:
 
 
 def _combine(kind: str, parts: list) -> Requirement:
-    """Flatten nested all/all and any/any; in an `any`, drop a piece another piece implies
-    (`atd` contains `at`, so `at OR atd` needs only `at`)."""
     flat = []
     for part in parts:
-        flat.extend(part[1] if part[0] == kind else [part])
-    if kind == "any":
-        pieces = [p for p in flat if p[0] == "piece"]
-        flat = [p for p in flat if p[0] != "piece" or not any(
-            q is not p and q[1] in p[1] and (q[2] or not p[2]) and (q[1], q[2]) != (p[1], p[2])
-            for q in pieces)]
-        flat = list(dict.fromkeys(flat))
+        flat.extend(part[1] if isinstance(part, tuple) and part[0] == kind else [part])
+    flat = list(dict.fromkeys(flat))
     return flat[0] if len(flat) == 1 else (kind, tuple(flat))
 
 
@@ -73,33 +112,88 @@ def requirement(expr) -> Requirement:
             return _combine("all", parts) if parts else True
         return True if any(p is True for p in parts) else _combine("any", parts)
     if isinstance(expr, ast.FieldCompare) and expr.op == "=" and _in_raw(expr.field):
-        return _value_requirement(expr.value, allow_hex=True)
+        return _field(expr.field, expr.value)
     if isinstance(expr, ast.FieldIn) and _in_raw(expr.field):
         return requirement(ast.Or(tuple(ast.FieldCompare(expr.field, "=", v) for v in expr.values)))
-    if isinstance(expr, ast.BareTerm):
-        return _value_requirement(expr.text, allow_hex=False)
+    if isinstance(expr, ast.BareTerm) and expr.text.strip("*"):
+        return Bare(expr.text)
     return True
 
 
 def _compile(req: Requirement) -> Callable[[str], bool]:
-    kind, body = req[0], req[1]
-    if kind == "piece" or (kind == "any" and all(part[0] == "piece" for part in body)):
-        pieces = [req] if kind == "piece" else body
-        plain = [piece[1] for piece in pieces]
-        hexes = [_hex_pattern(piece[1]) for piece in pieces if piece[2]]
-        hex_search = re.compile("|".join(hexes)).search if hexes else None
-        if hex_search is None:
-            return lambda line: any(text in line for text in plain)
-        return lambda line: any(text in line for text in plain) or hex_search(line) is not None
+    """The test on a lower-cased ASCII line (truthy when kept); an OR of leaves is one alternation."""
+    if isinstance(req, Field | Bare):
+        return re.compile(req.source(), re.DOTALL).search  # type: ignore[return-value]
+    kind, body = req  # type: ignore[misc]
+    if kind == "any" and all(isinstance(part, Field | Bare) for part in body):
+        return re.compile("|".join(f"(?:{part.source()})" for part in body), re.DOTALL).search  # type: ignore[return-value]
     parts = [_compile(part) for part in body]
     if kind == "all":
         return lambda line: all(part(line) for part in parts)
     return lambda line: any(part(line) for part in parts)
 
+
+def _score(req: Requirement) -> int:
+    """A guess at how rare the text a requirement needs is: its longest literal. Record types
+    (`type=`) come last: a few dozen values, each on many lines."""
+    if isinstance(req, Field):
+        return 0 if req.key == "type" else max(map(len, req.pieces), default=0)
+    if isinstance(req, Bare):
+        return max(len(p) for p in req.text.lower().split("*"))
+    kind, body = req  # type: ignore[misc]
+    scores = [_score(part) for part in body]
+    return max(scores) if kind == "all" else min(scores)
+
+
+def _common_text(texts: list[str]) -> str:
+    """The longest text contained in all of `texts`."""
+    first = min(texts, key=len)
+    for size in range(len(first), 0, -1):
+        for start in range(len(first) - size + 1):
+            candidate = first[start:start + size]
+            if all(candidate in text for text in texts):
+                return candidate
+    return ""
+
+
+def _anchored(fields: list[Field]) -> str:
+    """One pattern for an OR of field terms, led by a literal all their values contain when
+    there is one: `at(?:(?<=comm=at)|(?<=comm="at)|(?<=exe=/usr/bin/at)|...)d?...`."""
+    common = _common_text([f.pieces[0] for f in fields]) if all(f.lead and f.pieces for f in fields) else ""
+    if len(common) < _ANCHOR_MIN:
+        return "|".join(f"(?:{f.source(key_start=False)})" for f in fields)
+    branches = []
+    for f in fields:
+        end = f.pieces[0].index(common) + len(common)
+        before = re.escape(f.pieces[0][:end])
+        branches.append(f'(?:(?<={f.key}={before})|(?<={f.key}="{before}))' + f.value_source(end))
+    return re.escape(common) + "(?:" + "|".join(branches) + ")"
+
+
+def _necessary(req: Requirement) -> str:
+    """A pattern every lower-cased ASCII line meeting `req` holds (see the module docstring)."""
+    if isinstance(req, Field):
+        return _anchored([req])
+    if isinstance(req, Bare):
+        return re.escape(max(req.text.lower().split("*"), key=len))
+    kind, body = req  # type: ignore[misc]
+    if kind == "all":
+        return _necessary(max(body, key=_score))
+    if all(isinstance(part, Field) for part in body):
+        return _anchored(list(body))
+    return "|".join(f"(?:{_necessary(part)})" for part in body)
+
+
 def build_prefilter(expr) -> Callable[[str], bool] | None:
-    """The predicate on a raw line (None when the search constrains nothing checkable)."""
+    """The predicate on a raw line (None when the search constrains nothing checkable), with its
+    `necessary` pattern attached."""
     req = requirement(expr) if expr is not None else True
     if req is True:
         return None
     test = _compile(req)
-    return lambda line: test(line.lower())
+
+    def keep(line: str) -> bool:
+        return not line.isascii() or bool(test(line.lower()))
+
+    keep.necessary = re.compile(_necessary(req), re.DOTALL)  # type: ignore[attr-defined]
+    return keep
