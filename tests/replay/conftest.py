@@ -13,11 +13,7 @@ from linux_auditd_at.detection import APP_ID, SEARCH_NAME, load_detection
 trustme = pytest.importorskip("trustme", reason="install the test extra: pip install -e '.[test]'")
 
 from fake_splunk import FakeSplunk  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
-DATASET = ROOT / "tests" / "audit" / "data" / "enriched.log"
-PASSWORD = "fake-admin-password"
-HEC_TOKEN = "00000000-1111-2222-3333-444444444444"
+from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from conftest import DATASET, HEC_TOKEN, ROOT
+from replay_setup import DATASET, HEC_TOKEN, ROOT
 
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
