@@ -65,8 +65,6 @@ class SendReport:
     """What it took to deliver the events."""
 
     events: int = 0
-    batches: int = 0
-    requests: int = 0
     retries: int = 0
     resent_unacked: int = 0
     acknowledged: bool = True
@@ -165,7 +163,6 @@ class HECClient:
         if lines:
             batches.append(_Batch("\n".join(lines).encode(), len(lines)))
         report.events = sum(b.size for b in batches)
-        report.batches = len(batches)
         return batches
 
     def _post(self, batch: _Batch, pending: dict[int, _Batch], report: SendReport) -> None:
@@ -198,8 +195,6 @@ class HECClient:
         tries = 0
         while True:
             tries += 1
-            if report is not None:
-                report.requests += 1
             try:
                 response = self._pool.request("POST", url, body=payload, headers=self._headers,
                                               preload_content=True, redirect=False)
