@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from linux_auditd_at.capture.system import signals_held, spawn, unblock_signals
 from linux_auditd_at.errors import CaptureError
 
 OUTCOMES = ("detected", "excluded", "missed", "benign")
@@ -82,17 +83,19 @@ class Stage:
         """Run `argv` as root and record it (the exec happens in the child, so its pid is Popen's)."""
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, cwd=self.workdir)
-        out, err = process.communicate(stdin, timeout=JOB_WAIT)
+        out, err = _finish(process, stdin)
         self.record(pid or process.pid, os.getpid(), comm, exe, user, outcome, why)
         return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
     def run_as(self, user: str, argv: list[str], *, comm: str, exe: str, outcome: str, why: str,
                stdin: str = "") -> subprocess.CompletedProcess[str]:
-        """Run `argv` as `user` through `su`: the shell prints its pid, then execs `argv` in it."""
+        """Run `argv` as `user` through `su` (in our scratch folder, which others may traverse): the
+    shell prints its pid, then execs `argv` in it."""
         script = "echo $$; exec " + shlex.join(argv)
         process = subprocess.Popen([SU, "-s", "/bin/sh", user, "-c", script], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/")
-        out, err = process.communicate(stdin, timeout=JOB_WAIT)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   cwd=self.workdir)
+        out, err = _finish(process, stdin)
         first, _, rest = out.partition("\n")
         if not first.strip().isdigit():
             raise CaptureError(f"scenario {self.scenario}: `su {user}` did not run the command: "
@@ -114,8 +117,8 @@ class Stage:
 
 
 def _at_root(stage: Stage) -> None:
-    done = stage.run([AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT, outcome="detected",
-                     why="comm is at and UID root")
+    done = stage.run([AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
+                     outcome="detected", why="comm is at and UID root")
     stage.schedule(done)
 
 
@@ -158,9 +161,10 @@ def _daemon_at(stage: Stage) -> None:
 def _atd_job(stage: Stage) -> None:
     atd = _running_atd()
     if atd is None:
-        process = subprocess.Popen([ATD, "-f"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        stage.cleanups.callback(_stop, process)
+        with signals_held():
+            process = spawn([ATD, "-f"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+            stage.cleanups.callback(_stop, process)
         stage.record(process.pid, os.getpid(), "atd", ATD, "root", "detected",
                      "starting atd: comm is atd (exe /usr/sbin/atd is not in the list), UID root")
         atd = _wait_for_atd(process)
@@ -226,10 +230,17 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 
 
 def play(names: list[str], stage: Stage) -> None:
-    """Play the scenarios `names` in order; stage.cleanups undoes their side effects."""
-    for name in names:
-        stage.scenario = name
-        SCENARIOS[name].play(stage)
+    """Play the scenarios `names` in order; stage.cleanups undoes their side effects. When one
+    fails or a signal interrupts, every job scheduled from our scratch folder is removed (the
+    capture fails anyway, so the extra atq/atrm records do not matter)."""
+    try:
+        for name in names:
+            stage.scenario = name
+            SCENARIOS[name].play(stage)
+    except BaseException:
+        with signals_held():
+            _remove_our_jobs(stage.workdir)
+        raise
     stage.scenario = "cleanup"
     if stage.jobs:
         stage.run([ATRM, *stage.jobs], comm="atrm", exe=AT, outcome="detected",
@@ -240,16 +251,38 @@ def play(names: list[str], stage: Stage) -> None:
 def _throwaway_user(stage: Stage) -> str:
     existing = {line.split(":", 1)[0] for line in Path("/etc/passwd").read_text().splitlines()}
     user = next(f"{USER_PREFIX}{n or ''}" for n in range(1000) if f"{USER_PREFIX}{n or ''}" not in existing)
-    done = subprocess.run([_sbin("useradd"), "--no-create-home", "--shell", "/bin/sh", user],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise CaptureError(f"scenario {stage.scenario}: useradd {user} failed: {done.stderr.strip()}")
-    stage.cleanups.callback(_remove_user, user)
+    with signals_held():
+        done = subprocess.run([_sbin("useradd"), "--no-create-home", "--shell", "/bin/sh", user],
+                              capture_output=True, text=True, preexec_fn=unblock_signals)
+        if done.returncode != 0:
+            raise CaptureError(f"scenario {stage.scenario}: useradd {user} failed: {done.stderr.strip()}")
+        stage.cleanups.callback(_remove_user, user)
     return user
 
 
 def _remove_user(user: str) -> None:
     subprocess.run([_sbin("userdel"), user], capture_output=True)
+
+
+def _finish(process: subprocess.Popen[str], stdin: str) -> tuple[str, str]:
+    """communicate(); when a signal interrupts it, let the child finish first (an `at` still
+    running would write its job after our cleanup looked for it), then re-raise."""
+    try:
+        return process.communicate(stdin, timeout=JOB_WAIT)
+    except BaseException:
+        with signals_held():
+            process.wait(timeout=JOB_WAIT)
+        raise
+
+
+def _remove_our_jobs(workdir: Path) -> None:
+    """Remove the jobs whose script changes to `workdir` (at records the cwd it was run from, with
+    backslash escapes), whatever their content: an `at` interrupted early may have read none."""
+    listed = subprocess.run([ATQ], capture_output=True, text=True).stdout
+    for job in (line.split()[0] for line in listed.splitlines() if line.strip()):
+        script = subprocess.run([AT, "-c", job], capture_output=True, text=True).stdout
+        if f"cd {workdir}" in script.replace("\\", ""):
+            subprocess.run([ATRM, job], capture_output=True)
 
 
 def _sbin(name: str) -> str:

@@ -31,7 +31,6 @@ from linux_auditd_at.errors import CaptureError
 FORMATS = ("ENRICHED", "RAW")
 LOCK = Path("/run/linux-auditd-at-capture.lock")
 LOCK_WAIT = 120.0
-HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class Interrupted(CaptureError):
@@ -50,7 +49,7 @@ def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: s
     if log_format not in FORMATS:
         raise CaptureError(f"unknown log format {log_format}; use one of {', '.join(FORMATS)}")
     system.require_root()
-    with _exclusive():
+    with _signals_raise(), exclusive():
         return _capture(outdir, name, scenario_names, log_format, node)
 
 
@@ -60,30 +59,33 @@ def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str
         system.find_tool(tool)
     status = tools.status()
     rules_before = tools.rules()
-    workdir = Path(tempfile.mkdtemp(prefix="linux-auditd-at-capture-"))
-    stage = scenarios.Stage(workdir / "play", ExitStack(), roots={os.getpid()})
-    with _signals_raise():
-        stack = ExitStack()
+    stack = ExitStack()
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix="linux-auditd-at-capture-"))
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        stage = scenarios.Stage(workdir / "play", ExitStack(), roots={os.getpid()})
+        _enter(stack, system.AuditEnabled(tools, status))
+        if status.pid and Path(f"/proc/{status.pid}").exists():
+            log = system.running_log(status, log_format, node)
+        else:
+            log = _enter(stack, system.PrivateAuditd(tools, workdir / "auditd", log_format, node)).log
+        _enter(stack, system.ExecveRules(tools, f"linux_auditd_at_{uuid.uuid4().hex[:8]}"))
+        workdir.chmod(0o711)  # the throwaway user's `at` runs there too; nobody may list it
+        stage.workdir.mkdir()
+        stage.workdir.chmod(0o711)
         try:
-            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-            stack.enter_context(system.AuditEnabled(tools, status))
-            if status.pid and Path(f"/proc/{status.pid}").exists():
-                log = system.running_log(status, log_format, node)
-            else:
-                daemon = system.PrivateAuditd(tools, workdir / "auditd", log_format, node)
-                log = stack.enter_context(daemon).log
-            stack.enter_context(system.ExecveRules(tools, f"linux_auditd_at_{uuid.uuid4().hex[:8]}"))
-            stage.workdir.mkdir(mode=0o700)
-            with stage.cleanups:
-                scenarios.play(scenario_names, stage)
-            marker = f"linux_auditd_at_capture_end_{uuid.uuid4().hex}"
-            done = tools.auditctl_run("-m", marker)
-            if done.returncode != 0:
-                raise CaptureError(f"`auditctl -m` failed: {done.stderr.strip()}")
-            data = log.wait_for(marker.encode())
+            scenarios.play(scenario_names, stage)
         finally:
-            with _signals_held():
-                stack.close()
+            with system.signals_held():
+                stage.cleanups.close()
+        marker = f"linux_auditd_at_capture_end_{uuid.uuid4().hex}"
+        done = tools.auditctl_run("-m", marker)
+        if done.returncode != 0:
+            raise CaptureError(f"`auditctl -m` failed: {done.stderr.strip()}")
+        data = log.wait_for(marker.encode())
+    finally:
+        with system.signals_held():
+            stack.close()
     rules_after = tools.rules()
     if rules_after != rules_before:
         raise CaptureError(f"audit rules differ after the capture: before {rules_before}, "
@@ -94,6 +96,13 @@ def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str
     return dataset.write(outdir, dataset.Capture(
         name=name, records=records, processes=stage.processes, scenarios=scenario_names, rows=rows,
         log_format=log_format, node=node, host=host, environment=_environment()))
+
+
+def _enter(stack: ExitStack, change):
+    """Make a change and register its undo with no signal in between: a signal raising inside
+    `__enter__` would skip `__exit__` (and leak the rule or daemon it had just made)."""
+    with system.signals_held():
+        return stack.enter_context(change)
 
 
 def _environment() -> dict[str, str]:
@@ -109,9 +118,9 @@ def _environment() -> dict[str, str]:
 
 
 @contextmanager
-def _exclusive() -> Iterator[None]:
+def exclusive() -> Iterator[None]:
     """One capture at a time on a machine: the kernel takes one audit daemon, and a second capture
-    would read the wrong log."""
+    would read the wrong log. Tests hold it to look at the machine while no capture runs."""
     with LOCK.open("w") as handle:
         deadline = time.monotonic() + LOCK_WAIT
         while True:
@@ -138,13 +147,3 @@ def _signals_raise() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Cleanup runs to the end: signals arriving meanwhile are delivered afterwards."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,29 @@ SYSTEM_CONF = Path("/etc/audit/auditd.conf")
 DEFAULT_LOG = "/var/log/audit/audit.log"
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin", "/bin"])
 WAIT = 10.0
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """A change and the registration of its undo, or a cleanup, run to the end: SIGINT, SIGTERM
+    and SIGHUP arriving meanwhile are delivered afterwards."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def spawn(argv: list[str], **options) -> subprocess.Popen:
+    """Popen whose child starts with SIGINT/SIGTERM/SIGHUP unblocked: a daemon started while
+    `signals_held` would otherwise inherit the mask and ignore SIGTERM (auditd) or the SIGHUP
+    `at` sends it (atd)."""
+    return subprocess.Popen(argv, preexec_fn=unblock_signals, **options)
+
+
+def unblock_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
 
 def find_tool(name: str) -> str:
@@ -47,8 +73,8 @@ class Tools:
         self.pids: set[int] = set()
 
     def auditctl_run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        process = subprocess.Popen([self.auditctl, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   stdin=subprocess.DEVNULL, text=True)
+        process = spawn([self.auditctl, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        stdin=subprocess.DEVNULL, text=True)
         self.pids.add(process.pid)
         out, err = process.communicate(timeout=WAIT)
         return subprocess.CompletedProcess(process.args, process.returncode, out, err)
@@ -120,6 +146,7 @@ class ExecveRules:
             spec = ["always,exit", "-F", f"arch={arch}", "-S", "execve", "-k", self.key]
             done = self.tools.auditctl_run("-a", *spec)
             if done.returncode != 0:
+                self.__exit__()
                 raise CaptureError(f"the kernel refused the audit rule `auditctl -a {' '.join(spec)}`: "
                                    f"{_one_line(done)}")
             self.added.append(spec)
@@ -188,8 +215,8 @@ class PrivateAuditd:
         conf.write_text(private_conf(log_path, plugins, self.log_format, self.node), encoding="utf-8")
         conf.chmod(0o640)
         output = (self.workdir / "auditd.out").open("wb")
-        self.process = subprocess.Popen([self.tools.auditd, "-n", "-s", "nochange", "-c", str(conf_dir)],
-                                        stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        self.process = spawn([self.tools.auditd, "-n", "-s", "nochange", "-c", str(conf_dir)],
+                             stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
         output.close()
         self.tools.pids.add(self.process.pid)
         self.log = AuditLog(log_path, self.log_format, self.node)
