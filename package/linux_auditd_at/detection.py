@@ -32,7 +32,8 @@ def find_app_dir(start: Path | None = None) -> Path:
         for folder in (origin, *origin.parents):
             if (folder / "default" / "savedsearches.conf").is_file():
                 return folder
-    raise ConfError(f"no app folder with default/savedsearches.conf found; pass --app-dir or set {APP_DIR_ENV}")
+    raise ConfError("no app folder with default/savedsearches.conf found; "
+                    f"pass --app-dir or set {APP_DIR_ENV}")
 
 
 @dataclass(frozen=True)
