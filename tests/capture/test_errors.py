@@ -20,8 +20,8 @@ FOLDER = Path(__file__).resolve().parents[2] / "attack_data" / "T1053.002" / "li
 NOBODY = 65534
 AS_USER = """
 import os, sys
-from linux_auditd_at.cli import build_parser, main
-build_parser()  # every verb module imported while we can still read the interpreter's files
+import linux_auditd_at.cli.capture  # imported while we can still read the interpreter's files
+from linux_auditd_at.cli import main
 uid = int(sys.argv[1])
 os.setgroups([])
 os.setresgid(uid, uid, uid)
