@@ -145,3 +145,24 @@ def test_interrupted_capture_restores_the_machine(tmp_path, signum, delay):
     assert "interrupted" in err
     assert not (tmp_path / "out").exists()
     assert machine_state() == before
+
+
+def test_failing_scenario_restores_the_machine(tmp_path, monkeypatch):
+    """A scenario that breaks after scheduling a job, creating the throwaway user and starting
+    atd (when none ran): the error comes through, and all of it is undone."""
+    from linux_auditd_at.capture import scenarios
+
+    def broken(stage: scenarios.Stage) -> None:
+        scenarios.SCENARIOS["user_at"].play(stage)
+        scenarios.SCENARIOS["at_root"].play(stage)
+        if scenarios._running_atd() is None:
+            stage.cleanups.callback(scenarios._stop, scenarios.spawn([scenarios.ATD, "-f"]))
+        raise RuntimeError("scenario broke")
+
+    monkeypatch.setitem(scenarios.SCENARIOS, "broken",
+                        scenarios.Scenario("broken", "breaks half-way", "detected", "", broken))
+    before = machine_state()
+    with pytest.raises(RuntimeError, match="scenario broke"):
+        capture(tmp_path / "out", name="broken", scenario_names=["benign", "broken"])
+    assert machine_state() == before
+    assert not (tmp_path / "out").exists()
