@@ -25,7 +25,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from linux_auditd_at.capture.system import signals_held, spawn, unblock_signals
@@ -53,9 +53,6 @@ class Process:
     why: str
     syscall: str = "execve"
 
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -78,19 +75,19 @@ class Stage:
     jobs: list[str] = field(default_factory=list)
     scenario: str = ""
 
-    def run(self, argv: list[str], *, comm: str, exe: str, outcome: str, why: str, user: str = "root",
-            stdin: str = "", pid: int | None = None) -> subprocess.CompletedProcess[str]:
+    def run(self, argv: list[str], *, comm: str, exe: str, outcome: str, why: str,
+            stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run `argv` as root and record it (the exec happens in the child, so its pid is Popen's)."""
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, cwd=self.workdir)
         out, err = _finish(process, stdin)
-        self.record(pid or process.pid, os.getpid(), comm, exe, user, outcome, why)
+        self.record(process.pid, os.getpid(), comm, exe, "root", outcome, why)
         return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
     def run_as(self, user: str, argv: list[str], *, comm: str, exe: str, outcome: str, why: str,
                stdin: str = "") -> subprocess.CompletedProcess[str]:
-        """Run `argv` as `user` through `su` (in our scratch folder, which others may traverse): the
-    shell prints its pid, then execs `argv` in it."""
+        """Run `argv` as `user` through `su` (in our scratch folder, which others may traverse):
+        the shell prints its pid, then execs `argv` in it."""
         script = "echo $$; exec " + shlex.join(argv)
         process = subprocess.Popen([SU, "-s", "/bin/sh", user, "-c", script], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -105,6 +102,8 @@ class Stage:
 
     def record(self, pid: int, ppid: int, comm: str, exe: str, user: str, outcome: str, why: str,
                syscall: str = "execve") -> None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome {outcome!r} is not one of {OUTCOMES}")
         self.processes.append(Process(self.scenario, pid, ppid, comm, exe, user, outcome, why, syscall))
 
     def schedule(self, done: subprocess.CompletedProcess[str]) -> str:

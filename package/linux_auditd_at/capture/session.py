@@ -108,10 +108,13 @@ def _enter(stack: ExitStack, change):
 def _environment() -> dict[str, str]:
     """What the records depend on: kernel, distribution, auditd and at versions."""
     def version(package: str) -> str:
+        if shutil.which("dpkg-query") is None:
+            return "unknown"
         done = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", package],
                               capture_output=True, text=True)
         return done.stdout.strip() or "unknown"
-    lines = Path("/etc/os-release").read_text().splitlines()
+    release = Path("/etc/os-release")
+    lines = release.read_text().splitlines() if release.exists() else []
     os_release = dict(line.split("=", 1) for line in lines if "=" in line)
     return {"kernel": platform.release(), "os": os_release.get("PRETTY_NAME", "unknown").strip('"'),
             "auditd": version("auditd"), "at": version("at"), "arch": platform.machine()}
