@@ -57,6 +57,8 @@ def test_one_risk_event_per_row_with_the_message_filled_by_hand(action):
 def test_row_time_wins_over_run_time(action):
     (event,) = action.events([row(_time="1795916909.309")], run_time=1795917600.0)
     assert event.time == 1795916909.309
+    (odd,) = action.events([row(_time="yesterday")], run_time=1795917600.0)
+    assert odd.time == 1795917600.0
 
 
 def test_multivalue_risk_object_gives_one_event_per_value(action):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import Row
-from linux_auditd_at.spl.values import as_text, values_of
+from linux_auditd_at.spl.values import as_text, to_number, values_of
 
 TOKEN = re.compile(r"\$([A-Za-z0-9_.:-]+)\$")
 RISK_KEY = "action.risk.param._risk"
@@ -144,9 +144,9 @@ class RiskAction:
                           or spec.type}
                 score = _score(row.get("risk_score"), spec.score)
                 filled["risk_score"] = str(score)  # ES sets the float: `$risk_score$` renders 9.0
-                time = row.get("_time")
+                time = to_number(row.get("_time"))
                 events.append(RiskEvent(
-                    time=float(time) if isinstance(time, str | int | float) else run_time,
+                    time=float(time) if time is not None else run_time,
                     search_name=self.search_name,
                     risk_object=as_text(obj),
                     risk_object_type=str(filled["risk_object_type"]),
