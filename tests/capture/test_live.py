@@ -166,3 +166,33 @@ def test_failing_scenario_restores_the_machine(tmp_path, monkeypatch):
         capture(tmp_path / "out", name="broken", scenario_names=["benign", "broken"])
     assert machine_state() == before
     assert not (tmp_path / "out").exists()
+
+
+def test_capture_reads_an_already_running_auditd_and_leaves_it_running(tmp_path):
+    """With an audit daemon already registered (here one we start with its own -c folder, as a
+    system auditd would run), the capture reads that daemon's log from its current end and
+    neither stops it nor starts another."""
+    if system.Tools().status().pid:
+        pytest.skip("an audit daemon already runs here; this test starts its own")
+    conf_dir, log = tmp_path / "conf", tmp_path / "audit.log"
+    conf_dir.mkdir()
+    (tmp_path / "plugins").mkdir()
+    (conf_dir / "auditd.conf").write_text(system.private_conf(log, tmp_path / "plugins", "ENRICHED", False))
+    log.write_bytes(b"")
+    daemon = subprocess.Popen([system.find_tool("auditd"), "-n", "-s", "nochange", "-c", str(conf_dir)])
+    try:
+        deadline = time.monotonic() + 10
+        while system.Tools().status().pid != daemon.pid:
+            assert daemon.poll() is None and time.monotonic() < deadline, "our auditd did not register"
+            time.sleep(0.05)
+        subprocess.run([system.find_tool("auditctl"), "-m", "before-the-capture"], check=True)
+        capture(tmp_path / "out", name="running", scenario_names=["at_root", "atq_atrm", "benign"])
+        assert daemon.poll() is None and system.Tools().status().pid == daemon.pid
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    captured = (tmp_path / "out" / "running.log").read_bytes()
+    assert b'comm="at" exe="/usr/bin/at"' in captured and b'comm="atq"' in captured
+    assert b"before-the-capture" in log.read_bytes() and b"before-the-capture" not in captured
+    rows = json.loads((tmp_path / "out" / "running.expected.json").read_text())["rows"]
+    assert {row["comm"] for row in rows} == {"at", "atq", "atrm"}
