@@ -11,6 +11,7 @@ import argparse
 import ast
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     except ToolkitError as exc:
         print(f"linux-auditd-at {args.verb}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): stop quietly, as the Python docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print(f"linux-auditd-at {args.verb}: interrupted", file=sys.stderr)
         return 130

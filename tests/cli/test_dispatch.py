@@ -1,0 +1,55 @@
+"""The CLI dispatcher: lazy verb import, top-level help, quiet exit on a closed pipe."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linux_auditd_at.cli import VERBS, main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log"
+
+
+def test_top_level_help_lists_every_verb_with_its_docstring(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for verb in VERBS:
+        assert f"    {verb} " in out
+    assert "Run the shipped detection" in out
+
+
+def test_running_a_verb_imports_no_other_verb_module():
+    code = (
+        "import sys; from linux_auditd_at.cli import main; "
+        f"main(['--app-dir', {str(ROOT)!r}, 'run', '--format', 'csv', {str(SAMPLE)!r}]); "
+        "print(sorted(m for m in sys.modules if m.startswith('linux_auditd_at.cli.')), file=sys.stderr); "
+        "print('splunklib' in sys.modules, 'croniter' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules, heavy = done.stderr.strip().splitlines()[-2:]
+    assert "linux_auditd_at.cli.replay" not in modules
+    assert "linux_auditd_at.cli.run" in modules
+    assert heavy == "False False"
+
+
+def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
+    # split on "\n" only: str.splitlines() would also cut at the 0x1d before the ENRICHED fields
+    at_line = next(line for line in SAMPLE.read_text().split("\n")
+                   if line.startswith("type=SYSCALL") and 'comm="at"' in line and 'UID="root"' in line)
+    # 5,000 distinct pids give ~1 MB of JSON rows: far more than a pipe buffer holds.
+    many = tmp_path / "audit.log"
+    many.write_text("".join(re.sub(r" pid=\d+", f" pid={100000 + n}", at_line) + "\n" for n in range(5000)))
+    tool = [sys.executable, "-m", "linux_auditd_at", "--app-dir", str(ROOT), "run", "--format", "json",
+            str(many)]
+    producer = subprocess.Popen(tool, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    producer.stdout.readline()
+    producer.stdout.close()
+    stderr = producer.stderr.read().decode()
+    assert producer.wait(timeout=60) == 1
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr
