@@ -235,3 +235,16 @@ def test_necessary_pattern_still_counts_bad_lines_with_their_numbers(tmp_path):
     assert len(events) == 200 and stats.non_audit == 1
     assert stats.examples[0].line == records.count(b"\n") * 100 + 1
     assert stats.lines == records.count(b"\n") * 200 + 1
+
+
+def test_necessary_pattern_numbers_kept_lines_exactly(tmp_path):
+    """Lines the fast path keeps keep their file line numbers (here seen through the bad-line
+    report of stamped lines without `type=`), several per block and across blocks."""
+    records = ENRICHED.read_bytes()
+    stray = b'msg=audit(1795915736.369:9): comm="atq"\n'
+    log = tmp_path / "big.log"
+    log.write_bytes(records * 3 + stray + records + stray + records * 300 + stray)
+    events, stats = _read([log], prefilter=_Necessary('comm="atq"'))
+    per = records.count(b"\n")
+    assert [bad.line for bad in stats.examples] == [3 * per + 1, 4 * per + 2, 304 * per + 3]
+    assert len(events) == 304 and stats.non_audit == 3

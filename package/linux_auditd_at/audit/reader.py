@@ -150,8 +150,7 @@ class AuditReader:
         necessary = getattr(prefilter, "necessary", None)
         if necessary is not None and block.isascii():
             starts = sorted({block.rfind("\n", 0, m.start()) + 1 for m in necessary.finditer(block.lower())})
-            offered = [(start, block[start:_line_end(block, start)]) for start in starts]
-            kept = [(first + 1 + block.count("\n", 0, start), line) for start, line in offered
+            kept = [(number, line) for number, line in _numbered_lines(block, starts, first + 1)
                     if prefilter(line)]
         else:
             lines = block.split("\n", count - 1)
@@ -229,9 +228,15 @@ def _blocks(stream: BinaryIO) -> Iterator[object]:
             carry = _skip_line(stream)
 
 
-def _line_end(block: str, start: int) -> int:
-    end = block.find("\n", start)
-    return end if end >= 0 else len(block)
+def _numbered_lines(block: str, starts: list[int], number: int) -> Iterator[tuple[int, str]]:
+    """The lines beginning at the sorted `starts`, numbered from `number` for the block's first
+    line; newlines are counted once, between one start and the next."""
+    counted = 0
+    for start in starts:
+        number += block.count("\n", counted, start)
+        counted = start
+        end = block.find("\n", start)
+        yield number, block[start:end if end >= 0 else len(block)]
 
 
 def _skip_line(stream: BinaryIO) -> bytes:

@@ -158,16 +158,20 @@ def _common_text(texts: list[str]) -> str:
 
 def _anchored(fields: list[Field]) -> str:
     """One pattern for an OR of field terms, led by a literal all their values contain when
-    there is one: `at(?:(?<=comm=at)|(?<=comm="at)|(?<=exe=/usr/bin/at)|...)d?...`."""
+    there is one: `at(?<=[="/]at)(?:(?<=comm=at)|(?<=comm="at)|(?<=exe=/usr/bin/at)|...)...`."""
     common = _common_text([f.pieces[0] for f in fields]) if all(f.lead and f.pieces for f in fields) else ""
     if len(common) < _ANCHOR_MIN:
         return "|".join(f"(?:{f.source(key_start=False)})" for f in fields)
-    branches = []
+    branches, preceding = [], set()
     for f in fields:
-        end = f.pieces[0].index(common) + len(common)
+        at = f.pieces[0].index(common)
+        preceding.update(f.pieces[0][at - 1] if at else '="')
+        end = at + len(common)
         before = re.escape(f.pieces[0][:end])
         branches.append(f'(?:(?<={f.key}={before})|(?<={f.key}="{before}))' + f.value_source(end))
-    return re.escape(common) + "(?:" + "|".join(branches) + ")"
+    anchor = re.escape(common)
+    quick = "".join(re.escape(char) for char in sorted(preceding))  # rejects most hits in one step
+    return f"{anchor}(?<=[{quick}]{anchor})(?:{'|'.join(branches)})"
 
 
 def _necessary(req: Requirement) -> str:
