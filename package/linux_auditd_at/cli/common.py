@@ -3,9 +3,7 @@
     common.add_log_arguments(parser)        # LOG ..., --host, --index, --strict
     common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz
     common.add_format_argument(parser)      # --format table|json|csv
-    detection, pipeline = common.compile_from_args(args)
-    context = common.context_from_args(args)
-    with common.progress(args.logs) as on_bytes: ...
+    detection, context, outcome = common.evaluate(args)   # the three above, over the LOG args
 """
 
 from __future__ import annotations
@@ -75,6 +73,17 @@ def log_paths(args: argparse.Namespace) -> list[str]:
 
 def compile_from_args(args: argparse.Namespace) -> tuple[Detection, Pipeline]:
     return runner.compile_detection(args.app_dir, name=args.name, filter_definition=args.filter)
+
+
+def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.Outcome]:
+    """The detection from the args, run once over the LOG args (with a progress bar on a terminal)."""
+    detection, pipeline = compile_from_args(args)
+    context = context_from_args(args)
+    paths = log_paths(args)
+    with progress(paths) as on_bytes:
+        outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
+                                       strict=args.strict, on_bytes=on_bytes)
+    return detection, context, outcome
 
 
 def local_timezone() -> tzinfo:

@@ -11,7 +11,6 @@ import argparse
 import sys
 from typing import TextIO
 
-from linux_auditd_at import runner
 from linux_auditd_at.audit.reader import ReadStats
 from linux_auditd_at.cli import common
 from linux_auditd_at.detection import Detection
@@ -24,12 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    detection, pipeline = common.compile_from_args(args)
-    context = common.context_from_args(args)
-    paths = common.log_paths(args)
-    with common.progress(paths) as on_bytes:
-        outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
-                                       strict=args.strict, on_bytes=on_bytes)
+    detection, _, outcome = common.evaluate(args)
     report(detection, outcome.result, outcome.stats, sys.stdout)
     common.warn_about(outcome.stats, "explain")
     return 0

@@ -13,7 +13,6 @@ import json
 import sys
 from datetime import datetime
 
-from linux_auditd_at import runner
 from linux_auditd_at.cli import common
 from linux_auditd_at.spl import Result
 from linux_auditd_at.spl.values import format_number
@@ -30,13 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    detection, pipeline = common.compile_from_args(args)
+    detection, context, outcome = common.evaluate(args)
     action = RiskAction.from_detection(detection)
-    context = common.context_from_args(args)
-    paths = common.log_paths(args)
-    with common.progress(paths) as on_bytes:
-        outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
-                                       strict=args.strict, on_bytes=on_bytes)
     events, skipped = [], 0
     for row in outcome.result.rows:
         row_events = action.events_for(row, context.now)

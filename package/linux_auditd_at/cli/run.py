@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from linux_auditd_at import runner
 from linux_auditd_at.cli import common
 
 
@@ -21,12 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, pipeline = common.compile_from_args(args)
-    context = common.context_from_args(args)
-    paths = common.log_paths(args)
-    with common.progress(paths) as on_bytes:
-        outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
-                                       strict=args.strict, on_bytes=on_bytes)
+    _, _, outcome = common.evaluate(args)
     common.print_result(outcome.result, args.format)
     common.warn_about(outcome.stats, "run")
     return 0
