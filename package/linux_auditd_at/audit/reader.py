@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import socket
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -106,7 +106,7 @@ class AuditReader:
         stream, raw = sources.open_binary(path)
         self.stats.files.append(path)
         info = dataset_info(path) if path != sources.STDIN else None
-        host = self.host or (info and info.host) or socket.gethostname()
+        host = self.host or (info and info.host) or os.uname().nodename  # = gethostname()
         source = (info and info.source) or ("stdin" if path == sources.STDIN else path)
         self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
         self._path, self._lineno = path, 0

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.search_expr import bare_term_regex
@@ -42,8 +42,7 @@ _GAP = '[^"]*'
 _ANCHOR_MIN = 2  # a shorter common literal is too frequent to scan for
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """`key=value` with the value's `*`-free pieces; `lead`/`trail`: v does not start/end with `*`."""
 
     key: str  # regex for the lower-cased key
@@ -63,8 +62,7 @@ class Field:
         return body + _VALUE_END if self.trail else body
 
 
-@dataclass(frozen=True)
-class Bare:
+class Bare(NamedTuple):
     """A bare term, matched against `_raw`."""
 
     text: str
@@ -98,7 +96,8 @@ def _in_raw(name: str) -> bool:
 def _combine(kind: str, parts: list) -> Requirement:
     flat = []
     for part in parts:
-        flat.extend(part[1] if isinstance(part, tuple) and part[0] == kind else [part])
+        nested = not isinstance(part, Field | Bare) and part[0] == kind
+        flat.extend(part[1] if nested else [part])
     flat = list(dict.fromkeys(flat))
     return flat[0] if len(flat) == 1 else (kind, tuple(flat))
 
