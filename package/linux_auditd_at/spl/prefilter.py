@@ -36,7 +36,7 @@ from linux_auditd_at.spl.search_expr import bare_term_regex
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
                         "linecount", "punct", "timestartpos", "timeendpos"})
 
-_KEY_START = r"(?<![^\s\x1d'])"
+_NOT_KEY_START = r"[^\s\x1d']"  # a key stands at the line start or after one of these
 _VALUE_END = r"""(?=[\s\x1d'"]|$)"""
 _GAP = '[^"]*'
 _ANCHOR_MIN = 2  # a shorter common literal is too frequent to scan for
@@ -50,8 +50,10 @@ class Field(NamedTuple):
     lead: bool
     trail: bool
 
-    def source(self, key_start: bool = True) -> str:
-        return (_KEY_START if key_start else "") + f'{self.key}="?' + self.value_source()
+    def source(self, key_start: bool) -> str:
+        """Led by the key's literal (Python's `re` scans fast for a leading literal)."""
+        start = f"(?<!{_NOT_KEY_START}{self.key}=)" if key_start else ""
+        return f'{self.key}={start}"?' + self.value_source()
 
     def value_source(self, skip: int = 0) -> str:
         """The value pattern after `=`/`="`, from character `skip` of the first piece on."""
@@ -67,8 +69,8 @@ class Bare(NamedTuple):
 
     text: str
 
-    def source(self, key_start: bool = True) -> str:
-        return bare_term_regex(self.text).pattern
+    def literal(self) -> str:
+        return max(self.text.lower().split("*"), key=len)
 
 
 # A requirement is True (anything passes), a Field, a Bare, ("all", (...)) or ("any", (...)).
@@ -119,13 +121,16 @@ def requirement(expr) -> Requirement:
     return True
 
 
-def _compile(req: Requirement) -> Callable[[str], bool]:
-    """The test on a lower-cased ASCII line (truthy when kept); an OR of leaves is one alternation."""
-    if isinstance(req, Field | Bare):
-        return re.compile(req.source(), re.DOTALL).search  # type: ignore[return-value]
+def _compile(req: Requirement) -> Callable[[str], object]:
+    """The test on a lower-cased ASCII line (truthy when kept); an OR of field terms is one pattern."""
+    if isinstance(req, Field):
+        return re.compile(_anchored([req], key_start=True), re.DOTALL).search
+    if isinstance(req, Bare):
+        literal, pattern = req.literal(), bare_term_regex(req.text)
+        return lambda line: literal in line and pattern.search(line)
     kind, body = req  # type: ignore[misc]
-    if kind == "any" and all(isinstance(part, Field | Bare) for part in body):
-        return re.compile("|".join(f"(?:{part.source()})" for part in body), re.DOTALL).search  # type: ignore[return-value]
+    if kind == "any" and all(isinstance(part, Field) for part in body):
+        return re.compile(_anchored(list(body), key_start=True), re.DOTALL).search
     parts = [_compile(part) for part in body]
     if kind == "all":
         return lambda line: all(part(line) for part in parts)
@@ -138,7 +143,7 @@ def _score(req: Requirement) -> int:
     if isinstance(req, Field):
         return 0 if req.key == "type" else max(map(len, req.pieces), default=0)
     if isinstance(req, Bare):
-        return max(len(p) for p in req.text.lower().split("*"))
+        return len(req.literal())
     kind, body = req  # type: ignore[misc]
     scores = [_score(part) for part in body]
     return max(scores) if kind == "all" else min(scores)
@@ -155,19 +160,25 @@ def _common_text(texts: list[str]) -> str:
     return ""
 
 
-def _anchored(fields: list[Field]) -> str:
+def _after_key(key: str, text: str, key_start: bool) -> str:
+    found = f"(?<={key}={text})"
+    return found + f"(?<!{_NOT_KEY_START}{key}={text})" if key_start else found
+
+
+def _anchored(fields: list[Field], key_start: bool) -> str:
     """One pattern for an OR of field terms, led by a literal all their values contain when
     there is one: `at(?<=[="/]at)(?:(?<=comm=at)|(?<=comm="at)|(?<=exe=/usr/bin/at)|...)...`."""
     common = _common_text([f.pieces[0] for f in fields]) if all(f.lead and f.pieces for f in fields) else ""
     if len(common) < _ANCHOR_MIN:
-        return "|".join(f"(?:{f.source(key_start=False)})" for f in fields)
+        return "|".join(f"(?:{f.source(key_start)})" for f in fields)
     branches, preceding = [], set()
     for f in fields:
         at = f.pieces[0].index(common)
         preceding.update(f.pieces[0][at - 1] if at else '="')
         end = at + len(common)
         before = re.escape(f.pieces[0][:end])
-        branches.append(f'(?:(?<={f.key}={before})|(?<={f.key}="{before}))' + f.value_source(end))
+        after_key = f'{_after_key(f.key, before, key_start)}|{_after_key(f.key, chr(34) + before, key_start)}'
+        branches.append(f"(?:{after_key})" + f.value_source(end))
     anchor = re.escape(common)
     quick = "".join(re.escape(char) for char in sorted(preceding))  # rejects most hits in one step
     return f"{anchor}(?<=[{quick}]{anchor})(?:{'|'.join(branches)})"
@@ -176,14 +187,14 @@ def _anchored(fields: list[Field]) -> str:
 def _necessary(req: Requirement) -> str:
     """A pattern every lower-cased ASCII line meeting `req` holds (see the module docstring)."""
     if isinstance(req, Field):
-        return _anchored([req])
+        return _anchored([req], key_start=False)
     if isinstance(req, Bare):
-        return re.escape(max(req.text.lower().split("*"), key=len))
+        return re.escape(req.literal())
     kind, body = req  # type: ignore[misc]
     if kind == "all":
         return _necessary(max(body, key=_score))
     if all(isinstance(part, Field) for part in body):
-        return _anchored(list(body))
+        return _anchored(list(body), key_start=False)
     return "|".join(f"(?:{_necessary(part)})" for part in body)
 
 
