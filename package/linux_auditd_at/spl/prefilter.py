@@ -40,6 +40,7 @@ _NOT_KEY_START = r"[^\s\x1d']"  # a key stands at the line start or after one of
 _VALUE_END = r"""(?=[\s\x1d'"]|$)"""
 _GAP = '[^"]*'
 _ANCHOR_MIN = 2  # a shorter common literal is too frequent to scan for
+_ANCHOR_MAX = 16
 
 
 class Field(NamedTuple):
@@ -150,9 +151,10 @@ def _score(req: Requirement) -> int:
 
 
 def _common_text(texts: list[str]) -> str:
-    """The longest text contained in all of `texts`."""
+    """The longest text (up to _ANCHOR_MAX characters: plenty to scan for, and it bounds the work
+    for long IN lists) contained in all of `texts`."""
     first = min(texts, key=len)
-    for size in range(len(first), 0, -1):
+    for size in range(min(len(first), _ANCHOR_MAX), 0, -1):
         for start in range(len(first) - size + 1):
             candidate = first[start:start + size]
             if all(candidate in text for text in texts):
