@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import BinaryIO
 
+from linux_auditd_at.attack_data import dataset_for_log
 from linux_auditd_at.audit import sources
-from linux_auditd_at.audit.metadata import dataset_info
 from linux_auditd_at.audit.record import parse_record
 from linux_auditd_at.errors import AuditInputError
 
@@ -105,7 +105,7 @@ class AuditReader:
     def _read_file(self, path: str) -> Iterator[dict[str, object]]:
         stream, raw = sources.open_binary(path)
         self.stats.files.append(path)
-        info = dataset_info(path) if path != sources.STDIN else None
+        info = dataset_for_log(path) if path != sources.STDIN else None
         host = self.host or (info and info.host) or os.uname().nodename  # = gethostname()
         source = (info and info.source) or ("stdin" if path == sources.STDIN else path)
         self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}

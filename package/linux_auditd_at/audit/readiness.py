@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from linux_auditd_at.audit.metadata import dataset_info
+from linux_auditd_at.attack_data import dataset_for_log
 from linux_auditd_at.audit.reader import ReadStats
 from linux_auditd_at.audit.record import SEPARATOR
 from linux_auditd_at.audit.sources import STDIN
@@ -112,4 +112,4 @@ def _judge(found: Readiness, host_given: bool) -> None:
 
 
 def _hosts_from_metadata(files: list[str]) -> bool:
-    return all(path != STDIN and (info := dataset_info(path)) is not None and info.host for path in files)
+    return all(path != STDIN and (info := dataset_for_log(path)) is not None and info.host for path in files)

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from linux_auditd_at.attack_data import default_metadata, load_datasets
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.datasets import default_metadata, load_datasets
 from linux_auditd_at.replay.hec import HECClient, default_hec_url
 from linux_auditd_at.replay.junit import write_junit
 from linux_auditd_at.replay.session import Replay, embedded_engine

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 
+from linux_auditd_at.attack_data import Dataset
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
-from linux_auditd_at.replay.datasets import Dataset
 from linux_auditd_at.replay.hec import HECClient
 from linux_auditd_at.replay.splunkd import Splunkd, index_search
 from linux_auditd_at.runner import compile_detection, load_events

@@ -1,15 +1,19 @@
-"""Which logs to replay: attack_data metadata YAML (`datasets:` entries with name, path,
-sourcetype, source, host, and optionally `expected_rows`, a JSON file of the rows the search must
-return, worked out from what the capture did), or a plain log, whose events keep what the audit
-reader gives them."""
+"""The attack_data metadata YAML: one reader for every consumer of a dataset.
+
+Splunk's attack_data ships each log with a YAML: `datasets: [{name, path, sourcetype, source,
+host}]`, and its replay tool indexes each file with that host and source. The audit reader takes
+`host` and `source` from it (so a dataset gives the same events here as after a replay), replay
+takes the whole list, and our captures add `expected_rows`, a JSON file of the rows the shipped
+search must return. `capture/dataset.py` writes these files.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-
-import yaml
 
 from linux_auditd_at.errors import AuditInputError
 
@@ -66,16 +70,8 @@ def load_datasets(paths: list[Path]) -> list[Dataset]:
 def read_metadata(path: Path) -> list[Dataset]:
     """The `datasets:` of one metadata file; a relative `path` is taken relative to that file's
     folder, else to the working directory (the repository root for the bundled files)."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AuditInputError(exc.strerror or str(exc), path=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise AuditInputError(f"not valid YAML: {exc}", path=str(path),
-                              line=mark.line + 1 if mark else None) from exc
-    entries = document.get("datasets") if isinstance(document, dict) else None
-    if not isinstance(entries, list) or not entries:
+    entries = _entries(str(path))
+    if entries is None or not entries:
         raise AuditInputError("no `datasets:` list", path=str(path))
     datasets = []
     for number, entry in enumerate(entries, 1):
@@ -83,16 +79,53 @@ def read_metadata(path: Path) -> list[Dataset]:
             raise AuditInputError(f"datasets entry {number} has no `path`", path=str(path))
         log = _beside(path, entry["path"], f"datasets entry {number}: log")
         expected = entry.get("expected_rows")
-        datasets.append(Dataset(
-            name=str(entry.get("name") or log.name),
-            path=log,
-            sourcetype=_text(entry.get("sourcetype")),
-            source=_text(entry.get("source")),
-            host=_text(entry.get("host")),
-            expected_rows=(_beside(path, expected, f"datasets entry {number}: expected_rows")
-                           if expected else None),
-        ))
+        datasets.append(_dataset(entry, log, expected_rows=(
+            _beside(path, expected, f"datasets entry {number}: expected_rows") if expected else None)))
     return datasets
+
+
+def dataset_for_log(log_path: str) -> Dataset | None:
+    """The entry describing `log_path` (its `path` ends with the log's file name) in a
+    `*.yml`/`*.yaml` of the same folder, if any. YAML files without a `datasets:` list are not
+    dataset metadata and are passed over; one that does not parse is an error naming it."""
+    log = Path(log_path)
+    for yaml_path in sorted(p for suffix in METADATA_SUFFIXES for p in log.parent.glob(f"*{suffix}")):
+        for entry in _entries(str(yaml_path)) or ():
+            if isinstance(entry, dict) and entry.get("path") and Path(str(entry["path"])).name == log.name:
+                return _dataset(entry, log)
+    return None
+
+
+def _dataset(entry: dict, log: Path, expected_rows: Path | None = None) -> Dataset:
+    return Dataset(name=str(entry.get("name") or log.name), path=log,
+                   sourcetype=_text(entry.get("sourcetype")), source=_text(entry.get("source")),
+                   host=_text(entry.get("host")), expected_rows=expected_rows)
+
+
+def _entries(yaml_path: str) -> tuple | None:
+    """The `datasets:` list of a YAML file, None when it has none; read again only when it changed."""
+    try:
+        stat = os.stat(yaml_path)
+    except OSError as exc:
+        raise AuditInputError(exc.strerror or str(exc), path=yaml_path) from exc
+    return _parsed_entries(yaml_path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _parsed_entries(yaml_path: str, _mtime_ns: int, _size: int) -> tuple | None:
+    import yaml  # only when a metadata file is there: `run` on a plain log starts faster
+
+    try:
+        with open(yaml_path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+    except OSError as exc:
+        raise AuditInputError(exc.strerror or str(exc), path=yaml_path) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise AuditInputError(f"not valid YAML: {exc}", path=yaml_path,
+                              line=mark.line + 1 if mark else None) from exc
+    entries = document.get("datasets") if isinstance(document, dict) else None
+    return tuple(entries) if isinstance(entries, list) else None
 
 
 def _beside(metadata: Path, name: object, what: str) -> Path:

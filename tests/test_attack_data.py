@@ -1,0 +1,54 @@
+"""attack_data metadata YAML: datasets for replay, host and source for the audit reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from linux_auditd_at.attack_data import dataset_for_log, load_datasets
+from linux_auditd_at.errors import AuditInputError
+
+
+def test_metadata_paths_relative_to_the_yaml_and_a_plain_log(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.log").write_text("x\n", encoding="utf-8")
+    (tmp_path / "d" / "a.json").write_text('{"rows": [{"dest": "h"}]}', encoding="utf-8")
+    meta = tmp_path / "d" / "m.yml"
+    meta.write_text("datasets:\n- name: one\n  path: a.log\n  sourcetype: linux:audit\n"
+                    "  source: /var/log/audit/audit.log\n  host: h\n  expected_rows: a.json\n"
+                    "- path: a.log\n", encoding="utf-8")
+    one, two, plain = load_datasets([meta, meta.parent / "a.log"])
+    assert one.name == "one" and one.path == tmp_path / "d" / "a.log"
+    assert one.metadata() == {"sourcetype": "linux:audit", "source": "/var/log/audit/audit.log", "host": "h"}
+    assert one.expected() == [{"dest": "h"}]
+    assert two.name == "a.log" and two.metadata() == {} and two.expected() is None
+    assert plain.name == "a.log" and plain.expected() is None
+
+
+def test_metadata_errors_name_the_file(tmp_path):
+    meta = tmp_path / "m.yml"
+    meta.write_text("datasets:\n- name: x\n  path: missing.log\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"m\.yml: datasets entry 1: log missing\.log does not exist"):
+        load_datasets([meta])
+    meta.write_text("datasets: [\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"m\.yml:\d+: not valid YAML"):
+        load_datasets([meta])
+    meta.write_text("name: x\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match="no `datasets:` list"):
+        load_datasets([meta])
+    with pytest.raises(AuditInputError, match="no such file"):
+        load_datasets([tmp_path / "nope.log"])
+
+
+def test_a_log_finds_its_entry_by_file_name_and_sees_edits(tmp_path):
+    log = tmp_path / "auditd_at_execution.log"
+    log.write_text("x\n", encoding="utf-8")
+    (tmp_path / "notes.yaml").write_text("title: not dataset metadata\n", encoding="utf-8")
+    meta = tmp_path / "m.yml"
+    meta.write_text("datasets:\n- name: tp\n  path: /datasets/T1053.002/auditd_at_execution.log\n"
+                    "  host: ubuntu-at\n  source: /var/log/audit/audit.log\n", encoding="utf-8")
+    found = dataset_for_log(str(log))
+    assert (found.name, found.host, found.source) == ("tp", "ubuntu-at", "/var/log/audit/audit.log")
+    meta.write_text("datasets:\n- name: tp\n  path: auditd_at_execution.log\n  host: edited-host\n",
+                    encoding="utf-8")
+    assert dataset_for_log(str(log)).host == "edited-host"
+    assert dataset_for_log(str(tmp_path / "other.log")) is None
