@@ -4,6 +4,7 @@ The pipeline, one sub-package per step:
   conf      -> the app's .conf files, default/ layered with local/ (ksconf's parser)
   detection -> the saved search and its macros, as the app ships them
   audit     -> raw audit logs to Splunk-shaped events
+  attack_data -> the datasets' metadata YAML (host, source, expected rows)
   spl       -> the embedded SPL engine (lexer, parser, AST, one module per command)
   runner    -> reader + engine wired together, with per-stage counts
   app       -> packaging and lint of the Splunk app itself
