@@ -41,8 +41,9 @@ def read_conf_file(path: Path) -> Stanzas:
 
 
 def layer_paths(app_dir: Path, name: str) -> list[Path]:
-    """The files Splunk would read for `name`.conf in this app, lowest precedence first."""
-    return [p for p in (app_dir / layer / f"{name}.conf" for layer in LAYERS) if p.is_file()]
+    """The files Splunk would read for `name`.conf in this app, lowest precedence first (one that
+    exists but cannot be read is kept, so reading it fails loudly instead of being skipped)."""
+    return [p for p in (app_dir / layer / f"{name}.conf" for layer in LAYERS) if p.exists()]
 
 
 def read_layered(app_dir: Path, name: str) -> Stanzas:
