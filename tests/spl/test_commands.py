@@ -4,6 +4,7 @@ Reference and the reference notes."""
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -186,3 +187,22 @@ def test_fillnull_all_fields_and_listed_fields(run):
 def test_fillnull_after_stats(run):
     result = run("* | stats min(x) count by a | fillnull value=none", [{"a": "1"}])
     assert result.rows == [{"a": "1", "min(x)": "none", "count": "1"}]
+
+
+def test_convert_truncates_fractions_finer_than_a_microsecond(run):
+    # datetime rounds to the microsecond, which would carry .9999999 into the next second
+    result = run('* | convert timeformat="%H:%M:%S.%6N" ctime(t)', [{"t": "1795915736.9999999"}])
+    assert result.rows == [{"t": "01:28:56.999999"}]
+
+
+@pytest.mark.parametrize("value", ["99999999999999", "-99999999999999", "1e300"])
+def test_convert_leaves_times_outside_the_calendar_unchanged(run, value):
+    # UNVERIFIED pin: like a non-number, a time no calendar date holds is left as it is
+    assert run("* | convert ctime(t)", [{"t": value}]).rows == [{"t": value}]
+
+
+def test_convert_follows_daylight_saving_time_in_the_users_zone(run):
+    events = [{"t": "1782000000.5"}, {"t": "1795915736.369"}]  # June and November 2026
+    berlin = ZoneInfo("Europe/Berlin")
+    result = run('* | convert timeformat="%Y-%m-%dT%H:%M:%S %Z" ctime(t)', events, tz=berlin)
+    assert [row["t"] for row in result.rows] == ["2026-06-21T02:00:00 CEST", "2026-11-29T02:28:56 CET"]

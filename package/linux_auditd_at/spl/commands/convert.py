@@ -2,11 +2,13 @@
 
 Formats in Context.tz with strftime codes; `%S` drops the fraction (truncation), `%3N`/`%6N`/`%9N`
 give the first 3/6/9 digits of the fraction. Without AS the field is replaced. Values that are
-not numbers are left unchanged (UNVERIFIED). The default format is Splunk's `%m/%d/%Y %H:%M:%S`.
+not numbers, or times no calendar date holds (year beyond 9999), are left unchanged
+(UNVERIFIED). The default format is Splunk's `%m/%d/%Y %H:%M:%S`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -51,13 +53,20 @@ def parse(spl: str, start: int, end: int) -> ast.Convert:
 
 
 def ctime(value: object, timeformat: str, tz) -> object:
-    """One value formatted as time, or unchanged when it is not a number."""
-    number = to_number(value)
-    if number is None:
+    """One value formatted as time, or unchanged when it is not a number or no date holds it.
+
+    Whole seconds and the fraction are split exactly (Decimal), so nothing rounds up into the
+    next second (datetime alone rounds to the microsecond)."""
+    if to_number(value) is None:
         return value
-    moment = datetime.fromtimestamp(number, tz)
+    exact = Decimal(as_text(value).strip())
+    seconds = math.floor(exact)
+    try:
+        moment = datetime.fromtimestamp(seconds, tz)
+    except (OverflowError, ValueError, OSError):
+        return value
     if _SUBSECONDS.search(timeformat):
-        fraction = format((Decimal(as_text(value)) % 1 + 1) % 1, "f").partition(".")[2].ljust(9, "0")
+        fraction = format(exact - seconds, "f").partition(".")[2].ljust(9, "0")
         timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
     return moment.strftime(timeformat)
 
