@@ -17,6 +17,12 @@ MACROS = macros_from_conf({
     "loop": {"definition": "`loop`"},
     "bad_args(2)": {"args": "only", "definition": "$only$"},
     "evalish": {"definition": "1+1", "iseval": "true"},
+    "comm_or_all(1)": {"args": "x", "definition": 'if("$x$"="all", "*", "comm=" . "$x$")', "iseval": "1"},
+    "not_text": {"definition": "1=1", "iseval": "true"},
+    "null_text": {"definition": "null()", "iseval": "true"},
+    "broken_eval": {"definition": "lower(", "iseval": "true"},
+    "iis_search(1)": {"args": "fragment",
+                      "definition": 'sourcetype="iis" cs_username!="-" /$fragment$/ .pdf'},
     "arity(1)": {"args": "x", "definition": "$x$"},
 })
 
@@ -56,7 +62,9 @@ def test_a_macro_inside_a_quoted_string_is_not_expanded():
     ("x `arity(1, 2)`", r"macro `arity` is called with 2 arguments, but only arity\(1\) exist", 2),
     ("`bad_args(1, 2)`", r"macro `bad_args\(2\)` declares 1 arguments", 0),
     ("ab `loop`", "expands into itself", 3),
-    ("`evalish`", "iseval = true", 0),
+    ("x `not_text`", r"eval macro `not_text` gives true/false, not search text", 2),
+    ("x `null_text`", r"eval macro `null_text` gives null, not search text", 2),
+    ("x `broken_eval`", r"in eval macro `broken_eval`: expected a value", 2),
     ("a `linux_auditd", "unterminated macro call", 2),
     ("a ``", "empty macro call", 2),
 ])
@@ -71,3 +79,25 @@ def test_error_in_a_nested_macro_points_at_the_outer_call():
     with pytest.raises(SPLError, match=r"undefined macro `missing` \(inside macro `wrapper`\)") as err:
         expand_macros("abc `wrapper`", macros)
     assert err.value.position == 4
+
+
+def test_eval_macros_expand_to_the_string_their_expression_returns():
+    """Knowledge Manager Manual, "Define search macros in Settings": with "Use eval-based
+    definition?" the definition "is an eval expression that returns a string that the search macro
+    expands to" (iseval = true in macros.conf)."""
+    assert expand_macros("`evalish`", MACROS) == "2"
+    assert expand_macros("`comm_or_all(at)` | `comm_or_all(all)`", MACROS) == "comm=at | *"
+
+
+def test_arguments_by_name_docs_example():
+    """Knowledge Manager Manual, "Search macro examples" (help.splunk.com, 9.3): `iis_search(1)` with
+    args = fragment, called as `iis_search(fragment=TM)`."""
+    expected = 'sourcetype="iis" cs_username!="-" /TM/ .pdf'
+    assert expand_macros("`iis_search(fragment=TM)`", MACROS) == expected
+    assert expand_macros("`iis_search(TM)`", MACROS) == expected
+
+
+def test_arguments_by_name_in_any_order_and_positional_look_alikes():
+    assert expand_macros("`pair(b=comm, a=at)`", MACROS) == 'x="at" comm=at'
+    # not every name is an argument name: the arguments are positional text
+    assert expand_macros("`pair(a=at, c=d)`", MACROS) == 'x="a=at" c=d=a=at'

@@ -1,13 +1,21 @@
 """Search macros: `name` and `name(a,b)` resolved against macros.conf stanzas `[name]`/`[name(2)]`.
 
-OWNER: SPL engine helper. Interface below is fixed; implement expand_macros.
+`$arg$` is replaced everywhere in the definition, quotes included. Arguments are positional, or
+by name when every one is `name=value` with exactly the declared names (`iis_search(fragment=TM)`,
+the Knowledge Manager Manual's example). An `iseval = true` definition is an eval expression whose
+string result is the expansion. Macros nest; a macro inside a quoted string is not expanded.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl.eval_expr import compile_expression
+from linux_auditd_at.spl.lexer import EOF, tokenize_eval
+from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
+from linux_auditd_at.spl.values import as_text
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
 
 
 MAX_DEPTH = 50
+_NAMED_ARG = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=(.*)", re.DOTALL)
 
 
 def _after_quoted(text: str, start: int) -> int:
@@ -84,6 +93,31 @@ def _call(text: str) -> tuple[str, list[str]]:
     return text, []
 
 
+def _bind(macro: Macro, args: list[str]) -> dict[str, str]:
+    """Argument name -> text: by name when every argument is `name=value` with exactly the
+    declared names, else by position."""
+    named = [_NAMED_ARG.fullmatch(arg) for arg in args]
+    if all(named) and sorted(m.group(1) for m in named) == sorted(macro.args):
+        return {m.group(1): m.group(2).strip() for m in named}
+    return dict(zip(macro.args, args, strict=True))
+
+
+def _evaluate(macro: Macro, definition: str) -> str:
+    """The text an `iseval = true` definition evaluates to; SPLError says what is wrong."""
+    try:
+        cursor = Cursor(tokenize_eval(definition), definition)
+        expr = parse_eval_expression(cursor)
+        if not cursor.at(EOF):
+            cursor.fail("unexpected token")
+        value = compile_expression(expr, definition)({})
+    except SPLError as err:
+        raise SPLError(f"in eval macro `{macro.name}`: {err}") from None
+    if value is None or isinstance(value, bool):
+        shown = "null" if value is None else "true/false"
+        raise SPLError(f"eval macro `{macro.name}` gives {shown}, not search text")
+    return as_text(value[0] if isinstance(value, list) else value)
+
+
 def _resolve(name: str, args: list[str], macros: dict[str, Macro]) -> tuple[Macro | None, str]:
     """The stanza for a call and, when there is none, why."""
     stanza = f"{name}({len(args)})" if args else name
@@ -124,16 +158,19 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
         macro, why = _resolve(name, args, macros)
         if macro is None:
             raise report(why + (f" (inside macro `{chain[-1]}`)" if chain else ""), i)
-        if macro.iseval:
-            raise report(f"macro `{macro.name}` is an eval macro (iseval = true), which is not supported", i)
         if len(macro.args) != len(args):
             raise report(f"macro `{macro.name}` declares {len(macro.args)} arguments in args =, "
                          f"but is called with {len(args)}", i)
         if macro.name in chain or len(chain) >= MAX_DEPTH:
             raise report(f"macro `{macro.name}` expands into itself ({' -> '.join((*chain, macro.name))})", i)
         definition = macro.definition
-        for arg_name, value in zip(macro.args, args, strict=True):
+        for arg_name, value in _bind(macro, args).items():
             definition = definition.replace(f"${arg_name}$", value)
+        if macro.iseval:
+            try:
+                definition = _evaluate(macro, definition)
+            except SPLError as err:
+                raise report(str(err), i) from None
         out.append(_expand(definition, macros, (*chain, macro.name), top, i if call_at is None else call_at))
         i = close + 1
     return "".join(out)
