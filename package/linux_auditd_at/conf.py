@@ -54,3 +54,13 @@ def read_layered(app_dir: Path, name: str) -> Stanzas:
             merged.setdefault(stanza, {}).update(keys)
     inherited = merged.pop("default", {})
     return {stanza: {**inherited, **keys} for stanza, keys in merged.items()}
+
+
+def key_origin(app_dir: Path, conf: str, stanza: str, key: str) -> Path:
+    """The file whose value Splunk uses for `key`: the last layer that sets it (default/ if none does)."""
+    origin = app_dir / "default" / f"{conf}.conf"
+    for path in layer_paths(app_dir, conf):
+        stanzas = read_conf_file(path)
+        if key in stanzas.get(stanza, {}) or key in stanzas.get("default", {}):
+            origin = path
+    return origin

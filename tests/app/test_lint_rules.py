@@ -214,6 +214,13 @@ def test_a_local_override_is_reported_in_the_local_file(app_copy):
     assert_names(only_finding(app_copy, "cron"), "local/savedsearches.conf", "cron_schedule")
 
 
+def test_a_broken_local_risk_json_is_reported_in_the_local_file(app_copy):
+    (app_copy / "local").mkdir()
+    (app_copy / "local" / "savedsearches.conf").write_text(
+        f'{STANZA}\naction.risk.param._risk = [{{"risk_object_field": "dest"\n')
+    assert_names(only_finding(app_copy, "risk-json"), "local/savedsearches.conf", "action.risk.param._risk")
+
+
 # --- correlation search label and annotations ---------------------------------------------------
 
 def test_label_must_equal_the_stanza_name(app_copy):

@@ -110,6 +110,14 @@ def test_bad_cron_names_the_key(app):
         schedule(broken, 0.0, 7200.0, UTC)
 
 
+def test_bad_cron_in_local_names_the_local_file(app):
+    (app / "local").mkdir()
+    (app / "local" / "savedsearches.conf").write_text(
+        "[Linux Auditd At Application Execution - Rule]\ncron_schedule = 0 * *\n")
+    with pytest.raises(ConfError, match=r"local/savedsearches\.conf, \[Linux Auditd .*\], cron_schedule"):
+        schedule(load_detection(app), 0.0, 7200.0, UTC)
+
+
 def test_dst_change_keeps_hourly_windows_tiling(app):
     """Europe/Berlin falls back at 03:00 CEST on 2026-10-25: the local hour 02:00 happens twice and
     both runs are taken, so the windows stay one hour apart in absolute time, no minute twice."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from croniter import croniter
 
 from linux_auditd_at.app.identity import read_identity
-from linux_auditd_at.conf import LAYERS, layer_paths, read_conf_file, read_layered
+from linux_auditd_at.conf import LAYERS, key_origin, read_conf_file, read_layered
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ConfError, SPLError
 from linux_auditd_at.spl.lexer import split_pipeline
@@ -86,16 +86,6 @@ class SavedSearch:
         for stage in parse_stages(self.detection.expanded_search()):
             columns = stage.module.columns(stage.node, columns)
         return columns
-
-
-def key_origin(app_dir: Path, conf: str, stanza: str, key: str) -> Path:
-    """The file whose value Splunk uses for `key`: the last layer that sets it (default/ if none does)."""
-    origin = app_dir / "default" / f"{conf}.conf"
-    for path in layer_paths(app_dir, conf):
-        stanzas = read_conf_file(path)
-        if key in stanzas.get(stanza, {}) or key in stanzas.get("default", {}):
-            origin = path
-    return origin
 
 
 def filter_macro_name(search_name: str) -> str:

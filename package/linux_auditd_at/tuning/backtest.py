@@ -22,12 +22,11 @@ from datetime import datetime, timedelta, tzinfo
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from linux_auditd_at.detection import Detection
-from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import Context, Event, Pipeline, Row, compile_search
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import as_text, values_of
-from linux_auditd_at.tuning.risk import RiskAction, RiskEvent
+from linux_auditd_at.tuning.risk import RiskAction, RiskEvent, setting_error
 
 NOISE_FIELDS = ("dest", "UID", "comm")
 LOOKBACK = timedelta(days=1)
@@ -109,9 +108,7 @@ class Backtest:
 def _modifier(detection: Detection, key: str) -> str:
     value = detection.settings.get(key, "").strip()
     if not value:
-        raise ConfError("not set; the backtest needs the dispatch window",
-                        path=str(detection.app_dir / "default" / "savedsearches.conf"),
-                        stanza=detection.name, key=key)
+        raise setting_error(detection, key, "not set; the backtest needs the dispatch window")
     return value
 
 
@@ -124,15 +121,13 @@ def window_for(detection: Detection, run: datetime) -> Window:
 
 def _cron(detection: Detection, start: datetime) -> croniter:
     expression = detection.settings.get("cron_schedule", "").strip()
-    path = str(detection.app_dir / "default" / "savedsearches.conf")
     if not expression:
-        raise ConfError("not set; the search is not scheduled", path=path, stanza=detection.name,
-                        key="cron_schedule")
+        raise setting_error(detection, "cron_schedule", "not set; the search is not scheduled")
     try:
         return croniter(expression, start, ret_type=datetime)
     except CroniterBadCronError as exc:
-        raise ConfError(f"invalid cron expression {expression!r}: {exc}", path=path, stanza=detection.name,
-                        key="cron_schedule") from exc
+        raise setting_error(detection, "cron_schedule",
+                            f"invalid cron expression {expression!r}: {exc}") from exc
 
 
 def _runs(detection: Detection, start: datetime):

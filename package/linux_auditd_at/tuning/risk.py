@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from linux_auditd_at.conf import key_origin
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import Row
@@ -80,17 +81,18 @@ def fill_tokens(template: str, row: Row) -> str:
     return TOKEN.sub(lambda m: render_value(row.get(m.group(1))), template)
 
 
+def setting_error(detection: Detection, key: str, message: str) -> ConfError:
+    """An error in the saved search's `key`, naming the file that sets it (`local/` or `default/`)."""
+    path = key_origin(detection.app_dir, "savedsearches", detection.name, key)
+    return ConfError(message, path=str(path), stanza=detection.name, key=key)
+
+
 def _json_setting(detection: Detection, key: str) -> object:
     text = detection.settings.get(key, "")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfError(f"not valid JSON ({exc.msg} at char {exc.pos})", path=_conf_path(detection),
-                        stanza=detection.name, key=key) from exc
-
-
-def _conf_path(detection: Detection) -> str:
-    return str(detection.app_dir / "default" / "savedsearches.conf")
+        raise setting_error(detection, key, f"not valid JSON ({exc.msg} at char {exc.pos})") from exc
 
 
 @dataclass(frozen=True)
@@ -107,29 +109,26 @@ class RiskAction:
         """Read `action.risk*` and the annotations; a search without a risk action is an error."""
         settings = detection.settings
         if settings.get("action.risk", "0").strip().lower() not in ("1", "true", "t", "yes", "y"):
-            raise ConfError("the saved search has no risk action (action.risk is not 1)",
-                            path=_conf_path(detection), stanza=detection.name, key="action.risk")
+            raise setting_error(detection, "action.risk",
+                                "the saved search has no risk action (action.risk is not 1)")
         entries = _json_setting(detection, RISK_KEY)
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries) or not entries:
-            raise ConfError("must be a non-empty JSON list of objects", path=_conf_path(detection),
-                            stanza=detection.name, key=RISK_KEY)
+            raise setting_error(detection, RISK_KEY, "must be a non-empty JSON list of objects")
         objects = []
         for number, entry in enumerate(entries, 1):
             missing = [k for k in ("risk_object_field", "risk_object_type", "risk_score") if k not in entry]
             if missing:
-                raise ConfError(f"entry {number} lacks {', '.join(missing)}", path=_conf_path(detection),
-                                stanza=detection.name, key=RISK_KEY)
+                raise setting_error(detection, RISK_KEY, f"entry {number} lacks {', '.join(missing)}")
             try:
                 score = float(entry["risk_score"])
             except (TypeError, ValueError) as exc:
-                raise ConfError(f"entry {number}: risk_score {entry['risk_score']!r} is not a number",
-                                path=_conf_path(detection), stanza=detection.name, key=RISK_KEY) from exc
+                raise setting_error(detection, RISK_KEY, f"entry {number}: risk_score "
+                                                         f"{entry['risk_score']!r} is not a number") from exc
             objects.append(RiskObjectSpec(str(entry["risk_object_field"]), str(entry["risk_object_type"]),
                                           score))
         annotations = _json_setting(detection, ANNOTATIONS_KEY) if settings.get(ANNOTATIONS_KEY) else {}
         if not isinstance(annotations, dict):
-            raise ConfError("must be a JSON object", path=_conf_path(detection), stanza=detection.name,
-                            key=ANNOTATIONS_KEY)
+            raise setting_error(detection, ANNOTATIONS_KEY, "must be a JSON object")
         return cls(detection.name, tuple(objects), settings.get(MESSAGE_KEY, ""), annotations)
 
     def events_for(self, row: Row, run_time: float) -> list[RiskEvent]:
