@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.audit.reader import MAX_LINE, AuditReader
+from linux_auditd_at.audit.reader import CHUNK, MAX_LINE, AuditReader
 from linux_auditd_at.audit.sources import total_size
 from linux_auditd_at.errors import AuditInputError
 
@@ -155,14 +155,15 @@ def test_strict_turns_the_first_bad_line_into_an_error(tmp_path):
         _read([log], strict=True)
 
 
-def test_huge_line_is_counted_and_reading_goes_on(tmp_path):
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
+def test_huge_line_is_counted_and_reading_goes_on(tmp_path, eol):
     records = ENRICHED.read_bytes().split(b"\n")[:-1]
     log = tmp_path / "huge.log"
     huge = b"type=SYSCALL " + b"A" * (3 * MAX_LINE)
-    log.write_bytes(records[0] + b"\n" + huge + b"\n" + records[1] + b"\n")
+    log.write_bytes(eol.join([records[0], huge, b"junk", records[1]]) + eol)
     events, stats = _read([log])
-    assert len(events) == 2
-    assert (stats.non_audit, stats.examples[0].line) == (1, 2)
+    assert len(events) == 2 and (stats.lines, stats.blank) == (4, 0)
+    assert (stats.non_audit, [bad.line for bad in stats.examples]) == (2, [2, 3])
     assert "longer than" in stats.examples[0].reason
 
 
@@ -248,3 +249,63 @@ def test_necessary_pattern_numbers_kept_lines_exactly(tmp_path):
     per = records.count(b"\n")
     assert [bad.line for bad in stats.examples] == [3 * per + 1, 4 * per + 2, 304 * per + 3]
     assert len(events) == 304 and stats.non_audit == 3
+
+
+def test_lone_carriage_returns_break_lines_in_a_file_larger_than_a_line_may_be(tmp_path):
+    """Splunk's LINE_BREAKER is ([\\r\\n]+): a file broken by \\r alone is still one event per
+    line, however large (not one line over MAX_LINE)."""
+    records = ENRICHED.read_bytes()
+    copies = MAX_LINE // len(records) + 2
+    log = tmp_path / "cr.log"
+    log.write_bytes(records.replace(b"\n", b"\r") * copies)
+    events, stats = _read([log])
+    assert len(events) == len(_records("enriched.log")) * copies == stats.lines
+    assert stats.non_audit == 0 and stats.blank == 0
+    assert events[-1]["_raw"] == _records("enriched.log")[-1]
+
+
+def test_crlf_split_across_reads_is_one_line_break(tmp_path):
+    """A first read of CHUNK bytes holding no \\n and ending in the \\r of a \\r\\n: that \\r is
+    half a break, not a break of its own, so no blank line appears and line numbers stay right."""
+    head = b"type=SYSCALL msg=audit(1795918493.060:4): key="
+    long_line = head + b"A" * (CHUNK - 1 - len(head))
+    log = tmp_path / "crlf.log"
+    log.write_bytes(b"\r\n".join([long_line, b"junk", _records("enriched.log")[0].encode()]) + b"\r\n")
+    assert log.read_bytes()[CHUNK - 1:CHUNK + 1] == b"\r\n"
+    events, stats = _read([log])
+    assert (stats.lines, stats.blank, len(events)) == (3, 0, 2)
+    assert [bad.line for bad in stats.examples] == [2]
+
+
+def test_non_utf8_bytes_are_counted_with_file_and_line(tmp_path):
+    """Replacement is what Splunk does, so the event is kept; the lines where it happened are
+    still reported, the way non-audit lines are."""
+    lines = ENRICHED.read_bytes().split(b"\n")[:6]
+    lines[4] = lines[4].replace(b'key="fxtest"', b'key="fx\xfftest"')
+    log = tmp_path / "latin.log"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    events, stats = _read([log])
+    assert len(events) == 6 and stats.non_audit == 0
+    assert stats.replaced == 1
+    assert [(bad.line, bad.reason) for bad in stats.replaced_examples] == [
+        (5, "bytes that are not UTF-8, replaced with U+FFFD")]
+    assert stats.warning() == (f"1 line(s) held bytes that are not UTF-8, replaced with U+FFFD as "
+                               f"Splunk does; first: {log}:5")
+
+
+def test_non_utf8_bytes_in_a_rejected_non_ascii_block_are_still_counted(tmp_path):
+    records = ENRICHED.read_bytes()
+    log = tmp_path / "big.log"
+    log.write_bytes(records * 50 + b"type=SYSCALL msg=audit(1.1:1): comm=\xe9t\xe9\n" + records * 50)
+    events, stats = _read([log], prefilter=_Necessary('comm="atq"'))
+    assert len(events) == 100 and stats.replaced == 1
+    assert stats.replaced_examples[0].line == records.count(b"\n") * 50 + 1
+
+
+def test_stdin_is_named_stdin_in_messages(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"junk\n")))
+    _, stats = _read(["-"])
+    assert str(stats.examples[0]) == "stdin:1: no msg=audit(EPOCH:SERIAL) stamp"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"junk\n")))
+    with pytest.raises(AuditInputError, match=r"^stdin:1: not an audit record"):
+        _read(["-"], strict=True)

@@ -58,3 +58,24 @@ def test_reader_counts_add_up_and_name_bad_lines(capsys, tmp_path):
     assert f"    {log}:{total}: no msg=audit(EPOCH:SERIAL) stamp" in out
     assert f"  files              1: {log}\n" in out
     assert err.startswith("linux-auditd-at explain: warning: 1 line(s) were not audit records")
+
+
+def test_each_count_is_followed_by_its_first_lines(capsys, tmp_path):
+    """Non-audit lines and lines with bytes that are not UTF-8 are listed under their own count,
+    and the non-UTF-8 line is still an event (its rows come out)."""
+    records = (DATA / "enriched.log").read_bytes().split(b"\n")
+    records[4] = records[4].replace(b'key="fxtest"', b'key="fx\xfftest"')  # the SYSCALL of at, pid 5658
+    log = tmp_path / "mixed.log"
+    log.write_bytes(b"junk\n" + b"\n".join(records))
+    code, out, err = _explain(capsys, str(log), "--tz", "UTC")
+    assert code == 0
+    lines = _section(out, "Input:")
+    bad = lines.index("  non-audit lines    1")
+    assert lines[bad + 1] == f"    {log}:1: no msg=audit(EPOCH:SERIAL) stamp"
+    assert lines[bad + 2] == "  non-UTF-8 lines    1 (read with U+FFFD for the bytes, as Splunk does)"
+    assert lines[bad + 3] == f"    {log}:6: bytes that are not UTF-8, replaced with U+FFFD"
+    assert lines[bad + 4].startswith("  events")
+    assert "Result: 4 row(s)" in out
+    assert err == (f"linux-auditd-at explain: warning: 1 line(s) were not audit records and were skipped; "
+                   f"first: {log}:1: no msg=audit(EPOCH:SERIAL) stamp; 1 line(s) held bytes that are "
+                   f"not UTF-8, replaced with U+FFFD as Splunk does; first: {log}:6\n")

@@ -6,16 +6,17 @@ Each line is one event, as Splunk indexes `linux:audit`: `_raw`, `_time` (from
 is `\\n`, `\\r\\n` or `\\r` (Splunk's default LINE_BREAKER `([\\r\\n]+)`), and blank lines are no events.
 
 `host`: the line's `node=` prefix, else `host=` given by the caller (`--host`), else the dataset
-metadata YAML next to the log (`metadata.py`), else this machine's name.
+metadata YAML next to the log (`attack_data.py`), else this machine's name.
 `source`: the metadata's `source` when the log is a described dataset (what a replay indexes it
 under), else the path as given, `stdin` for `-`.
 
 Nothing is dropped silently: a line that is not an audit record (no `msg=audit(...)` stamp, no
 `type=`, truncated, or longer than MAX_LINE bytes, which no auditd record is: the kernel caps a
 record near 9 KiB) is counted in `ReadStats` with its file:line, or raises `AuditInputError`
-under `strict=True`. With a `prefilter` (the engine's raw-line test), lines it rejects are never
-split into fields; they are only checked for the `msg=audit(` stamp so that garbage is still
-counted.
+under `strict=True`. A line holding bytes that are not UTF-8 is still an event (with U+FFFD, as
+Splunk indexes it) and is counted too, so the replacement is reported. With a `prefilter` (the
+engine's raw-line test), lines it rejects are never split into fields; they are only checked for
+the `msg=audit(` stamp so that garbage is still counted.
 
 The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
 carry a `necessary` attribute, a compiled regex that every ASCII line it accepts contains (in
@@ -31,6 +32,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -63,7 +65,8 @@ class BadLine:
 
 @dataclass
 class ReadStats:
-    """What the reader saw: every line is an event, prefiltered, blank, or counted as non-audit."""
+    """What the reader saw: every line is an event, prefiltered, blank, or counted as non-audit;
+    `replaced` counts the lines (of any kind) whose bytes that are not UTF-8 were replaced."""
 
     files: list[str] = field(default_factory=list)
     empty_files: list[str] = field(default_factory=list)
@@ -73,18 +76,31 @@ class ReadStats:
     prefiltered: int = 0
     non_audit: int = 0
     examples: list[BadLine] = field(default_factory=list)
+    replaced: int = 0
+    replaced_examples: list[BadLine] = field(default_factory=list)
 
     def add_bad(self, bad: BadLine) -> None:
         self.non_audit += 1
         if len(self.examples) < EXAMPLES:
             self.examples.append(bad)
 
+    def add_replaced(self, line: BadLine) -> None:
+        self.replaced += 1
+        if len(self.replaced_examples) < EXAMPLES:
+            self.replaced_examples.append(line)
+
     def warning(self) -> str | None:
-        """One line for stderr when some lines were not audit records, else None."""
-        if not self.non_audit:
-            return None
-        return (f"{self.non_audit} line(s) were not audit records and were skipped; "
-                f"first: {self.examples[0]}")
+        """One line for stderr when some lines were not audit records or held bytes that are not
+        UTF-8, else None."""
+        parts = []
+        if self.non_audit:
+            parts.append(f"{self.non_audit} line(s) were not audit records and were skipped; "
+                         f"first: {self.examples[0]}")
+        if self.replaced:
+            first = self.replaced_examples[0]
+            parts.append(f"{self.replaced} line(s) held bytes that are not UTF-8, replaced with U+FFFD "
+                         f"as Splunk does; first: {first.path}:{first.line}")
+        return "; ".join(parts) or None
 
 
 class AuditReader:
@@ -109,18 +125,23 @@ class AuditReader:
         host = self.host or (info and info.host) or os.uname().nodename  # = gethostname()
         source = (info and info.source) or ("stdin" if path == sources.STDIN else path)
         self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
-        self._path, self._lineno = path, 0
+        self._path, self._lineno = "stdin" if path == sources.STDIN else path, 0
         position = _Position(raw, self.on_bytes)
         try:
             for block in _blocks(stream):
-                if block is _HUGE:
+                if block is None:
                     self._lineno += 1
                     self._bad(f"line longer than {MAX_LINE} bytes")
                     continue
-                yield from self._block_events(block)  # type: ignore[arg-type]
+                text, replaced = block
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
+                if replaced:
+                    self._count_replaced(text)
+                yield from self._block_events(text)
                 position.report()
         except (OSError, EOFError, zlib.error) as exc:
-            raise AuditInputError(f"cannot read ({_describe(exc)})", path=path,
+            raise AuditInputError(f"cannot read ({_describe(exc)})", path=self._path,
                                   line=self._lineno + 1) from exc
         finally:
             self.stats.lines += self._lineno
@@ -140,8 +161,6 @@ class AuditReader:
         are even offered to the prefilter. Otherwise each line is checked on its own, so that no
         bad line goes uncounted. (A line holding two stamps, which only a lost line break makes,
         could hide one stampless line of the same block from the count.)"""
-        if "\r" in block:
-            block = block.replace("\r\n", "\n").replace("\r", "\n")
         count = block.count("\n") + (block[-1:] != "\n")
         prefilter, first = self.prefilter, self._lineno
         if prefilter is None or len(block) > MAX_LINE or block.count("msg=audit(") != count:
@@ -162,6 +181,13 @@ class AuditReader:
             if event is not None:
                 yield event
         self._lineno = first + count
+
+    def _count_replaced(self, block: str) -> None:
+        """Count the lines of a block whose undecodable bytes became U+FFFD."""
+        for number, line in enumerate(block.split("\n"), self._lineno + 1):
+            if "\ufffd" in line:
+                self.stats.add_replaced(BadLine(self._path, number, "bytes that are not UTF-8, replaced "
+                                                                    "with U+FFFD"))
 
     def _checked_lines(self, block: str) -> Iterator[dict[str, object]]:
         lines = block.split("\n")
@@ -203,29 +229,40 @@ class AuditReader:
         self.stats.add_bad(BadLine(self._path, self._lineno, reason))
 
 
-_HUGE = object()
+_BREAK = re.compile(rb"\r\n?|\n")
 
 
-def _blocks(stream: BinaryIO) -> Iterator[object]:
-    """Decoded blocks of whole lines (the last one may lack its newline), about CHUNK bytes each,
-    or _HUGE in place of a line longer than MAX_LINE bytes, which is skipped without being held."""
+def _blocks(stream: BinaryIO) -> Iterator[tuple[str, bool] | None]:
+    """Blocks of whole lines (the last one may lack its line break), about CHUNK bytes each, as
+    `(text, replaced)` from `_decoded`, or None in place of a line longer than MAX_LINE bytes,
+    which is skipped without being held. A block ends after a `\\n`, or after a `\\r` when the
+    data has no `\\n` (a log broken by `\\r` alone), never on a last `\\r` that may be half of `\\r\\n`."""
     carry = b""
     while True:
         data = stream.read(CHUNK)
         if not data:
             if carry:
-                yield carry.decode("utf-8", "replace")
+                yield _decoded(carry)
             return
         data = carry + data if carry else data
-        cut = data.rfind(b"\n") + 1
+        cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
         if cut:
-            yield data[:cut].decode("utf-8", "replace")
+            yield _decoded(data[:cut])
             carry = data[cut:]
         else:
             carry = data
         if len(carry) > MAX_LINE:
-            yield _HUGE
+            yield None
             carry = _skip_line(stream)
+
+
+def _decoded(data: bytes) -> tuple[str, bool]:
+    """The text of some bytes, and whether bytes that are not UTF-8 had to be replaced (U+FFFD,
+    as Splunk does). Valid UTF-8, nearly every block, is decoded once."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), True
 
 
 def _numbered_lines(block: str, starts: list[int], number: int) -> Iterator[tuple[int, str]]:
@@ -240,12 +277,17 @@ def _numbered_lines(block: str, starts: list[int], number: int) -> Iterator[tupl
 
 
 def _skip_line(stream: BinaryIO) -> bytes:
-    """Read past the end of the current line; what follows its newline."""
+    """Read past the end of the current line; what follows its line break."""
     while True:
         data = stream.read(CHUNK)
-        newline = data.find(b"\n")
-        if not data or newline >= 0:
-            return data[newline + 1:] if data else b""
+        if not data:
+            return b""
+        if found := _BREAK.search(data):
+            rest = data[found.end():]
+            if found.group() == b"\r" and not rest:  # the \n of a \r\n may come with the next read
+                rest = stream.read(CHUNK)
+                rest = rest[1:] if rest[:1] == b"\n" else rest
+            return rest
 
 
 class _Position:

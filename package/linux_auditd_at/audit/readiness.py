@@ -104,8 +104,8 @@ def _judge(found: Readiness, host_given: bool) -> None:
     missing = [name for name in SEARCH_FIELDS if found.syscalls and not found.syscall_fields[name]]
     if missing and found.log_format != "RAW":
         found.problems.append(f"SYSCALL records lack {', '.join(missing)}, which the search groups by")
-    if found.stats.non_audit:
-        found.notes.append(found.stats.warning() or "")
+    if warning := found.stats.warning():
+        found.notes.append(warning)
     if found.host_from_node < events and not host_given and not _hosts_from_metadata(found.stats.files):
         found.notes.append("records without a node= prefix get this machine's name as host (dest); "
                            "pass --host, or set `name_format = HOSTNAME` in auditd.conf")

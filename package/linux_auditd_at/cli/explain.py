@@ -1,8 +1,8 @@
 """Show the expanded SPL and how many events each stage read and passed, plus what the reader saw.
 
 Reader counts: files, lines read, lines the raw-line prefilter skipped (never split into fields),
-events, events outside --earliest/--latest, and lines that were not audit records with the first
-file:line examples. Exit status as for `run`.
+lines that were not audit records and lines holding bytes that are not UTF-8 (each with the first
+file:line examples), events, and events outside --earliest/--latest. Exit status as for `run`.
 """
 
 from __future__ import annotations
@@ -35,19 +35,21 @@ def report(detection: Detection, result: Result, stats: ReadStats, out: TextIO) 
         out.write(f"  {'| ' if index else ''}{stage.command}\n")
     empty = f" ({len(stats.empty_files)} empty: {', '.join(stats.empty_files)})" if stats.empty_files else ""
     counts = [
-        ("files", f"{len(stats.files)}: {', '.join(stats.files)}{empty}"),
-        ("lines read", stats.lines),
-        ("blank lines", stats.blank),
-        ("prefiltered out", f"{stats.prefiltered} (cannot match the search; never split into fields)"),
-        ("non-audit lines", stats.non_audit),
-        ("events", stats.events),
-        ("outside time range", result.outside_time_range),
+        ("files", f"{len(stats.files)}: {', '.join(stats.files)}{empty}", []),
+        ("lines read", stats.lines, []),
+        ("blank lines", stats.blank, []),
+        ("prefiltered out", f"{stats.prefiltered} (cannot match the search; never split into fields)", []),
+        ("non-audit lines", stats.non_audit, stats.examples),
+        ("non-UTF-8 lines", f"{stats.replaced} (read with U+FFFD for the bytes, as Splunk does)",
+         stats.replaced_examples),
+        ("events", stats.events, []),
+        ("outside time range", result.outside_time_range, []),
     ]
     out.write("\nInput:\n")
-    for label, value in counts:
+    for label, value, examples in counts:
         out.write(f"  {label:<19}{value}\n")
-    for bad in stats.examples:
-        out.write(f"    {bad}\n")
+        for example in examples:
+            out.write(f"    {example}\n")
     out.write("\nStages:\n")
     width = max([len(str(s.read)) for s in result.stages] + [4])
     out.write(f"  {'#':>2}  {'read':>{width}}  {'passed':>{width}}  command\n")
