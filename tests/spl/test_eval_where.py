@@ -170,3 +170,11 @@ def test_eval_errors_name_the_problem_and_position(spl, message, position):
 def test_logical_operator_on_a_non_boolean_is_an_error(run):
     with pytest.raises(SPLError, match="expected a boolean expression"):
         run("* | where comm AND a=1", [{"comm": "at", "a": "1"}])
+
+
+def test_eval_uses_the_same_precedence_as_where(run):
+    events = [{"a": a, "b": b, "c": c} for a, b, c in itertools.product("10", "20", "30")]
+    rows = run('* | eval x=if(a=1 OR b=2 AND c=3, "y", "n"), z=if(NOT a=1 AND b=2, "y", "n")', events).rows
+    assert [r["x"] == "y" for r in rows] == [
+        e["a"] == "1" or (e["b"] == "2" and e["c"] == "3") for e in events]
+    assert [r["z"] == "y" for r in rows] == [e["a"] != "1" and e["b"] == "2" for e in events]

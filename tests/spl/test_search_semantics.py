@@ -217,3 +217,8 @@ def test_after_stats_bare_terms_match_nothing_but_star(run):
 
 def test_term_directive_is_a_bare_term(matching):
     assert matching("TERM(10.0.0.1)", [{"_raw": "src=10.0.0.1 x"}, {"_raw": "src=10.0.0.12"}]) == [0]
+
+
+def test_not_equal_also_compares_strings(matching):
+    events = [{"pid": "10"}, {"pid": "010"}, {"pid": "10.0"}]
+    assert matching("pid!=10", events) == [1, 2]

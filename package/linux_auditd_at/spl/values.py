@@ -22,7 +22,8 @@ def values_of(value: object) -> list[object]:
 
 def format_number(number: int | float) -> str:
     """How Splunk prints a number: integral values without a fraction, others with the shortest
-    repr that round-trips (`1795915736.369`). UNVERIFIED for very large or tiny floats."""
+    repr that round-trips (`1795915736.369`). UNVERIFIED for very large or tiny floats and for
+    trailing zeros of a fraction (`.060` prints as `.06`)."""
     if isinstance(number, float) and number.is_integer() and abs(number) < 1e16:
         return str(int(number))
     if isinstance(number, float):
