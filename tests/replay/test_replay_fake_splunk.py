@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from replay_setup import DATASET, HEC_TOKEN, ROOT
+from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT
 
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
@@ -255,3 +255,35 @@ def test_reused_index_must_be_empty_and_is_not_removed(replay, fake):
     assert code == 1
     assert f"index at_mine already holds {SENT} events; replay needs an empty index" in out
     assert len(fake.indexes["at_mine"]) == SENT  # nothing sent the second time
+
+
+def test_credentials_never_appear_in_output_or_junit(replay, fake, monkeypatch, tmp_path):
+    # A failing login, then a rejected HEC token: neither the password nor either token may show
+    # up in what replay prints or writes, even in the reports of what went wrong.
+    report = tmp_path / "replay.xml"
+    monkeypatch.setenv("SPLUNK_PASSWORD", "wrong-secret-password")
+    code, out, err = replay("--junit-xml", str(report))
+    assert code == 2 and "login failed (HTTP 401)" in err
+    written = report.read_text(encoding="utf-8")
+    assert 'errors="1"' in written and "login failed (HTTP 401)" in written
+    for secret in ("wrong-secret-password", HEC_TOKEN):
+        assert secret not in out + err + written
+
+    monkeypatch.setenv("SPLUNK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("SPLUNK_HEC_TOKEN", "rejected-hec-token-value")
+    code, out, err = replay("--junit-xml", str(report))
+    assert code == 1 and "Invalid token (HEC code 4)" in out
+    written = report.read_text(encoding="utf-8")
+    for secret in (PASSWORD, "rejected-hec-token-value"):
+        assert secret not in out + err + written
+
+
+def test_credentials_in_a_url_are_refused_without_echoing_them(replay, fake):
+    url = fake.mgmt_url.replace("https://", "https://admin:url-secret@")
+    code, out, err = replay("--url", url)
+    assert code == 2 and "must not carry credentials" in err and "--password" in err
+    assert "url-secret" not in out + err
+    hec = fake.hec_url.replace("https://", "https://x:hec-url-secret@")
+    code, out, err = replay("--hec-url", hec)
+    assert code == 2 and "must not carry credentials" in err
+    assert "hec-url-secret" not in out + err

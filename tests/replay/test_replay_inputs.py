@@ -6,6 +6,7 @@ import ssl
 
 import pytest
 
+from linux_auditd_at.cli import main
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.hec import default_hec_url
 from linux_auditd_at.replay.splunkd import index_search, split_url
@@ -34,3 +35,13 @@ def test_urls():
     with pytest.raises(ReplayError, match="not a management URL"):
         split_url("ftp://x")
     assert default_hec_url("https://splunk.example:8089") == "https://splunk.example:8088"
+
+
+@pytest.mark.parametrize("option,value", [("--batch-size", "0"), ("--max-tries", "-1"),
+                                          ("--timeout", "0"), ("--poll", "nan"), ("--backoff", "x")])
+def test_counts_and_durations_must_be_above_zero(option, value, capsys):
+    # 0 events per batch or 0 tries would send nothing (or everything at once) without saying so
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", option, value, "x.log"])
+    assert exit_.value.code == 2
+    assert f"argument {option}:" in capsys.readouterr().err

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import ssl
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,10 +23,25 @@ from linux_auditd_at.attack_data import default_metadata, load_datasets
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.hec import HECClient, default_hec_url
-from linux_auditd_at.replay.junit import write_junit
-from linux_auditd_at.replay.session import Replay, embedded_engine
-from linux_auditd_at.replay.splunkd import Splunkd, split_url
+from linux_auditd_at.replay.junit import junit_setup_error, junit_xml, write_junit
+from linux_auditd_at.replay.session import Engine, Replay, embedded_engine
+from linux_auditd_at.replay.splunkd import Splunkd, refuse_credentials, split_url
 from linux_auditd_at.replay.tls import ssl_context
+
+
+def positive(kind: type) -> Callable[[str], int | float]:
+    """An argparse type: a number above zero (0 events per batch or 0 tries cannot work)."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,14 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", help="test index to create or reuse (must be empty; default: a new "
                                         "at_replay_<random> index per dataset)")
     parser.add_argument("--keep", action="store_true", help="keep the test index afterwards")
-    parser.add_argument("--batch-size", type=int, default=500, help="events per HEC request (500)")
-    parser.add_argument("--max-tries", type=int, default=5,
+    parser.add_argument("--batch-size", type=positive(int), default=500,
+                        help="events per HEC request (500)")
+    parser.add_argument("--max-tries", type=positive(int), default=5,
                         help="tries per HEC request, and sends per unacknowledged batch (5)")
-    parser.add_argument("--timeout", type=float, default=300.0,
+    parser.add_argument("--timeout", type=positive(float), default=300.0,
                         help="seconds to wait for acknowledgement, indexing and each search (300)")
-    parser.add_argument("--poll", type=float, default=1.0,
+    parser.add_argument("--poll", type=positive(float), default=1.0,
                         help="seconds between polls of acknowledgements, jobs and the count (1)")
-    parser.add_argument("--backoff", type=float, default=0.5,
+    parser.add_argument("--backoff", type=positive(float), default=0.5,
                         help="first retry delay in seconds, doubled per retry up to 30 (0.5)")
     parser.add_argument("--tz", default="UTC",
                         help="time zone of the Splunk user, for ctime() in the embedded engine (UTC)")
@@ -71,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.hec_token:
         raise ReplayError("no HEC token: pass --hec-token or set $SPLUNK_HEC_TOKEN")
     split_url(args.url)
+    if args.hec_url:
+        refuse_credentials(args.hec_url, "--hec-url")
     paths = args.datasets or default_metadata(Path.cwd())
     if not paths:
         raise ReplayError("no datasets given and none found under attack_data/")
@@ -86,16 +106,12 @@ def run(args: argparse.Namespace) -> int:
     context = ssl_context(args.ca_file, args.insecure)
     if args.insecure:
         print("warning: TLS certificates are not verified (--insecure)", file=sys.stderr)
-    splunkd = Splunkd.connect(args.url, context=context, username=args.username,
-                              password=args.password, token=args.token)
-    splunkd.require_app(APP_ID)
-    saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
-    hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
-                    batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
-                    ack_timeout=args.timeout, poll_interval=args.poll)
-    hec.check_health()
-    replay = Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
-                    index_timeout=args.timeout, search_timeout=args.timeout, poll=args.poll)
+    try:
+        replay = connect(args, context, engine)
+    except ReplayError as exc:
+        if args.junit_xml:
+            write_junit(junit_setup_error([d.name for d in datasets], str(exc)), args.junit_xml)
+        raise
 
     run_id = secrets.token_hex(4)
     outcomes = []
@@ -105,7 +121,21 @@ def run(args: argparse.Namespace) -> int:
         outcomes.append(outcome)
         print(outcome.summary())
     if args.junit_xml:
-        write_junit(outcomes, args.junit_xml)
+        write_junit(junit_xml(outcomes), args.junit_xml)
     failed = sum(not o.passed for o in outcomes)
     print(f"{len(outcomes) - failed} passed, {failed} failed", file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0
+
+
+def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | None) -> Replay:
+    """Log in, check the app, its saved search and HEC: what every dataset's replay needs."""
+    splunkd = Splunkd.connect(args.url, context=context, username=args.username,
+                              password=args.password, token=args.token)
+    splunkd.require_app(APP_ID)
+    saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
+    hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
+                    batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
+                    ack_timeout=args.timeout, poll_interval=args.poll)
+    hec.check_health()
+    return Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
+                  index_timeout=args.timeout, search_timeout=args.timeout, poll=args.poll)

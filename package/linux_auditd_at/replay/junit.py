@@ -1,4 +1,7 @@
-"""Replay verdicts as JUnit XML, one test case per dataset, for CI dashboards."""
+"""Replay verdicts as JUnit XML, one test case per dataset, for CI dashboards.
+
+A run that cannot start (login refused, app missing, HEC unreachable) still writes the file, with
+each dataset as an error, so a CI dashboard shows why instead of a missing report."""
 
 from __future__ import annotations
 
@@ -25,7 +28,17 @@ def junit_xml(outcomes: list[Outcome], suite: str = "linux-auditd-at replay") ->
     return ET.ElementTree(root)
 
 
-def write_junit(outcomes: list[Outcome], path: Path) -> None:
-    tree = junit_xml(outcomes)
+def junit_setup_error(names: list[str], message: str,
+                      suite: str = "linux-auditd-at replay") -> ET.ElementTree:
+    """Every dataset as an `error`: the run stopped before any of them could be replayed."""
+    root = ET.Element("testsuite", name=suite, tests=str(len(names)), failures="0",
+                      errors=str(len(names)), skipped="0", time="0.000")
+    for name in names:
+        case = ET.SubElement(root, "testcase", classname="replay", name=name, time="0.000")
+        ET.SubElement(case, "error", message=message).text = message
+    return ET.ElementTree(root)
+
+
+def write_junit(tree: ET.ElementTree, path: Path) -> None:
     ET.indent(tree)
     tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -29,8 +29,18 @@ class SearchResult:
     messages: list[str]
 
 
+def refuse_credentials(url: str, option: str) -> None:
+    """A URL with `user:password@` would put the secret in every message naming the server, so it
+    is refused (without echoing it); credentials have their own flags and variables."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    if "@" in parts.netloc:
+        raise ReplayError(f"{option} must not carry credentials (user:password@): pass --username/"
+                          "--password or --token, and --hec-token, or their environment variables")
+
+
 def split_url(url: str) -> tuple[str, str, int]:
     """scheme, host and port of a management URL; port 8089 when none is given."""
+    refuse_credentials(url, "--url")
     parts = urlsplit(url if "://" in url else f"https://{url}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ReplayError(f"{url!r} is not a management URL such as https://localhost:8089")
