@@ -112,3 +112,36 @@ def test_shipped_prefilter_keeps_every_matching_line_and_drops_others():
     assert not keep('type=PATH msg=audit(1795915736.369:13): item=0 name="/usr/bin/at" nametype=NORMAL')
     # hex-encoded comm "at" stays the text 6174 (as in Splunk): neither the search nor the prefilter keeps it
     assert not keep('type=SYSCALL msg=audit(1.0:1): comm=6174 exe="/usr/bin/x"')
+
+
+# The reference's example record (splunk-semantics.md, "Automatic key=value extraction"), its
+# elided middle filled in the way the kernel writes an execve SYSCALL record.
+REFERENCE_RECORD = (
+    'type=SYSCALL msg=audit(1795915736.369:13): arch=c000003e syscall=59 success=yes exit=0 a0=55d0 '
+    'a1=55d1 a2=55d2 a3=0 items=2 ppid=2747 pid=2751 auid=4294967295 uid=0 gid=0 euid=1 suid=0 fsuid=0 '
+    'egid=1 sgid=0 fsgid=0 tty=pts1 ses=4294967295 comm="at" exe="/usr/bin/at" subj=unconfined key="exec"'
+    '\x1dARCH=x86_64 SYSCALL=execve AUID="unset" UID="root" GID="root" EUID="daemon" SUID="root"')
+
+
+def test_reference_record_fields_and_its_row():
+    from linux_auditd_at.audit.record import parse_record
+    when, fields = parse_record(REFERENCE_RECORD)
+    assert when == 1795915736.369
+    assert {k: fields[k] for k in ("type", "ppid", "pid", "uid", "comm", "exe")} == {
+        "type": "SYSCALL", "ppid": "2747", "pid": "2751", "uid": "0", "comm": "at", "exe": "/usr/bin/at"}
+    assert {k: fields[k] for k in ("ARCH", "SYSCALL", "AUID", "UID", "EUID")} == {
+        "ARCH": "x86_64", "SYSCALL": "execve", "AUID": "unset", "UID": "root", "EUID": "daemon"}
+    event = {"_raw": REFERENCE_RECORD, "_time": when, "host": "web-01", "sourcetype": "linux:audit", **fields}
+    rows = compile_search(EXPANDED).execute([event], Context(now=0.0, tz=UTC)).rows
+    assert rows == [{"comm": "at", "exe": "/usr/bin/at", "SYSCALL": "execve", "UID": "root", "ppid": "2747",
+                     "pid": "2751", "dest": "web-01", "count": "1", "firstTime": "2026-11-29T01:28:56",
+                     "lastTime": "2026-11-29T01:28:56"}]
+
+
+def test_without_a_zone_times_are_in_the_machines_zone(monkeypatch, capsys, tmp_path):
+    from linux_auditd_at.cli import main
+    log = tmp_path / "audit.log"
+    log.write_text(REFERENCE_RECORD + "\n", encoding="utf-8")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert main(["--app-dir", str(REPO), "run", str(log), "--host", "h", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith(",2026-11-29T10:28:56,2026-11-29T10:28:56")
