@@ -1,7 +1,8 @@
 """Evaluating eval expressions (eval, where) with Splunk's null and type rules.
 
 - Field values that spell numbers act as numbers; string literals are strings. Comparisons are
-  numeric when both sides are numbers, else case-sensitive string comparisons. `=` and `==` are
+  numeric when both sides are numbers (so a field "10.0" equals "10": UNVERIFIED), else
+  case-sensitive string comparisons. `=` and `==` are
   the same; an unquoted name is a field (`host=web1` compares two fields), a "quoted" one a string.
 - Null propagates: arithmetic, `.` and comparisons with a null operand are null; `where` keeps a
   row only when its expression is true. AND/OR/XOR/NOT use three-valued logic.
