@@ -73,3 +73,18 @@ def test_empty_input_is_not_ready_and_missing_file_is_an_error(capsys, tmp_path)
     assert code == 1 and "no audit records in the input" in out
     code = main(["--app-dir", str(REPO), "check", str(tmp_path / "none.log")])
     assert code == 2
+
+
+def test_lines_that_are_not_records_are_named(capsys, tmp_path):
+    """check reads without the search's prefilter, so a stamped line without type= (which `run`
+    counts as prefiltered out) is named here, as are lines with bytes that are not UTF-8."""
+    lines = (DATA / "enriched.log").read_bytes().split(b"\n")
+    lines[4] = lines[4].replace(b'key="fxtest"', b'key="fx\xfftest"')
+    log = tmp_path / "cut.log"
+    log.write_bytes(b'msg=audit(1795918493.060:4): arch=c000003e syscall=59 comm="at"\n' + b"\n".join(lines))
+    code, out = _check(capsys, str(log), "--host", "x")
+    assert code == 0
+    assert "lines      116 (115 audit records, 1 not audit records, 0 blank)" in out
+    assert (f"note: 1 line(s) were not audit records and were skipped; first: {log}:1: no type= field; "
+            f"1 line(s) held bytes that are not UTF-8, replaced with U+FFFD as Splunk does; first: {log}:6\n"
+            ) in out

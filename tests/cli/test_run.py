@@ -12,10 +12,17 @@ import csv
 import gzip
 import io
 import json
+import re
+import shutil
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from linux_auditd_at.cli import main
+from linux_auditd_at.detection import load_detection
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "audit" / "data"
@@ -158,3 +165,229 @@ def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
     assert "reading" in sys.stderr.getvalue()
     with common.progress(["-"]) as on_bytes:  # stdin: size unknown, no bar
         assert on_bytes is None
+
+
+# --- Bad input, end to end: one row per case of the issue's "Bad input" paragraph -------------
+
+ENRICHED_LINES = (DATA / "enriched.log").read_bytes().split(b"\n")[:-1]
+FILTER_CALL = "`linux_auditd_at_application_execution_filter`"
+
+
+def _app(tmp_path: Path, *, macros: str | None = None, savedsearches: str | None = None) -> Path:
+    """A copy of the shipped app with the given local/ files (Splunk layers them over default/)."""
+    app = tmp_path / "app"
+    for folder in ("default", "metadata"):
+        shutil.copytree(REPO / folder, app / folder)
+    for name, text in (("macros.conf", macros), ("savedsearches.conf", savedsearches)):
+        if text is not None:
+            (app / "local").mkdir(exist_ok=True)
+            (app / "local" / name).write_text(text)
+    return app
+
+
+def _log(tmp_path: Path, name: str, data: bytes) -> str:
+    (tmp_path / name).write_bytes(data)
+    return str(tmp_path / name)
+
+
+def _lines(*lines: bytes) -> bytes:
+    return b"\n".join(lines) + b"\n"
+
+
+def _gzip_cut(tmp_path: Path) -> list[str]:
+    packed = gzip.compress((DATA / "enriched.log").read_bytes())
+    return [_log(tmp_path, "cut.gz", packed[: len(packed) // 2])]
+
+
+def _gzip_garbled(tmp_path: Path) -> list[str]:
+    packed = bytearray(gzip.compress((DATA / "enriched.log").read_bytes()))
+    packed[-8] ^= 0xFF  # the CRC-32 of the trailer: the data no longer matches it
+    return [_log(tmp_path, "garbled.gz", bytes(packed))]
+
+
+def _undefined_macro(tmp_path: Path) -> list[str]:
+    app = _app(tmp_path, macros="[linux_auditd_at_application_execution_filter]\n"
+                                "definition = search `no_such_macro`\n")
+    return ["--app-dir", str(app), str(DATA / "enriched.log")]
+
+
+def _wrong_argument_count(tmp_path: Path) -> list[str]:
+    app = _app(tmp_path, savedsearches="[Linux Auditd At Application Execution - Rule]\nsearch = "
+                                       "`linux_auditd` type=SYSCALL | stats count by comm "
+                                       "| `security_content_ctime(a, b)`\n")
+    return ["--app-dir", str(app), str(DATA / "enriched.log")]
+
+
+BAD_INPUT = [
+    # id, LOG arguments (or a function of tmp_path), extra arguments, exit code, stderr (a regex;
+    # {0} is the first LOG), rows the run still prints (None: nothing printed)
+    ("malformed line", lambda t: [_log(t, "a.log", _lines(b"hello world", *ENRICHED_LINES))], [], 0,
+     r"warning: 1 line\(s\) were not audit records and were skipped; first: {0}:1: "
+     r"no msg=audit\(EPOCH:SERIAL\) stamp", 4),
+    ("line cut before its stamp",
+     lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, ENRICHED_LINES[4][:20]))], [], 0,
+     r"warning: 1 line\(s\) .*first: {0}:116: no msg=audit\(EPOCH:SERIAL\) stamp", 4),
+    # a record cut at its start keeps its stamp but loses type=: the search's prefilter (it needs
+    # type=SYSCALL) rejects it before it is split into fields, so it counts as prefiltered out,
+    # not as non-audit (README, "Bad input"); `check`, which reads without a prefilter, names it
+    ("record cut at its start: stamp kept, type= lost", lambda t: [_log(t, "a.log", _lines(
+        b'msg=audit(1795918493.060:4): arch=c000003e syscall=59 comm="at"', *ENRICHED_LINES))],
+     [], 0, r"^$", 4),
+    ("non-UTF-8 bytes", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES[:4], ENRICHED_LINES[4].replace(
+        b'key="fxtest"', b'key="fx\xfftest"'), *ENRICHED_LINES[5:]))],
+     [], 0, r"warning: 1 line\(s\) held bytes that are not UTF-8, replaced with U\+FFFD as Splunk does; "
+     r"first: {0}:5", 4),
+    ("huge line", lambda t: [_log(t, "a.log", _lines(ENRICHED_LINES[0], b"type=SYSCALL " + b"x" * (2 << 20),
+                                                     *ENRICHED_LINES[1:]))],
+     [], 0, r"warning: 1 line\(s\) .*first: {0}:2: line longer than 1048576 bytes", 4),
+    ("empty file", lambda t: [_log(t, "empty.log", b"")], [], 0,
+     r"warning: no audit records read from {0}$", 0),
+    ("empty file among others", lambda t: [_log(t, "empty.log", b""), str(DATA / "enriched.log")], [], 0,
+     r"^$", 4),
+    ("truncated .gz", _gzip_cut, [], 2, r"error: {0}:\d+: cannot read \(truncated gzip file", None),
+    ("corrupt .gz", _gzip_garbled, [], 2, r"error: {0}:1: cannot read \(corrupt gzip data", None),
+    ("missing file", lambda t: [str(t / "missing.log")], [], 2, r"error: {0}: no such file$", None),
+    ("directory", lambda t: [str(t)], [], 2, r"error: {0}: is a directory", None),
+    ("glob matching nothing", lambda t: [str(t / "audit.log*")], [], 2,
+     r"error: {0}: no file matches this pattern$", None),
+    ("--strict and a bad line", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, b"junk"))], ["--strict"],
+     2, r"error: {0}:116: not an audit record: no msg=audit\(EPOCH:SERIAL\) stamp$", None),
+    ("--strict and a clean log", lambda t: [str(DATA / "enriched.log")], ["--strict"], 0, r"^$", 4),
+    ("undefined macro", _undefined_macro, [], 2,
+     r"error: undefined macro `no_such_macro` \(inside macro `linux_auditd_at_application_execution_filter`\)"
+     r" at position (?P<position>\d+)", None),
+    ("wrong macro argument count", _wrong_argument_count, [], 2,
+     r"error: macro `security_content_ctime` is called with 2 arguments, but only security_content_ctime\(1\)"
+     r" exist.* at position (?P<position>\d+)", None),
+    ("--filter that does not parse", lambda t: [str(DATA / "enriched.log")], ["--filter", "search comm=("], 2,
+     r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None),
+    ("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],
+     ["--filter", "search * | transaction pid"], 2,
+     r"error: unknown or unsupported command 'transaction' at position (?P<position>\d+)", None),
+    ("bad --earliest", lambda t: [str(DATA / "enriched.log")], ["--earliest=-1fortnight"], 2,
+     r"error: invalid time modifier '-1fortnight'", None),
+    ("bad --tz", lambda t: [str(DATA / "enriched.log")], ["--tz", "Mars/Olympus"], 2,
+     r"error: --tz 'Mars/Olympus': unknown time zone", None),
+]
+
+# where each SPL error's position must point, in the search as written or as expanded
+POSITION_AT = {
+    "undefined macro": ("search", FILTER_CALL),
+    "wrong macro argument count": ("search", "`security_content_ctime(a, b)`"),
+    "--filter that does not parse": ("expanded", "("),
+    "--filter with an unsupported command": ("expanded", "transaction pid"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT, ids=[case[0] for case in BAD_INPUT])
+def test_bad_input_matrix(capsys, tmp_path, case):
+    """Each case: the exit code, one stderr line naming file:line or the SPL position, and the
+    rows still printed when the run can be trusted (nothing on stdout when it cannot)."""
+    name, make_args, extra, code, stderr, rows = case
+    logs = make_args(tmp_path)
+    app = ["--app-dir", str(REPO)]
+    if logs[0] == "--app-dir":
+        app, logs = logs[:2], logs[2:]
+    options = ["--host", "lab-1", "--format", "json"] + ([] if "--tz" in extra else ["--tz", "UTC"])
+    assert main([*app, "run", *logs, *extra, *options]) == code
+    out, err = capsys.readouterr()
+    kind = "error" if code else "warning"
+    pattern = stderr.format(*(re.escape(log) for log in logs)).replace(
+        f"{kind}:", f"^linux-auditd-at run: {kind}:")
+    match = re.search(pattern, err.rstrip("\n"))
+    assert match, err
+    assert err.count("\n") <= 1
+    if rows is None:
+        assert out == ""
+    else:
+        assert len(json.loads(out)) == rows
+    if name in POSITION_AT:
+        where, token = POSITION_AT[name]
+        detection = load_detection(Path(app[1]), filter_definition=extra[1] if "--filter" in extra else None)
+        spl = detection.search if where == "search" else detection.expanded_search()
+        assert spl[int(match["position"]):].startswith(token)
+
+
+def test_bad_input_in_a_real_process(tmp_path):
+    """The installed entry point, as a shell sees it: exit status and one line on stderr."""
+    log = _log(tmp_path, "a.log", _lines(b"junk", *ENRICHED_LINES))
+    cases = [
+        ([log], 0, f"linux-auditd-at run: warning: 1 line(s) were not audit records and were skipped; "
+                   f"first: {log}:1: no msg=audit(EPOCH:SERIAL) stamp\n"),
+        ([log, "--strict"], 2, f"linux-auditd-at run: error: {log}:1: not an audit record: "
+                               f"no msg=audit(EPOCH:SERIAL) stamp\n"),
+        ([str(tmp_path / "gone.log")], 2,
+         f"linux-auditd-at run: error: {tmp_path / 'gone.log'}: no such file\n"),
+    ]
+    for args, code, stderr in cases:
+        done = subprocess.run([sys.executable, "-m", "linux_auditd_at", "--app-dir", str(REPO), "run", *args,
+                               "--format", "csv"], capture_output=True, text=True, check=False)
+        assert (done.returncode, done.stderr) == (code, stderr)
+        assert len(done.stdout.splitlines()) == (5 if code == 0 else 0)
+    done = subprocess.run([sys.executable, "-m", "linux_auditd_at", "--app-dir", str(REPO), "run", "-",
+                           "--filter", "search * | transaction pid"],
+                          input=(DATA / "enriched.log").read_bytes(), capture_output=True, check=False)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().startswith("linux-auditd-at run: error: unknown or unsupported command "
+                                           "'transaction' at position ")
+
+
+# --- Event metadata: host, source, sourcetype, index, as an input would set them ---------------
+
+METADATA_SEARCH = ("[Linux Auditd At Application Execution - Rule]\n"
+                   "search = sourcetype=\"linux:audit\" | stats count by host source sourcetype index\n")
+DATASET_YAML = ("datasets:\n- name: at\n  path: /datasets/T1053.002/{name}\n  sourcetype: linux:audit\n"
+                "  source: /var/log/audit/audit.log\n  host: yaml-host\n")
+
+
+def _metadata_rows(capsys, tmp_path, monkeypatch, log_name: str, *, dataset: bool, stdin: bool,
+                   options: list[str]) -> tuple[list[tuple], str]:
+    app = _app(tmp_path, savedsearches=METADATA_SEARCH)
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    log = folder / log_name
+    log.write_bytes((DATA / log_name).read_bytes())
+    if dataset:
+        (folder / "meta.yml").write_text(DATASET_YAML.format(name=log_name))
+    if stdin:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
+    assert main(["--app-dir", str(app), "run", "-" if stdin else str(log), *options, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    fields = ("host", "source", "sourcetype", "index", "count")
+    return [tuple(row[name] for name in fields) for row in rows], str(log)
+
+
+@pytest.mark.parametrize(("log_name", "dataset", "stdin", "options", "host", "source", "index"), [
+    # host: node= prefix, else --host, else the dataset's metadata, else this machine's name
+    ("enriched.log", False, False, [], socket.gethostname(), "{log}", "main"),
+    ("enriched.log", True, False, [], "yaml-host", "/var/log/audit/audit.log", "main"),
+    ("enriched.log", True, False, ["--host", "flag-host"], "flag-host", "/var/log/audit/audit.log", "main"),
+    ("enriched.log", False, False, ["--host", "flag-host", "--index", "linux"], "flag-host", "{log}",
+     "linux"),
+    ("node.log", True, False, ["--host", "flag-host"], "fixture-node-01", "/var/log/audit/audit.log", "main"),
+    ("node.log", False, False, [], "fixture-node-01", "{log}", "main"),
+    ("enriched.log", True, True, [], socket.gethostname(), "stdin", "main"),  # stdin has no metadata
+    ("enriched.log", False, True, ["--host", "flag-host"], "flag-host", "stdin", "main"),
+], ids=["machine name", "dataset metadata", "--host over metadata", "--host and --index",
+        "node= over --host and metadata", "node=", "stdin", "stdin with --host"])
+def test_host_source_sourcetype_index(capsys, tmp_path, monkeypatch, log_name, dataset, stdin, options, host,
+                                      source, index):
+    rows, log = _metadata_rows(capsys, tmp_path, monkeypatch, log_name, dataset=dataset, stdin=stdin,
+                               options=options)
+    lines = (DATA / log_name).read_bytes().count(b"\n")  # every line of the fixtures is a record
+    assert rows == [(host, source.format(log=log), "linux:audit", index, str(lines))]
+
+
+def test_hex_encoded_and_unquoted_values_as_splunk_sees_them(capsys, tmp_path):
+    """`comm`/`exe` of a program named `my prog` are hex in the record, and stay hex: a search for
+    the decoded name finds nothing; unquoted values (`tty=(none)`) are taken as written."""
+    search = ("[Linux Auditd At Application Execution - Rule]\nsearch = sourcetype=\"linux:audit\" "
+              "type=SYSCALL comm={comm} | table comm exe tty success key UID\n")
+    app = _app(tmp_path, savedsearches=search.format(comm="6D792070726F67"))
+    assert main(["--app-dir", str(app), "run", str(DATA / "enriched.log"), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"comm": "6D792070726F67", "exe": "2F746D702F6D792070726F67", "tty": "(none)", "success": "yes",
+         "key": "fxtest", "UID": "root"}]
+    (app / "local" / "savedsearches.conf").write_text(search.format(comm='"my prog"'))
+    assert main(["--app-dir", str(app), "run", str(DATA / "enriched.log"), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
