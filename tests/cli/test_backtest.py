@@ -60,12 +60,48 @@ def test_text_summary_and_self_contained_html(app, log, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "runs with alerts: 4 (24.00 per day)" in out
     assert "noisiest dest: web-01 (6 rows)" in out
-    assert "2026-11-29 11:00 UTC  window 2026-11-29 09:50 UTC .. 2026-11-29 10:50 UTC  rows 3  risk 27" in out
+    assert "  2026-11-29 11:00 UTC  window 09:50 .. 10:50  rows 3  risk 27\n" in out
+    # the runs first, the summary last: a long list does not scroll the summary off a terminal
+    assert out.index("runs that alert:") < out.index("runs: 4, ")
+    assert out.rstrip().endswith("0 fall in no window, 0 in two or more")
+    assert "per day of the run time" not in out  # all runs on one day
     page = chart.read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     assert page.count("<rect") == 4  # one bar per run that alerts
+    # the 11:00 run's bar, with its details on hover
+    assert ("<title>run 2026-11-29 11:00 UTC, window 09:50 .. 10:50: 3 rows, 3 risk events, "
+            "risk score 27</title>") in page
+    assert ">09:00</text>" in page and ">12:00</text>" in page  # few runs: each slot has its time
     for external in ("<script", "<link", "src=", "href=", "@import", "url("):
         assert external not in page
+
+
+def test_runs_over_days_get_a_per_day_table(app, tmp_path, capsys):
+    log = write_log(tmp_path / "days.log", [(utc("2026-11-28T22:30:00"), 7001, "web-01"),
+                                            (utc("2026-11-28T23:20:00"), 7002, "web-01"),
+                                            (utc("2026-11-29T00:30:00"), 7003, "db-01")])
+    chart = tmp_path / "days.html"
+    assert backtest(app, log, "--tz", "UTC", "--html", chart) == 0
+    out = capsys.readouterr().out
+    # 23:20 is searched by the 00:00 run, [22:50, 23:50) of the day before: its window shows that date
+    assert "  2026-11-29 00:00 UTC  window 2026-11-28 22:50 .. 2026-11-28 23:50  rows 1  risk 9\n" in out
+    assert "  2026-11-29 01:00 UTC  window 2026-11-28 23:50 .. 00:50  rows 1  risk 9\n" in out
+    assert ("per day of the run time:\n"
+            "  day         runs  alerting  risk events  risk score\n"
+            "  2026-11-28     1         1            1           9\n"
+            "  2026-11-29     2         2            2          18\n") in out
+    page = chart.read_text()
+    cells = "".join(f"<td class=n>{n}</td>" for n in (2, 2, 2, 18))
+    assert f"<td>2026-11-29</td>{cells}" in page
+
+
+def test_no_alert_is_said_on_the_chart(app, tmp_path, capsys):
+    log = write_log(tmp_path / "atd.log", [(utc("2026-11-29T09:30:00"), 7100, "web-01")], serial="9")
+    chart = tmp_path / "none.html"
+    assert backtest(app, log, "--tz", "UTC", "--html", chart) == 0
+    assert "runs with alerts: 0 (0.00 per day)" in capsys.readouterr().out
+    page = chart.read_text()
+    assert "<rect" not in page and "no run returned a result" in page
 
 
 def test_from_to_and_their_errors(app, log, capsys):

@@ -52,6 +52,8 @@ def test_per_run_counts_over_the_logs_span(app, straddle_log):
     assert (first.earliest, first.latest) == (utc("2026-11-29T07:50:00"), utc("2026-11-29T08:50:00"))
     assert [row["pid"] for row in result.runs[2].rows] == ["7003", "7004", "7005"]
     assert result.alerts == 4
+    assert [(d.date.isoformat(), d.runs, d.alerts, d.risk_events, d.risk_score) for d in result.by_day()] == [
+        ("2026-11-29", 4, 4, 6, 54.0)]
     # windows span 07:50 .. 11:50, four hours: 4 alerts in 1/6 day
     assert result.days == pytest.approx(4 / 24)
     assert result.per_day(result.alerts) == pytest.approx(24.0)

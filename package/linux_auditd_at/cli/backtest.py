@@ -2,8 +2,9 @@
 
 Walks `cron_schedule` in --tz across the logs' time span (every run whose dispatch window touches
 it), or over the run times --from .. --to; each run searches its window (`-70m@m` .. `-10m@m`
-snapped to the scheduled time). The logs are read once. Prints a summary and the runs that alert
-(--all-runs: every run); --html FILE writes a self-contained chart of risk events per run.
+snapped to the scheduled time). The logs are read once. Prints the runs that alert (--all-runs:
+every run), a per-day table when the runs span days, then the summary; --html FILE writes a
+self-contained page charting risk events per run.
 --earliest/--latest drop events outside that range before the runs.
 """
 
@@ -22,7 +23,7 @@ from linux_auditd_at.spl import Context, Result
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import format_number
 from linux_auditd_at.tuning.backtest import Backtest, TimeSortedEvents, run_backtest
-from linux_auditd_at.tuning.report import html_page, run_lines, summary_lines
+from linux_auditd_at.tuning.report import day_lines, html_page, run_lines, summary_lines
 
 
 def add_range_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
     result = run_backtest(detection, events, context.tz, start=start, end=end, pipeline=pipeline)
     print_backtest(result, args, context)
     if args.html:
+        settings = detection.settings
+        window = f"{settings.get('dispatch.earliest_time', '')} .. {settings.get('dispatch.latest_time', '')}"
+        description = (f"Risk events of each scheduled run: cron {settings.get('cron_schedule', '')!r} "
+                       f"walked in {context.tz}, each run searching {window} snapped to its scheduled time.")
         try:
-            page = html_page(result, context.tz, f"Backtest: {detection.name}")
+            page = html_page(result, context.tz, f"Backtest: {detection.name}", description)
             args.html.write_text(page, encoding="utf-8")
         except OSError as exc:
             raise ToolkitError(f"{args.html}: {exc.strerror or exc}") from exc
@@ -89,14 +94,15 @@ def print_backtest(result: Backtest, args: argparse.Namespace, context: Context)
         sys.stdout.write("\n")
     elif args.format == "csv":
         common.print_result(_runs_result(result, context, all_runs=True), "csv")
-    else:
-        for line in summary_lines(result, context.tz):
-            print(line)
+    else:  # the details first, so that the summary is what a terminal shows last
         lines = run_lines(result, context.tz, all_runs=args.all_runs)
         if lines:
-            print("\nruns" + ("" if args.all_runs else " that alert") + ":")
-            for line in lines:
-                print("  " + line)
+            print("runs" + ("" if args.all_runs else " that alert") + ":")
+            print("\n".join("  " + line for line in lines) + "\n")
+        if len({run.window.run.date() for run in result.runs}) > 1:
+            print("per day of the run time:")
+            print("\n".join("  " + line for line in day_lines(result)) + "\n")
+        print("\n".join(summary_lines(result, context.tz)))
 
 
 def _runs_result(result: Backtest, context: Context, *, all_runs: bool) -> Result:

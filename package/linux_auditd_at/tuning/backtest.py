@@ -17,7 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
@@ -73,9 +73,28 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class Day:
+    """The runs scheduled on one local day: how many, how many alerted, their risk events and score."""
+
+    date: date
+    runs: int
+    alerts: int
+    risk_events: int
+    risk_score: float
+
+
+@dataclass(frozen=True)
 class Backtest:
     runs: list[Run]
     coverage: Coverage
+
+    def by_day(self) -> list[Day]:
+        """Totals per day of the scheduled run time, in the zone the schedule was walked in."""
+        days: dict[date, list[Run]] = {}
+        for run in self.runs:
+            days.setdefault(run.window.run.date(), []).append(run)
+        return [Day(day, len(runs), sum(r.alerted for r in runs), sum(len(r.risk_events) for r in runs),
+                    sum(r.risk_score for r in runs)) for day, runs in days.items()]
 
     @property
     def days(self) -> float:
