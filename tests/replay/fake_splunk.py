@@ -45,6 +45,7 @@ class Faults:
     drop_after_index: int = 0     # next N event posts: indexed, then the connection is closed
     unacked_posts: set[int] = field(default_factory=set)  # 1-based event posts: never indexed, ack false
     failing_jobs: str | None = None  # every search job fails at run time with this FATAL message
+    unhealthy: int = 0            # next N health checks answer 503 code 18 (queues full)
 
 
 @dataclass
@@ -69,8 +70,8 @@ class FakeSplunk:
         self.sessions: set[str] = set()
         self.indexes: dict[str, list[dict[str, object]]] = {"main": []}
         self.jobs: dict[str, Job] = {}
-        self.channels: dict[str, dict[int, bool]] = {}
-        self.ack_ids = itertools.count()
+        self.channels: dict[str, dict[int, bool]] = {}  # channel -> ackId -> indexed
+        self.next_ack: dict[str, itertools.count] = {}  # Splunk counts ackIds from 0 per channel
         self.event_posts = 0
         self.faults = Faults()
         self.log: list[tuple[str, str, str]] = []  # (server, method, path)
@@ -310,12 +311,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _hec(self, method: str, path: str) -> None:
         fake = self.fake
-        if path == "/services/collector/health":
-            self._hec_error(200, "HEC is healthy", 17)
+        if path in ("/services/collector/health", "/services/collector/health/1.0"):
+            if method != "GET":
+                self._hec_error(405, "The requested URL was not found on this server.", 404)
+            elif fake.faults.unhealthy:  # the token is not checked here, as on Splunk
+                fake.faults.unhealthy -= 1
+                self._hec_error(503, "HEC is unhealthy, queues are full", 18)
+            else:
+                self._hec_error(200, "HEC is healthy", 17)
             return
-        if method != "POST" or path not in ("/services/collector/event", "/services/collector/ack",
-                                            "/services/collector"):
+        if path not in ("/services/collector/event", "/services/collector/ack", "/services/collector"):
             self._hec_error(404, "The requested URL was not found on this server.", 404)
+            return
+        if method != "POST":  # Splunk answers a known path's wrong method with 405 and this body
+            self._hec_error(405, "The requested URL was not found on this server.", 404)
             return
         header = self.headers.get("Authorization")
         if not header:
@@ -349,12 +358,13 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.faults.drop -= 1
                 self._drop()
                 return
-            events = self._parse_events()
-            if events is None:
-                return
-            if post not in fake.faults.unacked_posts:
+            events, error = self._parse_events()
+            if post not in fake.faults.unacked_posts:  # a bad event stops the batch; those before it stay
                 for event in events:
                     fake.indexes[event.pop("index")].append(event)
+            if error is not None:
+                self._send(400, error)
+                return
             if fake.faults.drop_after_index:
                 fake.faults.drop_after_index -= 1
                 self._drop()
@@ -362,15 +372,23 @@ class _Handler(BaseHTTPRequestHandler):
             if not fake.use_ack:
                 self._hec_error(200, "Success", 0)
                 return
-            ack_id = next(fake.ack_ids)
+            ack_id = next(fake.next_ack.setdefault(channel, itertools.count()))
             fake.channels.setdefault(channel, {})[ack_id] = post not in fake.faults.unacked_posts
         self._send(200, {"text": "Success", "code": 0, "ackId": ack_id})
 
-    def _parse_events(self) -> list[dict[str, object]] | None:
-        """The batch's events, or None after answering the error HEC gives for the first bad one."""
+    def _parse_events(self) -> tuple[list[dict[str, object]], dict[str, object] | None]:
+        """The batch's events up to the first bad one, and HEC's 400 body for that one (or None).
+
+        As Splunk answers: `invalid-event-number` is the bad event's 0-based position, except for
+        code 7 (index not allowed) where Splunk names the position after it (one event with a bad
+        index: 1); a null or false `event` is code 6, a blank string code 13."""
         text = self.body.decode("utf-8", "replace")
         decoder = json.JSONDecoder()
         position, events = 0, []
+
+        def bad(text: str, code: int, number: int):
+            return events, {"text": text, "code": code, "invalid-event-number": number}
+
         while True:
             while position < len(text) and text[position].isspace():
                 position += 1
@@ -380,26 +398,27 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 item, position = decoder.raw_decode(text, position)
             except ValueError:
-                self._hec_error(400, "Invalid data format", 6, **{"invalid-event-number": number})
-                return None
-            if not isinstance(item, dict) or "event" not in item:
-                self._hec_error(400, "Event field is required", 12, **{"invalid-event-number": number})
-                return None
-            if item["event"] in ("", None):
-                self._hec_error(400, "Event field cannot be blank", 13, **{"invalid-event-number": number})
-                return None
+                return bad("Invalid data format", 6, number)
+            if not isinstance(item, dict):
+                return bad("Invalid data format", 6, number)
+            if "event" not in item:
+                return bad("Event field is required", 12, number)
+            event = item["event"]
+            if event is None or event is False:
+                return bad("Invalid data format", 6, number)
+            if isinstance(event, str) and not event.strip():
+                return bad("Event field cannot be blank", 13, number)
             index = item.get("index", "main")
             allowed = self.fake.hec_indexes
             if index not in self.fake.indexes or (allowed is not None and index not in allowed):
-                self._hec_error(400, "Incorrect index", 7, **{"invalid-event-number": number})
-                return None
-            events.append({"_raw": str(item["event"]), "_time": float(item.get("time", time.time())),
+                return bad("Incorrect index", 7, number + 1)
+            raw = event if isinstance(event, str) else json.dumps(event, separators=(",", ":"))
+            events.append({"_raw": raw, "_time": float(item.get("time", time.time())),
                            "host": item.get("host", "fake-hec"), "source": item.get("source", "http:replay"),
                            "sourcetype": item.get("sourcetype", "httpevent"), "index": index})
         if not events:
-            self._hec_error(400, "No data", 5)
-            return None
-        return events
+            return events, {"text": "No data", "code": 5}
+        return events, None
 
     def _ack(self, channel: str | None) -> None:
         fake = self.fake

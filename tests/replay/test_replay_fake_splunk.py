@@ -139,7 +139,8 @@ def test_index_the_token_may_not_write_is_reported(replay, fake):
     fake.hec_indexes = {"main"}
     code, out, _ = replay()
     assert code == 1
-    assert "HTTP 400: Incorrect index (HEC code 7), event 0 of the batch" in out
+    assert ("HTTP 400: Incorrect index (HEC code 7), invalid-event-number 1 (Splunk indexed the "
+            "batch's events before the bad one): the token may not write to this index") in out
 
 
 def test_server_busy_is_retried_with_backoff(replay, fake):
@@ -287,3 +288,14 @@ def test_credentials_in_a_url_are_refused_without_echoing_them(replay, fake):
     code, out, err = replay("--hec-url", hec)
     assert code == 2 and "must not carry credentials" in err
     assert "hec-url-secret" not in out + err
+
+
+def test_unhealthy_hec_is_waited_out_then_reported(replay, fake):
+    fake.faults.unhealthy = 2  # queues full twice, then healthy
+    code, out, err = replay()
+    assert code == 0, out + err
+    fake.faults.unhealthy = 100
+    code, _, err = replay("--max-tries", "3")
+    assert code == 2
+    assert "HTTP 503: HEC is unhealthy, queues are full (HEC code 18)" in err
+    assert fake.faults.unhealthy == 97 and fake.event_posts == -(-SENT // 20)  # nothing sent

@@ -121,18 +121,22 @@ class HECClient:
                          "Content-Type": "application/json"}
 
     def check_health(self) -> None:
-        """HEC answers and says it is healthy (code 17); fail fast with a clear message if not."""
+        """HEC answers and says it is healthy (code 17). Unreachable fails fast with a clear
+        message; 503 (queues full, code 18) is waited out with back-off like a busy send."""
         url = self.url + HEALTH_PATH
-        try:
-            response = self._pool.request("GET", url, redirect=False)
-        except SSLError as exc:
-            raise explain_tls_failure(self.url, exc) from exc
-        except TransportError as exc:
-            raise HECError(f"{url}: cannot reach HEC ({exc}); is HEC enabled, and is --hec-url "
-                           "right?") from exc
-        body = _json(response.data)
+        for tries in range(1, self.max_tries + 1):
+            try:
+                response = self._pool.request("GET", url, redirect=False)
+            except SSLError as exc:
+                raise explain_tls_failure(self.url, exc) from exc
+            except TransportError as exc:
+                raise HECError(f"{url}: cannot reach HEC ({exc}); is HEC enabled, and is --hec-url "
+                               "right?") from exc
+            if response.status != 503 or tries == self.max_tries:
+                break
+            self.sleep(min(self.backoff * 2 ** (tries - 1), 30.0))
         if response.status != 200:
-            raise _error(url, response.status, body)
+            raise _error(url, response.status, _json(response.data))
 
     def send(self, events: Iterable[Mapping[str, object]], index: str) -> SendReport:
         """Deliver every event to `index`; returns when all are acknowledged (or raises HECError)."""
@@ -229,8 +233,10 @@ def _json(data: bytes) -> dict:
 def _error(url: str, status: int, body: dict) -> HECError:
     code = body.get("code")
     text = f"{url}: HTTP {status}: {body.get('text', 'error')} (HEC code {code})"
-    if "invalid-event-number" in body:
-        text += f", event {body['invalid-event-number']} of the batch"
+    if "invalid-event-number" in body:  # quoted, not interpreted: for code 7 Splunk names the
+        # position after the bad event (one event with a bad index: 1), for the others the event
+        text += (f", invalid-event-number {body['invalid-event-number']} (Splunk indexed the batch's "
+                 "events before the bad one)")
     if code in HINTS:
         text += f": {HINTS[code]}"
     return HECError(text, status=status, code=code)
