@@ -167,9 +167,16 @@ def test_eval_errors_name_the_problem_and_position(spl, message, position):
     assert err.value.position == position
 
 
-def test_logical_operator_on_a_non_boolean_is_an_error(run):
-    with pytest.raises(SPLError, match="expected a boolean expression"):
-        run("* | where comm AND a=1", [{"comm": "at", "a": "1"}])
+@pytest.mark.parametrize(("spl", "position"), [
+    ("* | where comm AND a=1", 10),         # the operand that is not true/false, not the AND
+    ("* | where a=2 OR lower(comm)", 17),
+    ('* | eval x=if(comm, "y", "n")', 14),
+    ("* | where NOT comm", 14),
+])
+def test_logical_operator_on_a_non_boolean_is_an_error_at_the_operand(run, spl, position):
+    with pytest.raises(SPLError, match="expected a boolean expression") as err:
+        run(spl, [{"comm": "at", "a": "1"}])
+    assert err.value.position == position
 
 
 def test_eval_uses_the_same_precedence_as_where(run):

@@ -112,8 +112,11 @@ class _Compiler:
             return self._call(expr)
         raise TypeError(f"not an eval expression: {expr!r}")
 
-    def truth(self, evaluator: Evaluator, pos: int) -> Evaluator:
-        """The operand of a logical operator: true, false or null; anything else is an error."""
+    def truth(self, expr) -> Evaluator:
+        """An operand of a logical operator or a condition: true, false or null; anything else is
+        an error pointing at where the operand starts."""
+        evaluator, pos = self.compile(expr), _start(expr)
+
         def value(row: dict) -> bool | None:
             result = evaluator(row)
             if result is None or isinstance(result, bool):
@@ -123,7 +126,7 @@ class _Compiler:
 
     def _unary(self, expr: ast.UnaryOp) -> Evaluator:
         if expr.op == "NOT":
-            operand = self.truth(self.compile(expr.operand), expr.pos)
+            operand = self.truth(expr.operand)
             return lambda row: None if (v := operand(row)) is None else not v
         operand = self.compile(expr.operand)
         return lambda row: None if (n := to_number(_scalar(operand(row)))) is None else -n
@@ -131,8 +134,7 @@ class _Compiler:
     def _binary(self, expr: ast.BinaryOp) -> Evaluator:
         op = expr.op
         if op in ("AND", "OR", "XOR"):
-            left = self.truth(self.compile(expr.left), expr.pos)
-            right = self.truth(self.compile(expr.right), expr.pos)
+            left, right = self.truth(expr.left), self.truth(expr.right)
             if op == "AND":
                 return lambda row: _and(left(row), right, row)
             if op == "OR":
@@ -157,6 +159,13 @@ class _Compiler:
             wanted = f"at least {low}" if high is None else f"{low}" if low == high else f"{low} to {high}"
             raise self.error(f"{expr.name}() takes {wanted} arguments, got {len(expr.args)}", expr.pos)
         return build(self, expr)
+
+
+def _start(expr) -> int:
+    """Where an expression starts in the SPL (a binary operation at its left operand)."""
+    while isinstance(expr, ast.BinaryOp | ast.InList):
+        expr = expr.left if isinstance(expr, ast.BinaryOp) else expr.operand
+    return expr.pos
 
 
 def _and(a, right, row):
@@ -232,7 +241,7 @@ def _map_text(function: Callable[[str], object]):
 
 
 def _if(compiler: _Compiler, expr: ast.Call) -> Evaluator:
-    condition = compiler.truth(compiler.compile(expr.args[0]), expr.pos)
+    condition = compiler.truth(expr.args[0])
     then, otherwise = compiler.compile(expr.args[1]), compiler.compile(expr.args[2])
     return lambda row: then(row) if condition(row) is True else otherwise(row)
 
@@ -240,7 +249,7 @@ def _if(compiler: _Compiler, expr: ast.Call) -> Evaluator:
 def _case(compiler: _Compiler, expr: ast.Call) -> Evaluator:
     if len(expr.args) % 2:
         raise compiler.error("case() takes condition, value pairs", expr.pos)
-    pairs = [(compiler.truth(compiler.compile(c), expr.pos), compiler.compile(v))
+    pairs = [(compiler.truth(c), compiler.compile(v))
              for c, v in zip(expr.args[::2], expr.args[1::2], strict=True)]
 
     def first(row):
