@@ -12,6 +12,8 @@ import csv
 import gzip
 import io
 import json
+import os
+import pty
 import re
 import shutil
 import socket
@@ -391,3 +393,95 @@ def test_hex_encoded_and_unquoted_values_as_splunk_sees_them(capsys, tmp_path):
     (app / "local" / "savedsearches.conf").write_text(search.format(comm='"my prog"'))
     assert main(["--app-dir", str(app), "run", str(DATA / "enriched.log"), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+# --- Time: --earliest/--latest modifiers relative to --now, --tz, the local zone ----------------
+
+@pytest.mark.parametrize(("earliest", "latest", "rows"), [
+    ("-70m@m", "-10m@m", 4),  # 01:50 .. 02:50 holds 02:14:53
+    ("@d", "now", 4),
+    ("-1h", None, 4),  # from 02:00:00
+    ("-30m", None, 0),  # from 02:30:00
+    (None, "-1h@h", 0),  # before 02:00:00
+    ("-1d@d", "@d", 0),  # yesterday
+    ("+1h", None, 0),
+    ("1795918493", "1795918494", 4),  # epoch seconds
+    (None, "1795918493", 0),  # latest is exclusive
+    ("1795918494", None, 0),
+    ("2026-11-29T02:14:00", "2026-11-29T02:15:00", 4),  # ISO 8601, in --tz
+    ("2026-11-29T02:15:00Z", None, 0),
+    ("2026-11-29T11:14:00+09:00", "2026-11-29T11:15:00+09:00", 4),
+])
+def test_time_modifiers_relative_to_now(capsys, earliest, latest, rows):
+    bounds = [f"--earliest={earliest}"] * bool(earliest) + [f"--latest={latest}"] * bool(latest)
+    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--tz", "UTC", "--now", "2026-11-29T03:00:00",
+                        "--format", "json", *bounds)
+    assert code == 0 and len(json.loads(out)) == rows
+
+
+@pytest.mark.parametrize(("zone", "rows"), [("Asia/Tokyo", 4), ("UTC", 0)])
+def test_now_and_snapping_are_in_the_time_zone(capsys, zone, rows):
+    # 11:30 in Tokyo is 02:30 UTC, so @h is 02:00 UTC and holds 02:14:53; 11:30 UTC snaps to 11:00
+    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--tz", zone, "--now", "2026-11-29T11:30:00",
+                        "--earliest=@h", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == rows
+
+
+@pytest.mark.parametrize(("tz_variable", "shown"), [
+    ("Asia/Tokyo", "2026-11-29T11:14:53"), (":America/New_York", "2026-11-28T21:14:53")])
+def test_times_are_in_the_local_zone_without_tz(capsys, monkeypatch, tz_variable, shown):
+    monkeypatch.setenv("TZ", tz_variable)
+    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--format", "csv")
+    assert code == 0
+    assert {row["firstTime"] for row in csv.DictReader(io.StringIO(out))} == {shown}
+
+
+# --- Progress bar: on stderr, only when stderr is a terminal (a real pseudo-terminal here) -------
+
+PROGRESS_NOW = ("import sys; from linux_auditd_at.cli import common, main; common.PROGRESS_DELAY = {delay}; "
+                "sys.exit(main(sys.argv[1:]))")
+
+
+def _run_with_pty(*, stderr_on_pty: bool, stdout_on_pty: bool, delay: float = 0.0) -> tuple[int, str, str]:
+    """`run` in a child process with stderr and/or stdout on a pseudo-terminal; what each got.
+    PROGRESS_DELAY is set in the child: the bar must not wait for a read to be slow."""
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-c", PROGRESS_NOW.format(delay=delay), "--app-dir", str(REPO), "run",
+         str(DATA / "enriched.log"), "--format", "csv"],
+        stdout=slave if stdout_on_pty else subprocess.PIPE,
+        stderr=slave if stderr_on_pty else subprocess.PIPE,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+    os.close(slave)
+    terminal = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        terminal += data
+    os.close(master)
+    out, err = child.communicate(timeout=60)
+    piped = (out if not stdout_on_pty else err) or b""
+    return child.returncode, terminal.decode(errors="replace"), piped.decode(errors="replace")
+
+
+def test_progress_bar_drawn_on_a_terminal_stderr():
+    code, terminal, out = _run_with_pty(stderr_on_pty=True, stdout_on_pty=False)
+    assert code == 0
+    assert "reading" in terminal and "23.3 kB" in terminal  # the bar, with the file's size
+    assert len(out.splitlines()) == 5 and "reading" not in out  # results on stdout, untouched
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal():
+    code, terminal, err = _run_with_pty(stderr_on_pty=False, stdout_on_pty=True)
+    assert code == 0
+    assert err == ""
+    assert "reading" not in terminal and "comm,exe" in terminal
+
+
+def test_no_progress_bar_for_a_quick_read():
+    code, terminal, _ = _run_with_pty(stderr_on_pty=True, stdout_on_pty=False, delay=30.0)
+    assert code == 0 and terminal == ""
