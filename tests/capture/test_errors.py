@@ -165,3 +165,34 @@ def test_metadata_update_keeps_id_and_other_datasets(tmp_path):
     assert after["id"] == before["id"]
     assert [d["name"] for d in after["datasets"]] == ["first", "second"]
     assert (tmp_path / "first.log").read_bytes() == b"".join(r.raw + b"\n" for r in records[:3])
+
+
+@needs_root
+def test_outdir_that_is_a_file_fails_before_anything_runs(tmp_path):
+    """Found after a full capture before (a traceback from mkdir); now refused up front."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for outdir in (afile, afile / "sub"):
+        with pytest.raises(CaptureError, match=rf"{afile}: not a folder"):
+            capture(outdir, name="x", scenario_names=["benign"])
+    done = cli(["capture", str(afile), "--scenario", "benign"])
+    assert done.returncode == 2 and f"error: {afile}: not a folder" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("datasets: [\n  - : :\n", r"linux_auditd_at.yml:2: not valid YAML"),
+    ("- just\n- a list\n", r"linux_auditd_at.yml: not attack_data metadata"),
+    ("datasets: a string\n", r"linux_auditd_at.yml: not attack_data metadata"),
+    ("datasets:\n- name: a\n  path: a.log\n- 7\n", r"linux_auditd_at.yml: datasets entry 2 is not a mapping"),
+])
+@needs_root
+def test_metadata_that_cannot_be_kept_fails_before_anything_runs(tmp_path, text, message):
+    """An existing metadata file the capture would have to overwrite or drop parts of: refused
+    before the machine is touched, and nothing is written (was: a traceback after the capture had
+    written the log, or the file silently replaced)."""
+    (tmp_path / dataset.METADATA).write_text(text)
+    with pytest.raises(CaptureError, match=message):
+        capture(tmp_path, name="x", scenario_names=["benign"])
+    assert [p.name for p in tmp_path.iterdir()] == [dataset.METADATA]
+    assert (tmp_path / dataset.METADATA).read_text() == text

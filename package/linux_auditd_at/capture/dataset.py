@@ -4,13 +4,16 @@ Per dataset NAME in OUTDIR: `NAME.log` (the records, bytes as auditd wrote them)
 `NAME.expected.json` (the rows the shipped search should return, from the scenarios' ground
 truth, times in UTC) and an entry in `linux_auditd_at.yml` (attack_data metadata: author, id,
 date, description, environment, mitre_technique, datasets with name, path, sourcetype, source,
-host), extended with how it was captured and each scenario's label: the outcome the shipped search
-should give on this dataset, and why.
+host; `directory`, the folder's name, as attack_data's newer files have), extended with how it
+was captured and each scenario's label: the outcome the shipped search should give on this
+dataset, and why. `check_outdir` runs before a capture, so a folder or metadata file that could
+not be written fails before the machine is touched, and `write` writes nothing when it fails.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +24,7 @@ import yaml
 from linux_auditd_at.capture.scenarios import SCENARIOS, Process
 from linux_auditd_at.capture.window import COLUMNS, Record
 from linux_auditd_at.detection import SEARCH_NAME
+from linux_auditd_at.errors import CaptureError
 
 METADATA = "linux_auditd_at.yml"
 AUTHOR = "linux-auditd-at capture"
@@ -45,18 +49,29 @@ class Capture:
     environment: dict[str, str]
 
 
+def check_outdir(outdir: Path) -> None:
+    """A CaptureError, before anything runs, when `write` could not write into `outdir`."""
+    existing = next(p for p in (outdir, *outdir.parents) if p.exists())
+    if not existing.is_dir():
+        raise CaptureError(f"{existing}: not a folder; the dataset needs one")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CaptureError(f"{existing}: cannot write there")
+    _existing_metadata(outdir / METADATA)
+
+
 def write(outdir: Path, capture: Capture) -> list[Path]:
     """Write the log, the expected rows and the metadata entry; returns the paths written."""
-    outdir.mkdir(parents=True, exist_ok=True)
     log = outdir / f"{capture.name}.log"
-    log.write_bytes(b"".join(record.raw + b"\n" for record in capture.records))
     expected = outdir / f"{capture.name}.expected.json"
+    metadata = outdir / METADATA
+    metadata_text = _updated_metadata(metadata, _entry(log.name, capture))
+    outdir.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"".join(record.raw + b"\n" for record in capture.records))
     expected.write_text(json.dumps({
         "search": SEARCH_NAME, "dataset": log.name, "tz": "UTC", "columns": list(COLUMNS),
         "derived_from": "the scenarios' ground truth (the processes they started), not the engine",
         "rows": capture.rows}, indent=2) + "\n", encoding="utf-8")
-    metadata = outdir / METADATA
-    _update_metadata(metadata, _entry(log.name, capture))
+    metadata.write_text(metadata_text, encoding="utf-8")
     return [log, expected, metadata]
 
 
@@ -90,13 +105,11 @@ def _label(outcome: str, why: str, enriched: bool) -> dict[str, str]:
     return {"outcome": outcome, "why": why}
 
 
-def _update_metadata(path: Path, entry: dict) -> None:
-    """Add or replace the dataset entry `entry["name"]`, keeping the file's id and other datasets."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    if not isinstance(document, dict):
-        document = {}
-    datasets = [d for d in document.get("datasets") or []
-                if isinstance(d, dict) and d.get("name") != entry["name"]]
+def _updated_metadata(path: Path, entry: dict) -> str:
+    """The metadata text with the dataset entry `entry["name"]` added or replaced, keeping the
+    file's id and other datasets."""
+    document = _existing_metadata(path)
+    datasets = [d for d in document.get("datasets") or [] if d.get("name") != entry["name"]]
     datasets.append(entry)
     datasets.sort(key=lambda d: str(d.get("name")))
     document = {
@@ -108,8 +121,32 @@ def _update_metadata(path: Path, entry: dict) -> None:
             "real kernel by `linux-auditd-at capture` (make dataset); each dataset lists its scenarios "
             "with the outcome the shipped search should give and why.")),
         "environment": document.get("environment", "linux-auditd-at capture (real kernel, auditd, at)"),
+        "directory": path.parent.name,
         "mitre_technique": ["T1053.002"],
         "datasets": datasets,
     }
-    text = yaml.safe_dump(document, sort_keys=False, width=100, allow_unicode=True)
-    path.write_text(text, encoding="utf-8")
+    return yaml.safe_dump(document, sort_keys=False, width=100, allow_unicode=True)
+
+
+def _existing_metadata(path: Path) -> dict:
+    """The metadata file as it is ({} when absent or empty); an error naming the file (and line)
+    when it is not one this writer can update without dropping what it holds."""
+    if not path.exists():
+        return {}
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CaptureError(f"{path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise CaptureError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    if document is None:
+        return {}
+    if not isinstance(document, dict) or not isinstance(document.get("datasets", []), list):
+        raise CaptureError(f"{path}: not attack_data metadata (a mapping with a `datasets:` list); "
+                           "fix it or write the dataset to another folder")
+    for number, entry in enumerate(document.get("datasets") or [], 1):
+        if not isinstance(entry, dict):
+            raise CaptureError(f"{path}: datasets entry {number} is not a mapping")
+    return document

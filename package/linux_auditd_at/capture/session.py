@@ -49,6 +49,7 @@ def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: s
     if log_format not in FORMATS:
         raise CaptureError(f"unknown log format {log_format}; use one of {', '.join(FORMATS)}")
     system.require_root()
+    dataset.check_outdir(outdir)
     with _signals_raise(), exclusive():
         return _capture(outdir, name, scenario_names, log_format, node)
 
@@ -61,8 +62,9 @@ def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str
     rules_before = tools.rules()
     stack = ExitStack()
     try:
-        workdir = Path(tempfile.mkdtemp(prefix="linux-auditd-at-capture-"))
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        with system.signals_held():  # no signal between making the folder and registering its removal
+            workdir = Path(tempfile.mkdtemp(prefix="linux-auditd-at-capture-"))
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         stage = scenarios.Stage(workdir / "play", ExitStack(), roots={os.getpid()})
         _enter(stack, system.AuditEnabled(tools, status))
         if status.pid and Path(f"/proc/{status.pid}").exists():
