@@ -28,6 +28,8 @@ FOLDER = Path(__file__).resolve().parent.parent / "attack_data" / "T1053.002" / 
 METADATA = yaml.safe_load((FOLDER / "linux_auditd_at.yml").read_text(encoding="utf-8"))
 DATASETS = {entry["name"]: entry for entry in METADATA["datasets"]}
 SAMPLE = "auditd_at_execution"
+ITEM_2_SCENARIOS = {"at_root", "atq_atrm", "batch", "user_at", "daemon_at", "atd_job", "symlink_later",
+                    "renamed_copy", "benign"}
 BY = ("comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest")
 
 _PAIR = re.compile(r'(\w+)=("[^"]*"|\S+)')
@@ -90,6 +92,7 @@ def test_metadata_is_attack_data_style():
     uuid.UUID(METADATA["id"])
     for key in ("author", "date", "description", "environment"):
         assert METADATA[key]
+    assert METADATA["directory"] == FOLDER.name  # as attack_data's own files since 2024
     for entry in DATASETS.values():
         assert (entry["sourcetype"], entry["source"]) == ("linux:audit", "/var/log/audit/audit.log")
         assert entry["host"] and (FOLDER / entry["path"]).is_file()
@@ -148,6 +151,28 @@ def test_true_positive_set_covers_the_scenario_matrix():
     assert "daemon" not in {r["UID"] for r in rows}
     if any(p["comm"] == "atd" and p["syscall"] == "execve" for p in processes(SAMPLE)):
         assert ("atd", "/usr/sbin/atd", "root") in found
+
+
+def test_every_scenario_is_labelled_as_the_readme_matrix_says():
+    """Item 2's scenarios are all in the sample, each labelled with an outcome and a reason, and
+    the README's scenario matrix states the same outcomes; its dataset table the same row counts."""
+    readme = (FOLDER.parents[2] / "README.md").read_text(encoding="utf-8")
+    matrix = readme.split("**Scenario matrix**", 1)[1].split("\n\n", 2)[1]
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in matrix.splitlines()]
+    readme_outcomes = {row[0].strip("`"): row[3] for row in cells[2:]}
+    assert set(readme_outcomes) == ITEM_2_SCENARIOS
+    scenarios = {s["name"]: s for s in DATASETS[SAMPLE]["scenarios"]}
+    assert set(scenarios) - {"cleanup"} == ITEM_2_SCENARIOS
+    for name, cell in readme_outcomes.items():
+        words = {w for w in ("detected", "excluded", "missed") if w in cell} | (
+            {"benign"} if "not matched" in cell else set())
+        scenario = scenarios[name]
+        outcomes = {p["outcome"] for p in scenario["processes"]}
+        assert scenario["why"] and all(p["why"] for p in scenario["processes"]), name
+        assert scenario["outcome"] in words and words <= outcomes, (name, cell, outcomes)
+    atd_started = any(p["comm"] == "atd" and p["syscall"] == "execve" for p in processes(SAMPLE))
+    assert len(expected(SAMPLE)["rows"]) == (10 if atd_started else 9)
+    assert len(expected("auditd_at_execution_node")["rows"]) == 3
 
 
 def test_benign_set_runs_no_at():
