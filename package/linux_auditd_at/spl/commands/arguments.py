@@ -63,6 +63,15 @@ def integer(cursor: Cursor, text: str, what: str) -> int:
     return int(text)
 
 
+def count_or_limit(cursor: Cursor, default: int) -> int:
+    """A leading `N` or `limit=N` (head, sort), consumed; `default` when there is neither."""
+    if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
+        return int(cursor.next().value)
+    if opt := option(cursor, ("limit",)):
+        return integer(cursor, opt[1], "limit")
+    return default
+
+
 def expect_end(cursor: Cursor, command: str) -> None:
     if not cursor.at(EOF):
         cursor.fail(f"unexpected argument to {command}")

@@ -9,10 +9,8 @@ first value.
 
 from __future__ import annotations
 
-import re
-
 from linux_auditd_at.spl import ast
-from linux_auditd_at.spl.commands.arguments import expect_end, integer, is_word, option, search_cursor
+from linux_auditd_at.spl.commands.arguments import count_or_limit, expect_end, is_word, search_cursor
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, STRING, WORD
 from linux_auditd_at.spl.values import as_text, sort_key, values_of
 
@@ -50,11 +48,7 @@ def _key(cursor) -> ast.SortKey:
 
 def parse(spl: str, start: int, end: int) -> ast.Sort:
     cursor = search_cursor(spl, start, end)
-    limit = 10000
-    if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
-        limit = int(cursor.next().value)
-    elif opt := option(cursor, ("limit",)):
-        limit = integer(cursor, opt[1], "limit")
+    limit = count_or_limit(cursor, 10000)
     keys, reverse = [], False
     while not cursor.at(EOF):
         if is_word(cursor, "d", "desc") and cursor.at(EOF, ahead=1) and keys:
