@@ -196,3 +196,11 @@ def test_metadata_that_cannot_be_kept_fails_before_anything_runs(tmp_path, text,
         capture(tmp_path, name="x", scenario_names=["benign"])
     assert [p.name for p in tmp_path.iterdir()] == [dataset.METADATA]
     assert (tmp_path / dataset.METADATA).read_text() == text
+
+
+@pytest.mark.parametrize("name", ["a/b", "", "../up", ".hidden", "sp ace"])
+def test_a_dataset_name_that_is_not_a_plain_file_stem_is_refused(tmp_path, name):
+    """Was: a capture, then a traceback (`a/b`) or files named `.log`/`.expected.json` (``)."""
+    with pytest.raises(CaptureError, match=f"dataset name {name!r}: use letters, digits"):
+        capture(tmp_path, name=name, scenario_names=["benign"])
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,7 @@ from linux_auditd_at.errors import CaptureError
 FORMATS = ("ENRICHED", "RAW")
 LOCK = Path("/run/linux-auditd-at-capture.lock")
 LOCK_WAIT = 120.0
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class Interrupted(CaptureError):
@@ -48,6 +50,9 @@ def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: s
                            f"known: {', '.join(scenarios.SCENARIOS)}")
     if log_format not in FORMATS:
         raise CaptureError(f"unknown log format {log_format}; use one of {', '.join(FORMATS)}")
+    if not NAME.fullmatch(name):
+        raise CaptureError(f"dataset name {name!r}: use letters, digits, `.`, `_` and `-`, starting "
+                           "with a letter or digit (it is the stem of NAME.log and NAME.expected.json)")
     system.require_root()
     dataset.check_outdir(outdir)
     with _signals_raise(), exclusive():
