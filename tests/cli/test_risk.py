@@ -58,7 +58,8 @@ def test_no_risk_action_is_a_clear_error(tmp_path, capsys):
     (app / "local" / "savedsearches.conf").write_text(f"[{SEARCH}]\naction.risk = 0\n")
     code = main(["--app-dir", str(app), "risk", str(DATASET / "auditd_at_execution.log")])
     assert code == 2
-    assert "action.risk" in capsys.readouterr().err
+    # the error names the file that switched the risk action off, its stanza and key
+    assert f"local/savedsearches.conf, [{SEARCH}], action.risk: " in capsys.readouterr().err
 
 
 def test_rows_without_risk_object_are_counted_not_dropped_silently(tmp_path, capsys):
