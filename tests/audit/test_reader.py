@@ -309,3 +309,14 @@ def test_stdin_is_named_stdin_in_messages(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"junk\n")))
     with pytest.raises(AuditInputError, match=r"^stdin:1: not an audit record"):
         _read(["-"], strict=True)
+
+
+def test_rotation_numbers_sort_as_numbers_and_a_file_named_twice_is_read_once(tmp_path):
+    lines = ENRICHED.read_bytes().split(b"\n")[:-1]
+    names = ["audit.log", *(f"audit.log.{n}" for n in range(1, 12))]
+    for index, name in enumerate(reversed(names)):  # audit.log.11 holds the oldest records
+        (tmp_path / name).write_bytes(b"\n".join(lines[index * 9:(index + 1) * 9]) + b"\n")
+    (tmp_path / "link.log").symlink_to(tmp_path / "audit.log.3")
+    events, stats = _read([tmp_path / "audit.log", tmp_path / "audit.log*", tmp_path / "link.log"])
+    assert [Path(p).name for p in stats.files] == list(reversed(names))
+    assert [e["_raw"] for e in events] == _records("enriched.log")[:len(names) * 9]

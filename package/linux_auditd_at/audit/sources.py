@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import gzip
 import io
+import os
 import re
 import sys
 from pathlib import Path
@@ -24,7 +25,9 @@ _ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<n>\d+))?(?:\.gz)?$")
 
 
 def expand(paths: list[str]) -> list[str]:
-    """Expand globs, refuse what cannot be read as a log, and put rotated sets oldest first."""
+    """Expand globs, refuse what cannot be read as a log, and put rotated sets oldest first. A file
+    named twice (`audit.log audit.log*`, or through a symlink) is read once, under its first name:
+    an input does not index the same file twice."""
     expanded: list[str] = []
     for path in paths:
         if path != STDIN and glob.has_magic(path):
@@ -34,15 +37,20 @@ def expand(paths: list[str]) -> list[str]:
             expanded.extend(matches)
         else:
             expanded.append(path)
+    seen: set[str] = set()
+    unique = []
     for path in expanded:
-        if path == STDIN:
-            continue
-        if Path(path).is_dir():
-            raise AuditInputError("is a directory; name the log files in it (for example DIR/audit.log*)",
-                                  path=path)
-        if not Path(path).exists():
-            raise AuditInputError("no such file", path=path)
-    return _rotation_order(expanded)
+        if path != STDIN:
+            if Path(path).is_dir():
+                raise AuditInputError("is a directory; name the log files in it (for example DIR/audit.log*)",
+                                      path=path)
+            if not Path(path).exists():
+                raise AuditInputError("no such file", path=path)
+        identity = path if path == STDIN else os.path.realpath(path)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(path)
+    return _rotation_order(unique)
 
 
 def _rotation_order(paths: list[str]) -> list[str]:
