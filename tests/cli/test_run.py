@@ -133,22 +133,6 @@ def test_non_audit_lines_warn_on_stderr_and_strict_fails(capsys, tmp_path):
                    f"no msg=audit(EPOCH:SERIAL) stamp\n")
 
 
-def test_input_errors_exit_2_naming_the_file(capsys, tmp_path):
-    code, _, err = _run(capsys, str(tmp_path / "missing.log"))
-    assert code == 2 and f"{tmp_path / 'missing.log'}: no such file" in err
-    packed = gzip.compress((DATA / "enriched.log").read_bytes())
-    (tmp_path / "cut.gz").write_bytes(packed[: len(packed) // 2])
-    code, _, err = _run(capsys, str(tmp_path / "cut.gz"))
-    assert code == 2 and f"{tmp_path / 'cut.gz'}:" in err and "truncated gzip" in err
-
-
-def test_bad_time_zone_and_bad_filter_are_errors(capsys):
-    code, _, err = _run(capsys, str(DATA / "enriched.log"), "--tz", "Mars/Olympus")
-    assert code == 2 and "unknown time zone" in err
-    code, _, err = _run(capsys, str(DATA / "enriched.log"), "--filter", "search | nosuchcommand")
-    assert code == 2 and "position" in err
-
-
 def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
     from linux_auditd_at.cli import common
 
