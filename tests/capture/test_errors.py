@@ -128,10 +128,10 @@ def test_a_label_that_does_not_match_the_log_fails_the_capture():
     wrong_comm = Process("symlink_later", pid, ppid, "at", "/usr/bin/at", "root", "detected", "")
     with pytest.raises(CaptureError, match=r"scenario symlink_later: pid \d+: no execve record with comm=at.*"
                                            r"comm=later exe=/usr/bin/at"):
-        window.ground(records, wrong_comm, enriched=True)
+        window.verified_records(records, wrong_comm, enriched=True)
     wrong_user = Process("symlink_later", pid, ppid, "later", "/usr/bin/at", "daemon", "", "")
     with pytest.raises(CaptureError, match="wrote .*'UID': 'root'.* the scenario says .*'UID': 'daemon'"):
-        window.ground(records, wrong_user, enriched=True)
+        window.verified_records(records, wrong_user, enriched=True)
 
 
 def test_log_lines_that_are_not_audit_records_fail_the_capture():

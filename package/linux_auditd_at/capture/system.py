@@ -166,8 +166,8 @@ class ExecveRules:
 class AuditLog:
     """The log a capture reads: the part of `path` written after `offset` (rotation followed once)."""
 
-    def __init__(self, path: Path, log_format: str, node: bool):
-        self.path, self.log_format, self.node = path, log_format, node
+    def __init__(self, path: Path):
+        self.path = path
         self.inode, self.offset = _inode_and_size(path)
 
     def read_new(self) -> bytes:
@@ -219,7 +219,7 @@ class PrivateAuditd:
                              stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
         output.close()
         self.tools.pids.add(self.process.pid)
-        self.log = AuditLog(log_path, self.log_format, self.node)
+        self.log = AuditLog(log_path)
         deadline = time.monotonic() + WAIT
         while self.tools.status().pid != self.process.pid:
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -270,7 +270,7 @@ def running_log(status: AuditStatus, log_format: str, node: bool) -> AuditLog:
     if has_node != node:
         raise CaptureError(f"{who} already runs with name_format = {conf.get('name_format', 'NONE')}; "
                            f"{'--node needs it set' if node else 'capture with --node, or stop it'}")
-    return AuditLog(Path(conf.get("log_file", DEFAULT_LOG)), log_format, node)
+    return AuditLog(Path(conf.get("log_file", DEFAULT_LOG)))
 
 
 def daemon_conf(pid: int) -> Path:

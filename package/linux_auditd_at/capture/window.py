@@ -70,7 +70,7 @@ def select(records: Iterable[Record], roots: set[int], machinery: set[int]) -> l
     return [record for record in records if record.serial in serials]
 
 
-def ground(records: list[Record], process: Process, enriched: bool) -> list[Record]:
+def verified_records(records: list[Record], process: Process, enriched: bool) -> list[Record]:
     """The SYSCALL record(s) the kernel wrote for `process`; a CaptureError when reality differs
     from what the scenario says (then its label would be wrong, so nothing is written)."""
     mine = [r for r in records
@@ -100,7 +100,7 @@ def expected_rows(records: list[Record], processes: list[Process], *, enriched: 
     Every process is checked against the log either way."""
     groups: dict[tuple[str, ...], list[float]] = {}
     for process in processes:
-        found = ground(records, process, enriched)
+        found = verified_records(records, process, enriched)
         if process.outcome != "detected" or not enriched:
             continue
         for record in found:
