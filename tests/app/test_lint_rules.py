@@ -122,7 +122,9 @@ def test_filter_macro_must_be_the_last_command(app_copy):
 def test_filter_macro_missing(app_copy):
     edit(app_copy, SAVED, "| `security_content_ctime(lastTime)` \\\n" + LAST_LINE,
          "| `security_content_ctime(lastTime)`\n")
-    assert "`linux_auditd_at_application_execution_filter`" in only_finding(app_copy, "filter-last")
+    text = only_finding(app_copy, "filter-last")
+    assert_names(text, SAVED, "search")
+    assert "`linux_auditd_at_application_execution_filter`" in text
 
 
 # --- risk -------------------------------------------------------------------------------------
@@ -141,7 +143,9 @@ def test_risk_json_must_be_a_list_of_complete_risk_objects(app_copy, value):
 def test_risk_object_type_must_be_known(app_copy):
     set_key(app_copy, "action.risk.param._risk",
             '[{"risk_object_field": "dest", "risk_object_type": "host", "risk_score": 9}]')
-    assert "'host'" in only_finding(app_copy, "risk-json")
+    text = only_finding(app_copy, "risk-json")
+    assert_names(text, SAVED, "action.risk.param._risk")
+    assert "'host'" in text
 
 
 def test_risk_object_field_must_be_a_field_the_search_outputs(app_copy):
@@ -200,7 +204,9 @@ def test_earliest_must_be_before_latest(app_copy):
 
 def test_an_empty_window_is_refused(app_copy):
     set_key(app_copy, "dispatch.latest_time", "-70m@m")
-    assert "is not before" in only_finding(app_copy, "time-window")
+    text = only_finding(app_copy, "time-window")
+    assert_names(text, SAVED, "dispatch.earliest_time")
+    assert "is not before" in text
 
 
 def test_an_invalid_time_modifier_names_its_key(app_copy):
@@ -252,8 +258,19 @@ def test_ordinary_local_tuning_passes(app_copy):
     assert lint_app(app_copy, now=NOW) == []
 
 
+@pytest.mark.parametrize("definition", ["search NOT (", "where", 'search dest="unclosed'])
+def test_a_local_filter_macro_that_does_not_parse_names_local_macros_conf(app_copy, definition):
+    (app_copy / "local").mkdir()
+    (app_copy / "local" / "macros.conf").write_text(
+        f"[linux_auditd_at_application_execution_filter]\ndefinition = {definition}\n")
+    text = only_finding(app_copy, "filter-spl")  # once: the risk fields wait until the SPL parses
+    assert "local/macros.conf, [linux_auditd_at_application_execution_filter], definition: " in text
+
+
 def test_a_local_filter_macro_that_does_not_expand_is_caught(app_copy):
     (app_copy / "local").mkdir()
     (app_copy / "local" / "macros.conf").write_text(
         "[linux_auditd_at_application_execution_filter]\ndefinition = `no_such_macro`\n")
-    assert "no_such_macro" in only_finding(app_copy, "macros")
+    text = only_finding(app_copy, "macros")
+    assert_names(text, SAVED, "search")
+    assert "no_such_macro" in text

@@ -24,7 +24,7 @@ from linux_auditd_at.conf import LAYERS, key_origin, read_conf_file, read_layere
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ConfError, SPLError
 from linux_auditd_at.spl.lexer import split_pipeline
-from linux_auditd_at.spl.macros import macros_from_conf
+from linux_auditd_at.spl.macros import expand_macros, macros_from_conf
 from linux_auditd_at.spl.pipeline import parse_stages
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.tuning.risk import MESSAGE_KEY, RISK_KEY, TOKEN, RiskAction
@@ -78,6 +78,22 @@ class SavedSearch:
         return None
 
     @cached_property
+    def filter_error(self) -> ConfError | None:
+        """Why the filter macro's definition (the part users edit, often in local/) is not SPL the
+        engine parses where the search calls it, after a `|`; None when it parses or is not defined."""
+        name = filter_macro_name(self.name)
+        macro = self.detection.macros.get(name)
+        if macro is None or self.macro_error is not None:
+            return None
+        try:
+            parse_stages("search * | " + expand_macros(macro.definition, self.detection.macros))
+        except SPLError as exc:
+            path = key_origin(self.detection.app_dir, "macros", name, "definition")
+            return ConfError(f"not valid SPL after a '|': {exc}", path=str(path), stanza=name,
+                             key="definition")
+        return None
+
+    @cached_property
     def outputs(self) -> list[str] | None:
         """The result fields, as the embedded engine derives them from the macro-expanded search's
         commands (the last stats' by-fields and `as` names, then rename/eval/convert/fields/table);
@@ -100,6 +116,12 @@ def check_macros(search: SavedSearch) -> Iterator[Finding]:
     """Every macro the search calls is defined, with as many arguments as its stanza declares."""
     if search.macro_error is not None:
         yield search.finding("macros", "search", str(search.macro_error))
+
+
+def check_filter_spl(search: SavedSearch) -> Iterator[Finding]:
+    """The filter macro's definition parses, and the finding names the macros.conf that sets it."""
+    if search.filter_error is not None:
+        yield Finding("filter-spl", search.filter_error)
 
 
 def check_filter_last(search: SavedSearch) -> Iterator[Finding]:
@@ -136,8 +158,8 @@ def check_risk(search: SavedSearch) -> Iterator[Finding]:
         yield search.finding("risk-message", MESSAGE_KEY, "the risk action has no risk message")
     named = [(RISK_KEY, spec.field) for spec in action.objects]
     named += [(MESSAGE_KEY, token) for token in TOKEN.findall(action.message)]
-    if search.macro_error is not None:
-        return  # the macros rule reports it; the fields can be checked once the macros expand
+    if search.macro_error is not None or search.filter_error is not None:
+        return  # the macros or filter-spl rule reports it; the fields can be checked once the SPL is sound
     try:
         outputs = search.outputs
     except SPLError as exc:
@@ -210,7 +232,7 @@ def _annotation_problems(annotations: object) -> Iterator[str]:
 
 
 SEARCH_RULES: tuple[Callable[[SavedSearch], Iterator[Finding]], ...] = (
-    check_macros, check_filter_last, check_risk, check_schedule, check_correlation_search)
+    check_macros, check_filter_spl, check_filter_last, check_risk, check_schedule, check_correlation_search)
 
 
 # --- app-level rules ----------------------------------------------------------------------------
