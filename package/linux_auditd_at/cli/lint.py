@@ -1,10 +1,11 @@
 """Check the app for what AppInspect misses: conf syntax, risk JSON and fields, macros, schedule.
 
 Rules: conf-syntax, manifest, macros (defined, right argument count), filter-spl (the filter
-macro's definition parses), filter-last (the filter macro ends a correlation search), risk-json, risk-message, risk-fields (the risk object and
-every $token$ of the risk message are fields the search outputs), cron, time-window (earliest
-before latest), label (equals the stanza name), annotations (valid JSON: stories, MITRE ids,
-confidence, impact, type). Each problem names file, stanza and key; any problem exits 1.
+macro's definition parses), filter-last (the filter macro ends a correlation search), risk-json,
+risk-message, risk-fields (the risk object and every $token$ of the risk message are fields the
+search outputs), cron, time-window (earliest before latest), label (equals the stanza name),
+annotations (valid JSON: stories, MITRE ids, confidence, impact, type). Each problem names file,
+stanza and key; any problem exits 1.
 """
 
 from __future__ import annotations
