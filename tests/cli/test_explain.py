@@ -79,3 +79,20 @@ def test_each_count_is_followed_by_its_first_lines(capsys, tmp_path):
     assert err == (f"linux-auditd-at explain: warning: 1 line(s) were not audit records and were skipped; "
                    f"first: {log}:1: no msg=audit(EPOCH:SERIAL) stamp; 1 line(s) held bytes that are "
                    f"not UTF-8, replaced with U+FFFD as Splunk does; first: {log}:6\n")
+
+
+def test_events_outside_the_time_range_are_counted_not_read(capsys):
+    """The six SYSCALL records of at's family are stamped 02:14:53.060, .064, .068 (three) and
+    .084 (read off the file): a window ending at .063 holds the first only, the rest are counted
+    as outside the time range and never reach stage 1."""
+    def counts(*window: str) -> tuple[int, int, int]:
+        code, out, _ = _explain(capsys, str(DATA / "enriched.log"), "--tz", "UTC", *window)
+        assert code == 0
+        reader = {line[:21].strip(): int(line[21:].split()[0]) for line in _section(out, "Input:")[1:]
+                  if not line.startswith("    ")}
+        first_stage = _section(out, "Stages:")[1].split()
+        return reader["events"], reader["outside time range"], int(first_stage[1])
+
+    assert counts() == (6, 0, 6)
+    assert counts("--now", "2026-11-29T02:14:53", "--earliest=+1s") == (6, 6, 0)
+    assert counts("--now", "2026-11-29T02:14:53.063", "--earliest=-1s", "--latest=now") == (6, 5, 1)
