@@ -16,7 +16,8 @@ record near 9 KiB) is counted in `ReadStats` with its file:line, or raises `Audi
 under `strict=True`. A line holding bytes that are not UTF-8 is still an event (with U+FFFD, as
 Splunk indexes it) and is counted too, so the replacement is reported. With a `prefilter` (the
 engine's raw-line test), lines it rejects are never split into fields; they are only checked for
-the `msg=audit(` stamp so that garbage is still counted.
+the `msg=audit(` stamp so that garbage is still counted (so a stamped line without `type=` that it
+rejects counts as prefiltered, not non-audit: it could not have matched).
 
 The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
 carry a `necessary` attribute, a compiled regex that every ASCII line it accepts contains (in
