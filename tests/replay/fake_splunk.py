@@ -68,6 +68,7 @@ class FakeSplunk:
         self.apps, self.saved_searches, self.macros = apps, saved_searches, macros
         self.auth_tokens = set(auth_tokens)
         self.sessions: set[str] = set()
+        self.auth_used: set[str] = set()  # cookie, Splunk (session key header), Bearer
         self.indexes: dict[str, list[dict[str, object]]] = {"main": []}
         self.jobs: dict[str, Job] = {}
         self.channels: dict[str, dict[int, bool]] = {}  # channel -> ackId -> indexed
@@ -190,14 +191,17 @@ class _Handler(BaseHTTPRequestHandler):
         return {k: v[-1] for k, v in parse_qs(self.body.decode()).items()}
 
     def _authenticated(self) -> bool:
-        header = self.headers.get("Authorization", "")
-        cookie = self.headers.get("Cookie", "")
-        kind, _, credential = header.partition(" ")
-        if kind == "Splunk" and credential in self.fake.sessions:
-            return True
-        if kind == "Bearer" and credential in self.fake.auth_tokens:
-            return True
-        return any(c.strip().partition("=")[2] in self.fake.sessions for c in cookie.split(";") if c)
+        """A session key (header or `splunkd_<port>` cookie) or a bearer token; which one is
+        recorded in `fake.auth_used`."""
+        kind, _, credential = self.headers.get("Authorization", "").partition(" ")
+        cookies = dict(c.strip().partition("=")[::2] for c in self.headers.get("Cookie", "").split(";") if c)
+        if cookies.get(f"splunkd_{self.server.server_address[1]}") in self.fake.sessions:
+            kind = "cookie"
+        elif not ((kind == "Splunk" and credential in self.fake.sessions)
+                  or (kind == "Bearer" and credential in self.fake.auth_tokens)):
+            return False
+        self.fake.auth_used.add(kind)
+        return True
 
     def _mgmt(self, method: str, path: str) -> None:
         fake = self.fake
@@ -208,7 +212,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             key = secrets.token_hex(16)
             fake.sessions.add(key)
-            self._send(200, f"<response>\n  <sessionKey>{key}</sessionKey>\n</response>\n", "text/xml")
+            # XML whatever output_mode says, and with cookie=1 (splunk-sdk sends it) the session
+            # also as the `splunkd_<port>` cookie, which splunk-sdk then authenticates with
+            cookie = {"Set-Cookie": f"splunkd_{self.server.server_address[1]}={key}; Path=/; Secure; "
+                                    "HttpOnly"} if form.get("cookie") == "1" else None
+            self._send(200, f"<response>\n  <sessionKey>{key}</sessionKey>\n  <messages>\n"
+                            '    <msg code=""></msg>\n  </messages>\n</response>\n', "text/xml", cookie)
             return
         if not self._authenticated():
             self._messages(401, "call not properly authenticated", "WARN")
@@ -294,8 +303,13 @@ class _Handler(BaseHTTPRequestHandler):
                 "resultCount": 0 if failed else len(job.rows),
                 "messages": [{"type": "FATAL", "text": fake.faults.failing_jobs}] if failed else []}))
         elif method == "GET" and rest[1:] == ["results"]:
-            fields = list(dict.fromkeys(k for row in job.rows for k in row))
-            rows = [{k: v for k, v in row.items() if v is not None and v != []} for row in job.rows]
+            # Splunk's JSON: every value a string, a multivalue a list of strings, null fields left
+            # out; `count` rows from `offset` (default 100, 0 for all: a client that forgets it
+            # silently loses rows past 100 on a real server too)
+            count, offset = int(self.query.get("count", 100)), int(self.query.get("offset", 0))
+            rows = [{k: _splunk_value(v) for k, v in row.items() if v is not None and v != []}
+                    for row in job.rows][offset:offset + count if count else None]
+            fields = list(dict.fromkeys(k for row in rows for k in row))
             self._send(200, {"preview": False, "init_offset": 0, "messages": [],
                              "fields": [{"name": f} for f in fields], "results": rows})
         elif method == "DELETE" and len(rest) == 1:
@@ -440,6 +454,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if status.get(i):
                     del status[i]
         self._send(200, {"acks": answer})
+
+
+def _splunk_value(value: object) -> str | list[str]:
+    if isinstance(value, list | tuple):
+        return [_splunk_value(v) for v in value]  # type: ignore[misc]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _feed(name: str, content: dict[str, object]) -> dict[str, object]:

@@ -86,10 +86,17 @@ def test_wrong_password_is_a_clear_login_failure(replay, monkeypatch):
     assert "wrong" not in out + err  # credentials are never printed
 
 
-def test_authentication_token_instead_of_password(replay, monkeypatch):
+def test_password_login_uses_the_session_cookie_splunkd_sets(replay, fake):
+    code, out, err = replay()
+    assert code == 0, out + err
+    assert fake.auth_used == {"cookie"}  # splunk-sdk logs in with cookie=1, then sends the cookie
+
+
+def test_authentication_token_instead_of_password(replay, monkeypatch, fake):
     monkeypatch.delenv("SPLUNK_PASSWORD")
     code, out, err = replay("--token", "fake-bearer-token")
     assert code == 0, out + err
+    assert fake.auth_used == {"Bearer"} and not fake.sessions  # no login with a token
 
 
 def test_unreachable_server(replay, fake):
@@ -299,3 +306,17 @@ def test_unhealthy_hec_is_waited_out_then_reported(replay, fake):
     assert code == 2
     assert "HTTP 503: HEC is unhealthy, queues are full (HEC code 18)" in err
     assert fake.faults.unhealthy == 97 and fake.event_posts == -(-SENT // 20)  # nothing sent
+
+
+def test_search_reads_every_result_row_not_the_first_hundred(fake, ca):
+    # splunkd's /results gives 100 rows unless asked for count=0; the double does the same
+    from linux_auditd_at.replay.splunkd import Splunkd
+
+    fake.indexes["many"] = [{"_raw": f"line {n}", "_time": float(n), "host": "h", "source": "s",
+                             "sourcetype": "st"} for n in range(150)]
+    splunkd = Splunkd.connect(fake.mgmt_url, context=ssl_context(ca[0]), username="admin",
+                              password=PASSWORD)
+    result = splunkd.search('search index="many"', app=APP_ID, timeout=5, poll=0.01)
+    assert len(result.rows) == 150
+    assert all(isinstance(row["_time"], str) for row in result.rows)  # Splunk's JSON: strings
+    assert splunkd.count("many", app=APP_ID, timeout=5, poll=0.01) == 150

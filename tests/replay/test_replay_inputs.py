@@ -45,3 +45,13 @@ def test_counts_and_durations_must_be_above_zero(option, value, capsys):
         main(["replay", option, value, "x.log"])
     assert exit_.value.code == 2
     assert f"argument {option}:" in capsys.readouterr().err
+
+
+def test_job_messages_in_either_shape():
+    from linux_auditd_at.replay.splunkd import _job_messages
+
+    listed = {"messages": [{"type": "FATAL", "text": "bad"}, {"type": "INFO", "text": "fine"}]}
+    mapped = {"messages": {"fatal": ["bad"], "info": "fine", "error": "worse"}}
+    assert _job_messages(listed) == ["FATAL bad"]
+    assert _job_messages(mapped) == ["FATAL bad", "ERROR worse"]
+    assert _job_messages({"messages": {}}) == [] and _job_messages({}) == []

@@ -166,8 +166,14 @@ def _true(value: object) -> bool:
 
 
 def _job_messages(content: dict) -> list[str]:
-    return [f"{m.get('type', '')} {m.get('text', '')}".strip() for m in content.get("messages", [])
-            if m.get("type") in ("FATAL", "ERROR")]
+    """The job's FATAL and ERROR messages. splunkd gives them as a list of {type, text}; a
+    {type: text or [texts]} mapping (the shape of the job's XML `messages` dict) is read too."""
+    messages = content.get("messages") or []
+    if isinstance(messages, dict):
+        messages = [{"type": kind.upper(), "text": text} for kind, texts in messages.items()
+                    for text in (texts if isinstance(texts, list) else [texts])]
+    return [f"{m.get('type', '')} {m.get('text', '')}".strip() for m in messages
+            if isinstance(m, dict) and m.get("type") in ("FATAL", "ERROR")]
 
 
 def _splunk_message(exc: binding.HTTPError) -> str:
