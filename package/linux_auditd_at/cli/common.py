@@ -159,7 +159,7 @@ class _LazyBar:
 
 
 def warn_about(stats: ReadStats, verb: str) -> None:
-    """One line on stderr when lines were not audit records or nothing was read."""
+    """One line on stderr when lines were not audit records or not UTF-8, or nothing was read."""
     problem = stats.warning()
     if problem is None and stats.events + stats.prefiltered == 0:
         problem = f"no audit records read from {', '.join(stats.files) or 'the input'}"
@@ -198,10 +198,12 @@ def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
 def _rich_table(result: Result, out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(*result.columns)
+    # Text, not str: rich would read `[at]` in a cell (the risk message's `[$comm$]`) as markup
+    table = Table(*(Text(c) for c in result.columns))
     for row in result.rows:
-        table.add_row(*(text_of(row.get(c), "\n") for c in result.columns))
+        table.add_row(*(Text(text_of(row.get(c), "\n")) for c in result.columns))
     Console(file=out).print(table)
 
 
