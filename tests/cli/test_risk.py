@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from linux_auditd_at.cli import main
@@ -49,6 +51,23 @@ def test_risk_table_shows_message_and_mitre(capsys):
     assert "T1053.002 T1053" in out
     assert out.splitlines()[0].split() == ["_time", "risk_object", "risk_object_type", "risk_score",
                                            "risk_message", "source", "annotations.mitre_attack"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_risk_table_on_a_terminal_keeps_the_brackets_of_the_message(capsys, monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "400")
+    code = main(["--app-dir", str(REPO), "risk", str(DATASET / "auditd_at_execution.log"), "--tz", "UTC",
+                 "--now", "2026-11-29T03:00:00"])
+    assert code == 0
+    # rich draws the table; `[atq]` and `[vm]` are text, not markup tags that vanish
+    assert seed_message("atq", "vm") in terminal.getvalue()
+    assert "┃" in terminal.getvalue()
 
 
 def test_no_risk_action_is_a_clear_error(tmp_path, capsys):

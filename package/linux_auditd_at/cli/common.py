@@ -201,7 +201,9 @@ def _rich_table(result: Result, out: TextIO) -> None:
     from rich.text import Text
 
     # Text, not str: rich would read `[at]` in a cell (the risk message's `[$comm$]`) as markup
-    table = Table(*(Text(c) for c in result.columns))
+    table = Table()
+    for column in result.columns:
+        table.add_column(Text(column))
     for row in result.rows:
         table.add_row(*(Text(text_of(row.get(c), "\n")) for c in result.columns))
     Console(file=out).print(table)
