@@ -44,7 +44,7 @@ def test_stats_functions_and_column_order(run):
                               "values(s)", "first(s)", "last(s)", "firstTime", "max(_time)"]
     assert result.rows == [{
         "g": "x", "top": "10", "count": "3", "count(v)": "2", "dc(s)": "2", "min(v)": "3", "sum(v)": "13",
-        "avg(v)": "6.5", "values(s)": ["a", "b"], "first(s)": "b", "last(s)": "b",
+        "avg(v)": "6.5", "values(s)": ["a", "b"], "first(s)": "b", "last(s)": "a",  # newest, oldest
         "firstTime": "1795915700.5", "max(_time)": "1795915800",
     }]
 

@@ -32,7 +32,7 @@ def test_an_empty_search_term_list_matches_everything(run):
 def test_time_range_earliest_inclusive_latest_exclusive(run):
     events = [{"_time": t} for t in (99.999, 100.0, 150.0, 199.999, 200.0)]
     result = run("* | table _time", events, earliest=100.0, latest=200.0)
-    assert [r["_time"] for r in result.rows] == ["100", "150", "199.999"]
+    assert [r["_time"] for r in result.rows] == ["199.999", "150", "100"]  # newest first
     assert result.outside_time_range == 2
     assert result.stages[0].read == 3
 
@@ -112,3 +112,40 @@ def test_errors_name_the_problem_and_position(spl, message, position):
     assert err.value.position == position
     assert isinstance(err.value, ToolkitError)
     assert f"at position {position}" in str(err.value)
+
+
+# Splunk's search order: "For historical searches, the most recent events are searched first"
+# (Search Reference, dedup and head). A log file is read oldest first, so the engine puts events
+# in that order wherever the order shows: the event list, head, dedup, sort ties, first/last.
+TIMED = [{"n": str(i), "g": "x" if i % 2 else "y", "_time": float(100 + i)} for i in range(5)]
+
+
+def test_events_are_listed_newest_first(run):
+    assert [r["n"] for r in run("* | table n", TIMED).rows] == ["4", "3", "2", "1", "0"]
+    same_second = [{"n": "a", "_time": 5.0}, {"n": "b", "_time": 5.0}, {"n": "c", "_time": 4.0}]
+    assert [r["n"] for r in run("* | table n", same_second).rows] == ["b", "a", "c"]
+
+
+def test_head_dedup_and_first_last_see_the_newest_event_first(run):
+    assert [r["n"] for r in run("* | head 2", TIMED).rows] == ["4", "3"]
+    assert [r["n"] for r in run("* | dedup g", TIMED).rows] == ["4", "3"]
+    assert run("* | stats first(n) last(n) count by g", TIMED).rows == [
+        {"g": "x", "first(n)": "3", "last(n)": "1", "count": "2"},
+        {"g": "y", "first(n)": "4", "last(n)": "0", "count": "3"}]
+    assert [r["n"] for r in run("* | sort g", TIMED).rows] == ["3", "1", "4", "2", "0"]  # ties: search order
+
+
+def test_rows_a_command_has_ordered_keep_that_order(run):
+    assert [r["g"] for r in run("* | stats count by g | head 1", TIMED).rows] == ["x"]
+    by_time = run("* | stats count by _time | head 2", TIMED).rows
+    assert [r["_time"] for r in by_time] == ["100", "101"]  # stats order, not newest first
+    assert [r["n"] for r in run("* | sort n | table n", TIMED).rows] == ["0", "1", "2", "3", "4"]
+
+
+def test_only_searches_whose_result_shows_order_hold_events_to_reorder_them():
+    shipped = ('sourcetype="linux:audit" type=SYSCALL | rename host as dest | stats count min(_time) '
+               'max(_time) as lastTime by comm dest | convert ctime(lastTime) | search *')
+    assert compile_search(shipped).reorder_at is None  # stats count/min/max: streaming, no reorder
+    assert compile_search("a=1 | where b=2 | eval c=1 | head 3").reorder_at == 2  # after the filters
+    assert compile_search("a=1 | table a").reorder_at == 1
+    assert compile_search("a=1 | stats count by a | head 3").reorder_at is None

@@ -4,8 +4,9 @@ count counts events (count(f): events where f has a value); dc and values treat 
 strings; min/max compare numbers numerically and strings after numbers (Splunk's docs: "numbers
 are smaller than strings") and return the value as the event had it (`_time` prints as
 `1795915736.369`); sum/avg use the values that are numbers and are null when there are none;
-first/last are the first/last value in the order events arrive (Splunk sees events newest
-first, so its first() is our last() on a file read oldest first).
+first/last are the first/last value in the order rows reach stats, which for events is Splunk's
+search order, newest first (the pipeline puts them in it: "the most recent instance", Search
+Reference, event order functions).
 """
 
 from __future__ import annotations

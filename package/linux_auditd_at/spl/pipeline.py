@@ -6,6 +6,13 @@ Context.earliest (inclusive) .. Context.latest (exclusive) are dropped, and coun
 first stage (an event without `_time` is kept). Stages are chained generators: streaming
 commands hold one row at a time, stats one accumulator per group; sort, fillnull without fields,
 and the final result list hold all rows.
+
+Order: Splunk searches the most recent events first (Search Reference, dedup and head), while a
+log is read oldest first. When the result shows the events' order (a list of events, or head,
+dedup, sort or stats first()/last() before any command that orders rows itself), the events that
+pass the leading search/where commands are put in search order there: newest first, the one read
+later first on equal times. That holds those events; the shipped search (stats count, min, max)
+never needs it. Rows that stats, sort, head or dedup put out keep their own order.
 """
 
 from __future__ import annotations
@@ -66,10 +73,37 @@ def parse_stages(spl: str) -> list[Stage]:
     return stages
 
 
+def search_order(rows: Iterable[Row]) -> list[Row]:
+    """Events read oldest first in Splunk's search order: newest first, of equal times the one
+    read later first; rows without a time keep their order after them."""
+    def key(item: tuple[int, Row]) -> tuple:
+        index, row = item
+        when = to_number(row.get("_time"))
+        return (1, 0, index) if when is None else (0, -when, -index)
+    return [row for _, row in sorted(enumerate(rows), key=key)]
+
+
 def _counted(rows: Iterable[Row], stats: StageStats, attribute: str) -> Iterator[Row]:
     for row in rows:
         setattr(stats, attribute, getattr(stats, attribute) + 1)
         yield row
+
+
+def _never(node) -> bool:
+    return False
+
+
+def reorder_point(stages: list[Stage]) -> int | None:
+    """The stage before which events go into search order (len(stages): at the end), or None
+    when no result shows their order (see the module docstring)."""
+    leading = next((i for i, stage in enumerate(stages) if stage.module.NAME not in ("search", "where")),
+                   len(stages))
+    for stage in stages:
+        if getattr(stage.module, "needs_search_order", _never)(stage.node):
+            return leading
+        if getattr(stage.module, "ORDERS_ROWS", False):
+            return None
+    return leading
 
 
 class Pipeline:
@@ -78,6 +112,7 @@ class Pipeline:
     def __init__(self, spl: str):
         self.spl = spl
         self.stages = parse_stages(spl)
+        self.reorder_at = reorder_point(self.stages)
 
     def raw_prefilter(self) -> Callable[[str], bool] | None:
         """A predicate on the raw log line from the first search stage (None: nothing to test)."""
@@ -99,10 +134,12 @@ class Pipeline:
         rows: Iterable[Row] = in_range(events) if context.earliest is not None or context.latest is not None \
             else events
         columns = None
-        for stage, stats in zip(self.stages, result.stages, strict=True):
+        for index, (stage, stats) in enumerate(zip(self.stages, result.stages, strict=True)):
+            if index == self.reorder_at:
+                rows = search_order(rows)
             rows = _counted(stage.step(_counted(rows, stats, "read"), context), stats, "passed")
             columns = stage.module.columns(stage.node, columns)
-        rows = list(rows)
+        rows = search_order(rows) if self.reorder_at == len(self.stages) else list(rows)
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))
         result.columns = columns

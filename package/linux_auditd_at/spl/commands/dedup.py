@@ -1,6 +1,7 @@
 """`dedup [N] f1 f2 ... [keepempty=bool] [consecutive=bool]`: keep the first N rows of each
-combination of values (streaming; memory grows with distinct combinations). Rows missing any of
-the fields are dropped unless keepempty=true."""
+combination of values in search order, so the most recent events (streaming over rows already in
+that order, see `pipeline`; memory grows with distinct combinations). Rows missing any of the
+fields are dropped unless keepempty=true."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from linux_auditd_at.spl.lexer import EOF, WORD
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "dedup"
+ORDERS_ROWS = True
 
 
 def parse(spl: str, start: int, end: int) -> ast.Dedup:
@@ -62,3 +64,7 @@ def prepare(node: ast.Dedup, spl: str):
 
 def columns(node, cols):
     return cols
+
+
+def needs_search_order(node) -> bool:
+    return True

@@ -1,4 +1,5 @@
-"""`head [N|limit=N]`: the first N rows (default 10); stops reading once it has them."""
+"""`head [N|limit=N]`: the first N rows (default 10) in search order, so the most recent N events;
+stops reading once it has them (events have been put in search order before, see `pipeline`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import count_or_limit, expect_end, search_cursor
 
 NAME = "head"
+ORDERS_ROWS = True
 
 
 def parse(spl: str, start: int, end: int) -> ast.Head:
@@ -23,3 +25,7 @@ def prepare(node: ast.Head, spl: str):
 
 def columns(node, cols):
     return cols
+
+
+def needs_search_order(node) -> bool:
+    return True

@@ -4,7 +4,7 @@
 non-numbers as strings after numbers, `str` compares text. Rows missing a field go last in both
 directions (Splunk: "treated as the largest value ascending, the smallest descending"). The
 default limit is 10000 rows, as in Splunk; `sort 0` keeps all. Multivalue fields sort by their
-first value.
+first value. Equal rows keep their incoming order (events: search order, newest first).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, STRING, WORD
 from linux_auditd_at.spl.values import as_text, sort_key, values_of
 
 NAME = "sort"
+ORDERS_ROWS = True
 _KINDS = ("auto", "num", "str")
 
 
@@ -86,3 +87,7 @@ def prepare(node: ast.Sort, spl: str):
 
 def columns(node, cols):
     return cols
+
+
+def needs_search_order(node) -> bool:
+    return True

@@ -18,6 +18,7 @@ from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, OP, RPAREN, WORD
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "stats"
+ORDERS_ROWS = True
 
 
 def _aggregation(cursor) -> ast.Aggregation:
@@ -90,3 +91,7 @@ def prepare(node: ast.Stats, spl: str):
 
 def columns(node: ast.Stats, cols):
     return list(dict.fromkeys([*node.by, *(a.name for a in node.aggregations)]))
+
+
+def needs_search_order(node: ast.Stats) -> bool:
+    return any(a.function in ("first", "last") for a in node.aggregations)
