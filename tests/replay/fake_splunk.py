@@ -4,8 +4,10 @@ No Splunk can run on the CI machine, so this serves, over real HTTPS on 127.0.0.
 `linux-auditd-at replay` uses, answering the way Splunk documents them (status codes, JSON bodies,
 HEC codes) and searching with the embedded engine over Splunk-style search-time fields. It can
 fail the way Splunk fails: wrong password (401), bad HEC token (403, code 4), unknown index
-(400, code 7), server busy (503, code 9), missing channel (400, code 10), batches never
-acknowledged, connections dropped mid-request, app or saved search missing.
+(400, code 7), server busy (503, code 9), HEC unhealthy (503, code 18), missing channel (400,
+code 10), batches never acknowledged, connections dropped mid-request, app or saved search missing.
+Where Splunk's behaviour is not obvious the double follows what Splunk was seen to do, each noted
+where it is coded (session cookie, ackIds per channel, partial batches, `/results` paging).
 
 It is a test double: nothing in `package/` imports it.
 """

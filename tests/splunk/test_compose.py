@@ -51,7 +51,10 @@ def test_ports_bound_to_localhost_only(splunk):
 
 
 def test_healthcheck_so_up_wait_returns_when_splunk_is_ready(splunk):
-    assert splunk["healthcheck"]["test"] and splunk["healthcheck"]["start_period"]
+    # docker-splunk's own probe: healthy once the entrypoint wrote `started`, which it does after
+    # the provisioning playbook (HEC token, app install) succeeded, so `up --wait` means ready
+    assert splunk["healthcheck"]["test"] == ["CMD", "/sbin/checkstate.sh"]
+    assert splunk["healthcheck"]["start_period"]
 
 
 def has_compose() -> bool:

@@ -1,7 +1,7 @@
 """Replay datasets into a real Splunk over HEC, run the saved search as the server has it, and
-compare its rows with the embedded engine's.
+compare its rows with the embedded engine's. Which logs to replay, with which host and source,
+comes from `linux_auditd_at.attack_data` (the datasets' metadata YAML).
 
-  datasets -> which logs to replay, from attack_data metadata YAML or plain logs
   tls      -> the one TLS setting shared by the management and HEC connections
   splunkd  -> the management API through splunk-sdk: app and saved search checks, indexes, jobs
   hec      -> HTTP Event Collector client: batches, channel, acknowledgement, back-off
