@@ -91,11 +91,18 @@ def test_csv_and_time_zone(capsys):
     assert {row["firstTime"] for row in rows} == {"2026-11-29T11:14:53"}  # UTC+9
 
 
-def test_filter_replaces_the_filter_macro_for_one_run(capsys):
-    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--tz", "UTC", "--format", "json",
-                        "--filter", 'search NOT comm IN ("atq", "atrm")')
-    assert code == 0
-    assert [(row["comm"], row["pid"]) for row in json.loads(out)] == [("at", "5658"), ("at", "5663")]
+def test_filter_replaces_the_filter_macro_for_one_run(capsys, tmp_path):
+    """--filter wins over a local/ definition too, and writes nothing: the next run is as before."""
+    app = _app(tmp_path, macros=f'[{FILTER_CALL.strip("`")}]\ndefinition = search comm="atq"\n')
+    before = sorted((path.relative_to(app), path.read_bytes()) for path in app.rglob("*") if path.is_file())
+    run = ["--app-dir", str(app), "run", str(DATA / "enriched.log"), "--tz", "UTC", "--format", "json"]
+    assert main([*run, "--filter", 'search NOT comm IN ("atq", "atrm")']) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["comm"], row["pid"]) for row in rows] == [("at", "5658"), ("at", "5663")]
+    assert main(run) == 0
+    assert [row["comm"] for row in json.loads(capsys.readouterr().out)] == ["atq"]
+    assert sorted((path.relative_to(app), path.read_bytes()) for path in app.rglob("*") if path.is_file()) \
+        == before
 
 
 def test_time_range_relative_to_now(capsys):
