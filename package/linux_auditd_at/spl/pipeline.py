@@ -10,9 +10,9 @@ and the final result list hold all rows.
 Order: Splunk searches the most recent events first (Search Reference, dedup and head), while a
 log is read oldest first. When the result shows the events' order (a list of events, or head,
 dedup, sort or stats first()/last() before any command that orders rows itself), the events that
-pass the leading search/where commands are put in search order there: newest first, the one read
-later first on equal times. That holds those events; the shipped search (stats count, min, max)
-never needs it. Rows that stats, sort, head or dedup put out keep their own order.
+pass the leading search/where commands are put in search order there: newest first, the one
+read later first on equal times (UNVERIFIED). That holds those events; the shipped search (stats
+count, min, max) never needs it. Rows that stats, sort, head or dedup put out keep their order.
 """
 
 from __future__ import annotations
