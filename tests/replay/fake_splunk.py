@@ -244,6 +244,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._messages(404, f"Could not find object id={segments[2]}")
                 return
             self._send(200, _feed(segments[2], {"search": search, "disabled": True}))
+        elif route == ("GET", "configs", "conf-macros") and len(segments) == 3:
+            macro = fake.macros.get(segments[2])
+            if macro is None:
+                self._messages(404, f"Could not find object id={segments[2]}")
+                return
+            self._send(200, _feed(segments[2], {"definition": macro.definition,
+                                                "iseval": macro.iseval, "disabled": False}))
         elif segments[:2] == ["data", "indexes"]:
             self._indexes(method, segments[2] if len(segments) == 3 else None)
         elif segments[:2] == ["search", "jobs"]:

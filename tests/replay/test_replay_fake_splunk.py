@@ -320,3 +320,17 @@ def test_search_reads_every_result_row_not_the_first_hundred(fake, ca):
     assert len(result.rows) == 150
     assert all(isinstance(row["_time"], str) for row in result.rows)  # Splunk's JSON: strings
     assert splunkd.count("many", app=APP_ID, timeout=5, poll=0.01) == 150
+
+
+def test_a_server_macro_that_names_an_index_is_warned_about(replay, fake):
+    # The macro's own text tells users to put their index in it; on such a server the test index
+    # replay adds cannot match, and the run must say why instead of a bare "no results".
+    fake.macros["linux_auditd"] = Macro("linux_auditd", 'index=os sourcetype="linux:audit"')
+    code, out, err = replay()
+    assert code == 1 and "the saved search returned no results" in out
+    assert ("warning: the server's macro `linux_auditd` names an index (index=os "
+            'sourcetype="linux:audit"); it ANDs with the test index') in err
+    fake.macros["linux_auditd"] = Macro("linux_auditd", 'sourcetype="linux:audit" NOT sourceindex=x')
+    code, out, err = replay()
+    assert code == 0, out + err
+    assert "warning" not in err

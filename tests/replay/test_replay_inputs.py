@@ -55,3 +55,14 @@ def test_job_messages_in_either_shape():
     assert _job_messages(listed) == ["FATAL bad"]
     assert _job_messages(mapped) == ["FATAL bad", "ERROR worse"]
     assert _job_messages({"messages": {}}) == [] and _job_messages({}) == []
+
+
+@pytest.mark.parametrize("definition,names_index", [
+    ('index=os sourcetype="linux:audit"', True), ("(INDEX = a OR index=b)", True),
+    ("index::os", True), ("index IN (os, linux)", True), ("index!=summary", False),
+    ('sourcetype="linux:audit"', False), ("sourceindex=x", False), ("my.index=1", False),
+    ("index_time>0", False)])
+def test_index_term_in_a_macro(definition, names_index):
+    from linux_auditd_at.replay.splunkd import INDEX_TERM
+
+    assert bool(INDEX_TERM.search(definition)) is names_index

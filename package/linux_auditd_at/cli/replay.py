@@ -133,6 +133,10 @@ def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | 
                               password=args.password, token=args.token)
     splunkd.require_app(APP_ID)
     saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
+    for name, definition in splunkd.macros_naming_an_index(APP_ID, saved_search).items():
+        print(f"warning: the server's macro `{name}` names an index ({definition}); it ANDs with the "
+              "test index, so the saved search can only return rows if that index term matches "
+              "at_replay_* (or --index)", file=sys.stderr)
     hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
                     batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
                     ack_timeout=args.timeout, poll_interval=args.poll)

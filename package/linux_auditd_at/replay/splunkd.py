@@ -8,6 +8,7 @@ search, then polled and read at `/services/search/jobs/<sid>`.
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import time
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from splunklib import binding, client
 
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.tls import explain_tls_failure
+
+INDEX_TERM = re.compile(r"(?<![\w.])index\s*(=|::|\s+IN\s*\()", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,25 @@ class Splunkd:
         if body is None or not body.get("entry"):
             raise ReplayError(f"{self.url}: saved search {name!r} not found in app {app}")
         return body["entry"][0]["content"]["search"]
+
+    def macro_definition(self, app: str, name: str) -> str | None:
+        """The server's definition of a macro as the app sees it (local/ edits included)."""
+        body = self._call("get", _path("configs/conf-macros", name), owner="nobody", app=app,
+                          missing_ok=True)
+        if body is None or not body.get("entry"):
+            return None
+        return body["entry"][0]["content"].get("definition")
+
+    def macros_naming_an_index(self, app: str, saved_search: str) -> dict[str, str]:
+        """The argument-less macros of the saved search whose server definition has an `index`
+        term. Such a macro ANDs with the test index replay adds (`index="at_replay_1" index=os`
+        matches nothing), so the search returns no rows however right it is."""
+        named = {}
+        for name in dict.fromkeys(re.findall(r"`([^`(]+)`", saved_search)):
+            definition = self.macro_definition(app, name)
+            if definition and INDEX_TERM.search(definition):
+                named[name] = definition
+        return named
 
     def ensure_index(self, name: str) -> bool:
         """Create the index unless it exists; True when this call created it."""
