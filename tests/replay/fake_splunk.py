@@ -48,6 +48,7 @@ class Faults:
     unacked_posts: set[int] = field(default_factory=set)  # 1-based event posts: never indexed, ack false
     failing_jobs: str | None = None  # every search job fails at run time with this FATAL message
     unhealthy: int = 0            # next N health checks answer 503 code 18 (queues full)
+    html_pages: bool = False      # after login, splunkd answers like a web page (a proxy in between)
 
 
 @dataclass
@@ -231,7 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
         app = unquote_plus(match.group(3)) if match.group(3) else None
         segments = [unquote_plus(s) for s in (match.group(1) or match.group(4)).split("/")]
         route = (method, *segments[:2])
-        if route[:3] == ("GET", "apps", "local") and len(segments) == 3:
+        if fake.faults.html_pages:
+            self._send(200, "<html><body>Splunk Web</body></html>", "text/html")
+        elif route[:3] == ("GET", "apps", "local") and len(segments) == 3:
             name = segments[2]
             if name not in fake.apps:
                 self._messages(404, f"Could not find object id={name}")

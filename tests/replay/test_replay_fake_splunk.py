@@ -334,3 +334,10 @@ def test_a_server_macro_that_names_an_index_is_warned_about(replay, fake):
     code, out, err = replay()
     assert code == 0, out + err
     assert "warning" not in err
+
+
+def test_an_answer_that_is_not_json_is_a_clear_error(replay, fake):
+    fake.faults.html_pages = True
+    code, out, err = replay()
+    assert code == 2
+    assert "the answer is not JSON (b'<html><body>Splunk Web" in err and "management port" in err

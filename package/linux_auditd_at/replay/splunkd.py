@@ -94,7 +94,11 @@ class Splunkd:
         except OSError as exc:
             raise ReplayError(f"{self.url}: {method.upper()} {path}: {exc}") from exc
         data = response.body.read()
-        return json.loads(data) if data.strip() else {}
+        try:
+            return json.loads(data) if data.strip() else {}
+        except ValueError as exc:  # a proxy or a web page, not splunkd
+            raise ReplayError(f"{self.url}: {method.upper()} {path}: the answer is not JSON "
+                              f"({data[:60]!r}); is --url splunkd's management port?") from exc
 
     def require_app(self, app: str) -> None:
         """The app must be installed and enabled."""
