@@ -433,16 +433,17 @@ PROGRESS_NOW = ("import sys; from linux_auditd_at.cli import common, main; commo
                 "sys.exit(main(sys.argv[1:]))")
 
 
-def _run_with_pty(*, stderr_on_pty: bool, stdout_on_pty: bool, delay: float = 0.0) -> tuple[int, str, str]:
+def _run_with_pty(*, stderr_on_pty: bool, stdout_on_pty: bool, delay: float = 0.0,
+                  fmt: str = "csv") -> tuple[int, str, str]:
     """`run` in a child process with stderr and/or stdout on a pseudo-terminal; what each got.
     PROGRESS_DELAY is set in the child: the bar must not wait for a read to be slow."""
     master, slave = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-c", PROGRESS_NOW.format(delay=delay), "--app-dir", str(REPO), "run",
-         str(DATA / "enriched.log"), "--format", "csv"],
+         str(DATA / "enriched.log"), "--host", "lab-1", "--format", fmt],
         stdout=slave if stdout_on_pty else subprocess.PIPE,
         stderr=slave if stderr_on_pty else subprocess.PIPE,
-        env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "200"})
     os.close(slave)
     terminal = b""
     while True:
@@ -476,3 +477,12 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal():
 def test_no_progress_bar_for_a_quick_read():
     code, terminal, _ = _run_with_pty(stderr_on_pty=True, stdout_on_pty=False, delay=30.0)
     assert code == 0 and terminal == ""
+
+
+def test_table_on_a_terminal_is_drawn_by_rich_with_by_fields_first():
+    code, terminal, err = _run_with_pty(stderr_on_pty=False, stdout_on_pty=True, fmt="table")
+    assert code == 0 and err == ""
+    terminal = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal)  # colours and styles
+    header = next(line for line in terminal.splitlines() if "comm" in line)
+    assert [cell.strip() for cell in header.strip("┃│ \r").split("┃")] == COLUMNS
+    assert sum("atrm" in line and "lab-1" in line for line in terminal.splitlines()) == 1
