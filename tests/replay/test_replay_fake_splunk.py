@@ -138,6 +138,7 @@ def test_bad_hec_token_is_reported_with_splunks_code(replay, fake, monkeypatch):
     code, out, _ = replay()
     assert code == 1
     assert "HTTP 403: Invalid token (HEC code 4)" in out
+    assert " sent=0 indexed=0 " in out
     assert "not-the-token" not in out
     assert [n for n in fake.indexes if n.startswith("at_replay_")] == []  # cleaned up anyway
 
@@ -197,6 +198,7 @@ def test_batches_never_acknowledged_fail_after_max_tries(replay, fake):
     code, out, _ = replay("--max-tries", "2")
     assert code == 1
     assert "were never acknowledged after 2 tries" in out
+    assert f" sent={SENT} indexed=0 " in out  # HEC took them all; none was acknowledged
 
 
 def test_token_without_acknowledgement_relies_on_the_count(replay, fake):

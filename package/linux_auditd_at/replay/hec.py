@@ -65,6 +65,7 @@ class SendReport:
     """What it took to deliver the events."""
 
     events: int = 0
+    accepted: int = 0  # events in batches HEC answered 200 to (each batch once)
     retries: int = 0
     resent_unacked: int = 0
     acknowledged: bool = True
@@ -138,9 +139,11 @@ class HECClient:
         if response.status != 200:
             raise _error(url, response.status, _json(response.data))
 
-    def send(self, events: Iterable[Mapping[str, object]], index: str) -> SendReport:
-        """Deliver every event to `index`; returns when all are acknowledged (or raises HECError)."""
-        report = SendReport()
+    def send(self, events: Iterable[Mapping[str, object]], index: str,
+             report: SendReport | None = None) -> SendReport:
+        """Deliver every event to `index`; returns when all are acknowledged (or raises HECError).
+        `report` is filled as it goes, so a caller holding it knows what got in before an error."""
+        report = SendReport() if report is None else report
         batches = self._batches(events, index, report)
         pending: dict[int, _Batch] = {}
         for batch in batches:
@@ -173,6 +176,8 @@ class HECClient:
         """One batch until HEC accepts it; its ackId goes to `pending` (none when ack is off)."""
         body = self._request(EVENT_PATH, batch.body, report)
         batch.accepted += 1
+        if batch.accepted == 1:
+            report.accepted += batch.size
         ack_id = body.get("ackId")
         if ack_id is None:
             report.acknowledged = False

@@ -20,7 +20,7 @@ from linux_auditd_at.attack_data import Dataset
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
-from linux_auditd_at.replay.hec import HECClient
+from linux_auditd_at.replay.hec import HECClient, SendReport
 from linux_auditd_at.replay.splunkd import Splunkd, index_search
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
@@ -40,7 +40,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    sent: int = 0
+    sent: int = 0  # events HEC accepted (200), each once
     indexed: int = 0
     rows: Rows = field(default_factory=list)
 
@@ -95,9 +95,12 @@ class Replay:
                             raise ReplayError(f"index {index} already holds {held} events; replay "
                                               "needs an empty index (remove it or pick another name)")
                 events = read_events(dataset, index, outcome)
+                report = SendReport()
                 with outcome.timed("send"):
-                    report = self.hec.send(events, index)
-                outcome.sent = report.events
+                    try:
+                        self.hec.send(events, index, report)
+                    finally:  # what HEC accepted, also when it then failed
+                        outcome.sent = report.accepted
                 if report.retries or report.resent_unacked:
                     outcome.notes.append(f"HEC: {report.retries} retried requests, "
                                          f"{report.resent_unacked} unacknowledged batches resent")
