@@ -64,7 +64,6 @@ class HECError(ReplayError):
 class SendReport:
     """What it took to deliver the events."""
 
-    events: int = 0
     accepted: int = 0  # events in batches HEC answered 200 to (each batch once)
     retries: int = 0
     resent_unacked: int = 0
@@ -144,7 +143,7 @@ class HECClient:
         """Deliver every event to `index`; returns when all are acknowledged (or raises HECError).
         `report` is filled as it goes, so a caller holding it knows what got in before an error."""
         report = SendReport() if report is None else report
-        batches = self._batches(events, index, report)
+        batches = self._batches(events, index)
         pending: dict[int, _Batch] = {}
         for batch in batches:
             self._post(batch, pending, report)
@@ -160,7 +159,7 @@ class HECClient:
                 self._post(batch, pending, report)
         return report
 
-    def _batches(self, events, index, report: SendReport) -> list[_Batch]:
+    def _batches(self, events, index) -> list[_Batch]:
         batches, lines = [], []
         for event in events:
             lines.append(json.dumps(hec_event(event, index), separators=(",", ":")))
@@ -169,7 +168,6 @@ class HECClient:
                 lines = []
         if lines:
             batches.append(_Batch("\n".join(lines).encode(), len(lines)))
-        report.events = sum(b.size for b in batches)
         return batches
 
     def _post(self, batch: _Batch, pending: dict[int, _Batch], report: SendReport) -> None:
