@@ -298,7 +298,7 @@ def test_non_utf8_bytes_are_counted_with_file_and_line(tmp_path):
 
 
 def test_stdin_is_named_stdin_in_messages(monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"junk\n")))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"junk\n" + ENRICHED.read_bytes())))
     _, stats = _read(["-"])
     assert str(stats.examples[0]) == "stdin:1: no msg=audit(EPOCH:SERIAL) stamp"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"junk\n")))
@@ -315,3 +315,15 @@ def test_rotation_numbers_sort_as_numbers_and_a_file_named_twice_is_read_once(tm
     events, stats = _read([tmp_path / "audit.log", tmp_path / "audit.log*", tmp_path / "link.log"])
     assert [Path(p).name for p in stats.files] == list(reversed(names))
     assert [e["_raw"] for e in events] == _records("enriched.log")[:len(names) * 9]
+
+
+def test_a_file_with_no_audit_record_at_all_is_an_error(tmp_path):
+    """A run over a file that is not an audit log (syslog, a binary) cannot be trusted: "no
+    results" would be a lie. Blank lines and an empty file are not that."""
+    (tmp_path / "syslog").write_bytes(b"Nov 29 02:14:53 vm sshd[1]: Accepted publickey\n\n\x7fELF\x02\x01\n")
+    with pytest.raises(AuditInputError, match=r"syslog: none of its 2 non-blank line\(s\) is an audit "
+                                              r"record \(line 1: no msg=audit\(EPOCH:SERIAL\) stamp\)"):
+        _read([ENRICHED, tmp_path / "syslog"])
+    (tmp_path / "blank.log").write_bytes(b"\n\n")
+    events, stats = _read([tmp_path / "blank.log", ENRICHED])
+    assert len(events) == stats.events and stats.blank == 2

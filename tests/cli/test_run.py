@@ -233,6 +233,9 @@ BAD_INPUT = [
     ("huge line", lambda t: [_log(t, "a.log", _lines(ENRICHED_LINES[0], b"type=SYSCALL " + b"x" * (2 << 20),
                                                      *ENRICHED_LINES[1:]))],
      [], 0, r"warning: 1 line\(s\) .*first: {0}:2: line longer than 1048576 bytes", 4),
+    ("not an audit log", lambda t: [_log(t, "syslog", b"Nov 29 02:14:53 vm sshd: Accepted\n\nvm kernel\n")],
+     [], 2, r"error: {0}: none of its 2 non-blank line\(s\) is an audit record \(line 1: "
+     r"no msg=audit\(EPOCH:SERIAL\) stamp\); is it an audit log\?$", None),
     ("empty file", lambda t: [_log(t, "empty.log", b"")], [], 0,
      r"warning: no audit records read from {0}$", 0),
     ("empty file among others", lambda t: [_log(t, "empty.log", b""), str(DATA / "enriched.log")], [], 0,

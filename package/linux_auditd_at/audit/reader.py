@@ -13,11 +13,13 @@ under), else the path as given, `stdin` for `-`.
 Nothing is dropped silently: a line that is not an audit record (no `msg=audit(...)` stamp, no
 `type=`, truncated, or longer than MAX_LINE bytes, which no auditd record is: the kernel caps a
 record near 9 KiB) is counted in `ReadStats` with its file:line, or raises `AuditInputError`
-under `strict=True`. A line holding bytes that are not UTF-8 is still an event (with U+FFFD, as
-Splunk indexes it) and is counted too, so the replacement is reported. With a `prefilter` (the
-engine's raw-line test), lines it rejects are never split into fields; they are only checked for
-the `msg=audit(` stamp so that garbage is still counted (so a stamped line without `type=` that it
-rejects counts as prefiltered, not non-audit: it could not have matched).
+under `strict=True`. A file none of whose lines is an audit record is not an audit log: it raises
+`AuditInputError` once read (a run over it would say "no results" and mean nothing). A line
+holding bytes that are not UTF-8 is still an event (with U+FFFD, as Splunk indexes it) and is
+counted too, so the replacement is reported. With a `prefilter` (the engine's raw-line test),
+lines it rejects are never split into fields; they are only checked for the `msg=audit(` stamp so
+that garbage is still counted (so a stamped line without `type=` that it rejects counts as
+prefiltered, not non-audit: it could not have matched).
 
 The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
 carry a `necessary` attribute, a compiled regex that every ASCII line it accepts contains (in
@@ -127,6 +129,8 @@ class AuditReader:
         source = (info and info.source) or ("stdin" if path == sources.STDIN else path)
         self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
         self._path, self._lineno = "stdin" if path == sources.STDIN else path, 0
+        self._first_bad: BadLine | None = None
+        records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
         try:
             for block in _blocks(stream):
@@ -152,6 +156,10 @@ class AuditReader:
                 raw.close()
         if self._lineno == 0:
             self.stats.empty_files.append(path)
+        elif self._first_bad and self.stats.events + self.stats.prefiltered == records:
+            lines, first = self._lineno - (self.stats.blank - blank), self._first_bad
+            raise AuditInputError(f"none of its {lines} non-blank line(s) is an audit record (line "
+                                  f"{first.line}: {first.reason}); is it an audit log?", path=self._path)
 
     def _block_events(self, block: str) -> Iterator[dict[str, object]]:
         """Events of a block of whole lines.
@@ -227,7 +235,9 @@ class AuditReader:
     def _bad(self, reason: str) -> None:
         if self.strict:
             raise AuditInputError(f"not an audit record: {reason}", path=self._path, line=self._lineno)
-        self.stats.add_bad(BadLine(self._path, self._lineno, reason))
+        bad = BadLine(self._path, self._lineno, reason)
+        self._first_bad = self._first_bad or bad
+        self.stats.add_bad(bad)
 
 
 _BREAK = re.compile(rb"\r\n?|\n")
