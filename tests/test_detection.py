@@ -78,3 +78,8 @@ def test_the_app_folder_comes_from_the_environment_then_upwards_from_the_working
     nested = app / "bin" / "deeper"
     nested.mkdir(parents=True)
     assert find_app_dir(nested) == app
+
+
+def test_a_folder_that_is_not_the_app_is_named(tmp_path):
+    with pytest.raises(ConfError, match=r"nowhere: not an app folder: it has no default/savedsearches\.conf"):
+        load_detection(tmp_path / "nowhere")

@@ -69,6 +69,8 @@ def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
                    filter_definition: str | None = None) -> Detection:
     """Read the saved search `name` and the macros, `local/` over `default/`."""
     app_dir = app_dir or find_app_dir()
+    if not (app_dir / "default" / "savedsearches.conf").is_file():
+        raise ConfError("not an app folder: it has no default/savedsearches.conf", path=str(app_dir))
     searches = read_layered(app_dir, "savedsearches")
     if name not in searches:
         raise ConfError("saved search not found", path=str(app_dir / "default" / "savedsearches.conf"),

@@ -53,3 +53,19 @@ def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
     assert producer.wait(timeout=60) == 1
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
+
+
+def test_a_time_value_starting_with_a_dash_needs_no_equals_sign(capsys):
+    common = ["--app-dir", str(ROOT), "run", "--format", "json", "--tz", "UTC", str(SAMPLE)]
+    assert main([*common, "--now=@d+1d", "--earliest=-1000d", "--latest=-1s"]) == 0
+    with_equals = capsys.readouterr().out
+    assert main([*common, "--now", "@d+1d", "--earliest", "-1000d", "--latest", "-1s"]) == 0
+    assert capsys.readouterr().out == with_equals
+    assert '"comm"' in with_equals
+
+
+def test_an_option_is_never_taken_for_a_time_value(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--app-dir", str(ROOT), "run", str(SAMPLE), "--earliest", "--latest", "-1s"])
+    assert exit_info.value.code == 2
+    assert "--earliest: expected one argument" in capsys.readouterr().err

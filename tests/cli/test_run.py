@@ -253,8 +253,8 @@ BAD_INPUT = [
      r"error: undefined macro `no_such_macro` \(inside macro `linux_auditd_at_application_execution_filter`\)"
      r" at position (?P<position>\d+)", None),
     ("wrong macro argument count", _wrong_argument_count, [], 2,
-     r"error: macro `security_content_ctime` is called with 2 arguments, but only security_content_ctime\(1\)"
-     r" exist.* at position (?P<position>\d+)", None),
+     r"error: macro `security_content_ctime` is called with 2 arguments, "
+     r"but macros.conf defines only \[security_content_ctime\(1\)\].* at position (?P<position>\d+)", None),
     ("--filter that does not parse", lambda t: [str(DATA / "enriched.log")], ["--filter", "search comm=("], 2,
      r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None),
     ("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],

@@ -82,6 +82,8 @@ def test_days_follow_the_wall_clock_across_dst_hours_do_not():
     ("@d0", 0, "only weeks"),
     ("-10m@m junk", 6, "expected"),
     ("2026-13-01", 0, "not an epoch number"),
+    ("-1000000d", 0, "out of the range of dates"),
+    ("@d+100000y", 2, "out of the range of dates"),
 ])
 def test_junk_is_a_clear_error(modifier, position, why):
     with pytest.raises(SPLError, match=why) as err:

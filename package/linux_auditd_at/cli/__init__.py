@@ -12,6 +12,7 @@ import ast
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -57,8 +58,26 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+RELATIVE_TIME = re.compile(r"-[0-9@]")
+"""How a Splunk relative time modifier starts (`-70m@m`, `-1h`, `-@d`); no option of ours does."""
+
+
+def _attach_time_values(argv: list[str]) -> list[str]:
+    """`--earliest -70m@m` as `--earliest=-70m@m`: argparse takes a value starting with `-` for an
+    option (unless it is a plain negative number), and Splunk's relative times start with one."""
+    joined: list[str] = []
+    for arg in argv:
+        previous = joined[-1] if joined else ""
+        if previous.startswith("--") and "=" not in previous and RELATIVE_TIME.match(arg):
+            joined[-1] = f"{previous}={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    argv = _attach_time_values(argv)
     args = build_parser(_chosen_verb(argv)).parse_args(argv)
     try:
         return args.handler(args) or 0

@@ -49,8 +49,8 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
                         help="definition of the filter macro for this run only, e.g. "
                              "'search NOT dest IN (\"build-01\")'")
     parser.add_argument("--earliest", metavar="TIME",
-                        help="Splunk time modifier (-70m@m, @d, -1h, now, epoch, ISO 8601; write "
-                             "--earliest=-70m@m when it starts with -); default: all time")
+                        help="Splunk time modifier (-70m@m, @d, -1h, now, epoch, ISO 8601); "
+                             "default: all time")
     parser.add_argument("--latest", metavar="TIME", help="Splunk time modifier; default: all time")
     parser.add_argument("--now", metavar="TIME",
                         help="the time the search runs at (epoch or ISO 8601; default: the current time)")

@@ -126,8 +126,9 @@ def _resolve(name: str, args: list[str], macros: dict[str, Macro]) -> tuple[Macr
         return macro, ""
     arities = sorted(key for key in macros if key == name or key.startswith(f"{name}("))
     if arities:
-        return None, (f"macro `{name}` is called with {len(args)} arguments, "
-                      f"but only {', '.join(arities)} exist")
+        defined = ", ".join(f"[{key}]" for key in arities)
+        return None, (f"macro `{name}` is called with {len(args)} argument{'s' if len(args) != 1 else ''}, "
+                      f"but macros.conf defines only {defined}")
     return None, f"undefined macro `{stanza}`"
 
 

@@ -108,6 +108,9 @@ def resolve_time(modifier: str, now: datetime) -> float:
         else:
             sign, digits = match.group("offset")[0], match.group("offset")[1:]
             amount = int(digits) if digits else 1
-            moment = _offset(moment, -amount if sign == "-" else amount, unit)
+            try:
+                moment = _offset(moment, -amount if sign == "-" else amount, unit)
+            except (OverflowError, ValueError):
+                raise _error(modifier, position, "out of the range of dates (years 1 to 9999)") from None
         position = match.end()
     return moment.timestamp()
