@@ -52,3 +52,21 @@ def test_a_log_finds_its_entry_by_file_name_and_sees_edits(tmp_path):
                     encoding="utf-8")
     assert dataset_for_log(str(log)).host == "edited-host"
     assert dataset_for_log(str(tmp_path / "other.log")) is None
+
+
+def test_a_folder_means_the_metadata_files_in_it(tmp_path):
+    (tmp_path / "a.log").write_text("x\n", encoding="utf-8")
+    (tmp_path / "m.yml").write_text("datasets:\n- name: one\n  path: a.log\n", encoding="utf-8")
+    assert [d.name for d in load_datasets([tmp_path])] == ["one"]
+    (tmp_path / "m.yml").unlink()
+    with pytest.raises(AuditInputError, match="a folder without dataset metadata"):
+        load_datasets([tmp_path])
+
+
+def test_a_yaml_that_does_not_parse_is_named_in_one_line(tmp_path):
+    (tmp_path / "a.log").write_text("x\n", encoding="utf-8")
+    (tmp_path / "site.yml").write_text("key: [unclosed\n", encoding="utf-8")
+    with pytest.raises(AuditInputError) as err:
+        dataset_for_log(str(tmp_path / "a.log"))
+    assert "\n" not in str(err.value)
+    assert str(err.value).startswith(f"{tmp_path / 'site.yml'}:2: not valid YAML (")

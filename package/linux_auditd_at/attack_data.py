@@ -49,16 +49,22 @@ class Dataset:
         return {key: value for key, value in given.items() if value}
 
 
-def default_metadata(root: Path) -> list[Path]:
-    """The bundled metadata files: attack_data/**/*.yml under `root`."""
-    return sorted(p for suffix in METADATA_SUFFIXES for p in (root / "attack_data").rglob(f"*{suffix}"))
+def default_metadata(root: Path, under: str = "attack_data") -> list[Path]:
+    """The metadata files below `root`/`under`: by default the bundled attack_data/**/*.yml."""
+    return sorted(p for suffix in METADATA_SUFFIXES for p in (root / under).rglob(f"*{suffix}"))
 
 
 def load_datasets(paths: list[Path]) -> list[Dataset]:
     """Datasets from metadata files and plain logs, in the order given."""
     datasets: list[Dataset] = []
     for path in paths:
-        if path.suffix in METADATA_SUFFIXES:
+        if path.is_dir():
+            found = default_metadata(path, under="")
+            if not found:
+                raise AuditInputError("a folder without dataset metadata (*.yml): name its logs instead",
+                                      path=str(path))
+            datasets.extend(dataset for metadata in found for dataset in read_metadata(metadata))
+        elif path.suffix in METADATA_SUFFIXES:
             datasets.extend(read_metadata(path))
         elif path.is_file():
             datasets.append(Dataset(name=path.name, path=path))
@@ -122,7 +128,8 @@ def _parsed_entries(yaml_path: str, _mtime_ns: int, _size: int) -> tuple | None:
         raise AuditInputError(exc.strerror or str(exc), path=yaml_path) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise AuditInputError(f"not valid YAML: {exc}", path=yaml_path,
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise AuditInputError(f"not valid YAML ({problem}); is it dataset metadata?", path=yaml_path,
                               line=mark.line + 1 if mark else None) from exc
     entries = document.get("datasets") if isinstance(document, dict) else None
     return tuple(entries) if isinstance(entries, list) else None
