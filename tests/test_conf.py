@@ -2,7 +2,7 @@
 
 import pytest
 
-from linux_auditd_at.conf import read_layered
+from linux_auditd_at.conf import is_true, read_layered
 from linux_auditd_at.errors import ConfError
 
 
@@ -52,3 +52,8 @@ def test_an_unreadable_file_is_an_error_naming_it(tmp_path):
     (tmp_path / "local" / "macros.conf").mkdir(parents=True)  # a folder where the file should be
     with pytest.raises(ConfError, match=r"local/macros\.conf"):
         read_layered(tmp_path, "macros")
+
+
+def test_conf_booleans_read_the_same_for_every_key():
+    assert all(is_true(v) for v in ("1", "true", "True", " t ", "YES", "y"))
+    assert not any(is_true(v) for v in (None, "", "0", "false", "no", "2", "enabled"))

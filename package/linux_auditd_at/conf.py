@@ -24,6 +24,13 @@ from linux_auditd_at.errors import ConfError
 Stanzas = dict[str, dict[str, str]]
 
 LAYERS = ("default", "local")
+TRUE_VALUES = ("1", "true", "t", "yes", "y")
+
+
+def is_true(value: str | None) -> bool:
+    """A .conf boolean (`action.risk`, `enableSched`, `iseval`): 1, true, t, yes or y in any case,
+    spaces around ignored; anything else, and a key that is not set, is false."""
+    return value is not None and value.strip().lower() in TRUE_VALUES
 
 
 def read_conf_file(path: Path) -> Stanzas:

@@ -20,7 +20,7 @@ from pathlib import Path
 from croniter import croniter
 
 from linux_auditd_at.app.identity import read_identity
-from linux_auditd_at.conf import LAYERS, key_origin, read_conf_file, read_layered
+from linux_auditd_at.conf import LAYERS, is_true, key_origin, read_conf_file, read_layered
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ConfError, SPLError
 from linux_auditd_at.spl.lexer import split_pipeline
@@ -29,7 +29,6 @@ from linux_auditd_at.spl.pipeline import parse_stages
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.tuning.risk import MESSAGE_KEY, RISK_KEY, TOKEN, RiskAction
 
-TRUE = ("1", "true", "t", "yes", "y")
 RISK_OBJECT_TYPES = ("system", "user", "other")
 DETECTION_TYPES = ("TTP", "Anomaly", "Hunting", "Correlation")
 MITRE_ID = re.compile(r"T\d{4}(\.\d{3})?")
@@ -66,7 +65,7 @@ class SavedSearch:
         return Finding(rule, ConfError(message, path=str(path), stanza=self.name, key=key))
 
     def enabled(self, key: str) -> bool:
-        return self.settings.get(key, "0").strip().lower() in TRUE
+        return is_true(self.settings.get(key))
 
     @cached_property
     def macro_error(self) -> SPLError | None:

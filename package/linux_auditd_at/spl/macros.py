@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from linux_auditd_at.conf import is_true
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.eval_expr import compile_expression
 from linux_auditd_at.spl.lexer import EOF, tokenize_eval
@@ -36,7 +37,7 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
             name=name,
             definition=keys.get("definition", ""),
             args=tuple(a.strip() for a in keys.get("args", "").split(",") if a.strip()),
-            iseval=keys.get("iseval", "false").strip().lower() in ("1", "true", "t", "yes", "y"),
+            iseval=is_true(keys.get("iseval")),
             description=keys.get("description", ""),
         )
         for name, keys in stanzas.items()

@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from linux_auditd_at.conf import key_origin
+from linux_auditd_at.conf import is_true, key_origin
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import Row
@@ -108,7 +108,7 @@ class RiskAction:
     def from_detection(cls, detection: Detection) -> RiskAction:
         """Read `action.risk*` and the annotations; a search without a risk action is an error."""
         settings = detection.settings
-        if settings.get("action.risk", "0").strip().lower() not in ("1", "true", "t", "yes", "y"):
+        if not is_true(settings.get("action.risk")):
             raise setting_error(detection, "action.risk",
                                 "the saved search has no risk action (action.risk is not 1)")
         entries = _json_setting(detection, RISK_KEY)
