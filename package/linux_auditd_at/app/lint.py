@@ -27,7 +27,14 @@ from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.macros import expand_macros, macros_from_conf
 from linux_auditd_at.spl.pipeline import parse_stages
 from linux_auditd_at.spl.timemodifiers import resolve_time
-from linux_auditd_at.tuning.risk import MESSAGE_KEY, RISK_KEY, TOKEN, RiskAction
+from linux_auditd_at.tuning.risk import (
+    ANNOTATIONS_KEY,
+    MESSAGE_KEY,
+    RISK_KEY,
+    TOKEN,
+    RiskAction,
+    setting_error,
+)
 
 RISK_OBJECT_TYPES = ("system", "user", "other")
 DETECTION_TYPES = ("TTP", "Anomaly", "Hunting", "Correlation")
@@ -61,8 +68,7 @@ class SavedSearch:
         return self.detection.settings
 
     def finding(self, rule: str, key: str, message: str) -> Finding:
-        path = key_origin(self.detection.app_dir, "savedsearches", self.name, key)
-        return Finding(rule, ConfError(message, path=str(path), stanza=self.name, key=key))
+        return Finding(rule, setting_error(self.detection, key, message))
 
     def enabled(self, key: str) -> bool:
         return is_true(self.settings.get(key))
@@ -198,17 +204,17 @@ def check_correlation_search(search: SavedSearch) -> Iterator[Finding]:
     """An ES correlation search's label is its stanza name and its annotations are valid JSON."""
     if not search.enabled("action.correlationsearch.enabled"):
         return
-    label_key, annotations_key = "action.correlationsearch.label", "action.correlationsearch.annotations"
+    label_key = "action.correlationsearch.label"
     label = search.settings.get(label_key, "")
     if label != search.name:
         yield search.finding("label", label_key, f"label {label!r} differs from the stanza name")
     try:
-        annotations = json.loads(search.settings.get(annotations_key, ""))
+        annotations = json.loads(search.settings.get(ANNOTATIONS_KEY, ""))
     except ValueError as exc:
-        yield search.finding("annotations", annotations_key, f"not valid JSON ({exc})")
+        yield search.finding("annotations", ANNOTATIONS_KEY, f"not valid JSON ({exc})")
         return
     for problem in _annotation_problems(annotations):
-        yield search.finding("annotations", annotations_key, problem)
+        yield search.finding("annotations", ANNOTATIONS_KEY, problem)
 
 
 def _annotation_problems(annotations: object) -> Iterator[str]:
