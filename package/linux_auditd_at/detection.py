@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,15 @@ from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
 
 APP_ID = "DA-ESS-linux_auditd_at"
 SEARCH_NAME = "Linux Auditd At Application Execution - Rule"
-FILTER_MACRO = "linux_auditd_at_application_execution_filter"
 APP_DIR_ENV = "LINUX_AUDITD_AT_APP_DIR"
+
+
+def filter_macro_name(search_name: str) -> str:
+    """ESCU's filter macro for a detection: its name without ` - Rule`, snake_cased, `_filter`."""
+    return re.sub(r"[^a-z0-9]+", "_", search_name.removesuffix(" - Rule").lower()).strip("_") + "_filter"
+
+
+FILTER_MACRO = filter_macro_name(SEARCH_NAME)
 
 
 def find_app_dir(start: Path | None = None) -> Path:

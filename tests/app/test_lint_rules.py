@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.app.lint import filter_macro_name, lint_app
-from linux_auditd_at.detection import SEARCH_NAME
+from linux_auditd_at.app.lint import lint_app
+from linux_auditd_at.detection import SEARCH_NAME, filter_macro_name
 
 NOW = datetime(2026, 3, 2, 12, 34, 56, tzinfo=UTC)
 SAVED = "default/savedsearches.conf"

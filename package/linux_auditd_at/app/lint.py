@@ -21,7 +21,7 @@ from croniter import croniter
 
 from linux_auditd_at.app.identity import read_identity
 from linux_auditd_at.conf import LAYERS, is_true, key_origin, read_conf_file, read_layered
-from linux_auditd_at.detection import Detection
+from linux_auditd_at.detection import Detection, filter_macro_name
 from linux_auditd_at.errors import ConfError, SPLError
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.macros import expand_macros, macros_from_conf
@@ -107,11 +107,6 @@ class SavedSearch:
         for stage in parse_stages(self.detection.expanded_search()):
             columns = stage.module.columns(stage.node, columns)
         return columns
-
-
-def filter_macro_name(search_name: str) -> str:
-    """ESCU's filter macro for a detection: its name without ` - Rule`, snake_cased, `_filter`."""
-    return re.sub(r"[^a-z0-9]+", "_", search_name.removesuffix(" - Rule").lower()).strip("_") + "_filter"
 
 
 # --- rules: each takes a SavedSearch and yields findings ----------------------------------------
