@@ -22,7 +22,7 @@ from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.spl import Context, Result
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import format_number
-from linux_auditd_at.tuning.backtest import Backtest, TimeSortedEvents, run_backtest
+from linux_auditd_at.tuning.backtest import NOISE_FIELDS, Backtest, TimeSortedEvents, run_backtest
 from linux_auditd_at.tuning.report import day_lines, html_page, run_lines, summary_lines
 
 
@@ -125,7 +125,7 @@ def _as_json(result: Backtest) -> dict[str, object]:
             "runs": len(result.runs), "days": result.days, "runs_with_alerts": result.alerts,
             "alerts_per_day": result.per_day(result.alerts), "risk_events": result.risk_event_count,
             "risk_events_per_day": result.per_day(result.risk_event_count),
-            "noisiest": {name: result.noisiest(name, 3) for name in ("dest", "UID", "comm")},
+            "noisiest": {name: result.noisiest(name, 3) for name in NOISE_FIELDS},
         },
         "coverage": {"matched": cov.matched, "in_no_window": cov.uncovered,
                      "in_several_windows": [{"_time": t, "windows": n} for t, n in cov.repeated]},

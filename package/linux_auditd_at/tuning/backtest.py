@@ -29,6 +29,7 @@ from linux_auditd_at.spl.values import as_text, values_of
 from linux_auditd_at.tuning.risk import RiskAction, RiskEvent, setting_error
 
 NOISE_FIELDS = ("dest", "UID", "comm")
+"""The result fields whose most frequent values the summary names (the risk object, user, program)."""
 LOOKBACK = timedelta(days=1)
 DAY = 86400.0
 
@@ -40,9 +41,6 @@ class Window:
     run: datetime
     earliest: float
     latest: float
-
-    def contains(self, time: float) -> bool:
-        return self.earliest <= time < self.latest
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import html
 from datetime import datetime, tzinfo
 
 from linux_auditd_at.spl.values import format_number
-from linux_auditd_at.tuning.backtest import Backtest, Day, Run
+from linux_auditd_at.tuning.backtest import NOISE_FIELDS, Backtest, Day, Run
 
 TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
 
@@ -41,7 +41,7 @@ def summary_lines(backtest: Backtest, tz: tzinfo, *, examples: int = 5) -> list[
         f" ({backtest.per_day(backtest.risk_event_count):.2f} per day),"
         f" total risk score {format_number(sum(run.risk_score for run in runs))}",
     ]
-    for name in ("dest", "UID", "comm"):
+    for name in NOISE_FIELDS:
         top = backtest.noisiest(name, 3)
         shown = ", ".join(f"{value} ({_plural(count, 'row')})" for value, count in top) or "-"
         lines.append(f"noisiest {name}: {shown}")
