@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     context = common.context_from_args(args)
     start, end = run_range(args, context)
     events = load_args_events(args, pipeline, context)
-    comparison = compare(current, args.filter, events, context, context.tz, start=start, end=end)
+    comparison = compare(current, args.filter, events, context, start=start, end=end)
     rows = ([{**row, "new filter": "kept"} for row in comparison.kept]
             + [{**row, "new filter": "removed"} for row in comparison.removed]
             + [{**row, "new filter": "added"} for row in comparison.added])

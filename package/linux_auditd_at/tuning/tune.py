@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import tzinfo
 from pathlib import Path
 
 from ksconf.conf.parser import (
@@ -74,20 +73,21 @@ def row_difference(rows: list[Row], minus: list[Row]) -> list[Row]:
     return out
 
 
-def compare(current: Detection, definition: str, events: TimeSortedEvents, context: Context,
-            tz: tzinfo, *, start: float | None = None, end: float | None = None) -> Comparison:
-    """Run the search with the current filter and with `definition` over the same events."""
+def compare(current: Detection, definition: str, events: TimeSortedEvents, context: Context, *,
+            start: float | None = None, end: float | None = None) -> Comparison:
+    """Run the search with the current filter and with `definition` over the same events; the
+    schedules are walked in context.tz."""
     proposed = current.with_filter(definition)
     pipelines = {}
     results = {}
     for name, detection in (("current", current), ("proposed", proposed)):
         pipelines[name] = compile_search(detection.expanded_search())
         results[name] = pipelines[name].execute(events.events, context)
-    before = run_backtest(current, events, tz, start=start, end=end, pipeline=pipelines["current"])
-    after = run_backtest(proposed, events, tz, start=start, end=end, pipeline=pipelines["proposed"])
-    now, new = results["current"].rows, results["proposed"].rows
+    before = run_backtest(current, events, context.tz, start=start, end=end, pipeline=pipelines["current"])
+    after = run_backtest(proposed, events, context.tz, start=start, end=end, pipeline=pipelines["proposed"])
+    old, new = results["current"].rows, results["proposed"].rows
     columns = list(dict.fromkeys(results["current"].columns + results["proposed"].columns))
-    return Comparison(current, proposed, columns, now, row_difference(now, new), row_difference(new, now),
+    return Comparison(current, proposed, columns, old, row_difference(old, new), row_difference(new, old),
                       before, after)
 
 
