@@ -63,10 +63,12 @@ def test_a_folder_means_the_metadata_files_in_it(tmp_path):
         load_datasets([tmp_path])
 
 
-def test_a_yaml_that_does_not_parse_is_named_in_one_line(tmp_path):
+def test_broken_metadata_of_this_log_is_named_in_one_line_and_other_broken_yaml_is_passed_over(tmp_path):
     (tmp_path / "a.log").write_text("x\n", encoding="utf-8")
-    (tmp_path / "site.yml").write_text("key: [unclosed\n", encoding="utf-8")
+    (tmp_path / "docker-compose.yml").write_text("services: [unclosed\n", encoding="utf-8")
+    assert dataset_for_log(str(tmp_path / "a.log")) is None
+    (tmp_path / "site.yml").write_text("datasets:\n- path: a.log\n  host: [unclosed\n", encoding="utf-8")
     with pytest.raises(AuditInputError) as err:
         dataset_for_log(str(tmp_path / "a.log"))
     assert "\n" not in str(err.value)
-    assert str(err.value).startswith(f"{tmp_path / 'site.yml'}:2: not valid YAML (")
+    assert str(err.value).startswith(f"{tmp_path / 'site.yml'}:4: not valid YAML (")

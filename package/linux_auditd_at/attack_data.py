@@ -93,10 +93,18 @@ def read_metadata(path: Path) -> list[Dataset]:
 def dataset_for_log(log_path: str) -> Dataset | None:
     """The entry describing `log_path` (its `path` ends with the log's file name) in a
     `*.yml`/`*.yaml` of the same folder, if any. YAML files without a `datasets:` list are not
-    dataset metadata and are passed over; one that does not parse is an error naming it."""
+    dataset metadata and are passed over. One that does not parse is an error naming it when its
+    text names the log (broken metadata of this very log: the host would be wrong), and is passed
+    over otherwise (a compose file or playbook that happens to lie beside the log)."""
     log = Path(log_path)
     for yaml_path in sorted(p for suffix in METADATA_SUFFIXES for p in log.parent.glob(f"*{suffix}")):
-        for entry in _entries(str(yaml_path)) or ():
+        try:
+            entries = _entries(str(yaml_path))
+        except AuditInputError:
+            if log.name in yaml_path.read_text(encoding="utf-8", errors="replace"):
+                raise
+            continue
+        for entry in entries or ():
             if isinstance(entry, dict) and entry.get("path") and Path(str(entry["path"])).name == log.name:
                 return _dataset(entry, log)
     return None

@@ -64,7 +64,7 @@ def test_dataset_metadata_gives_host_and_source(tmp_path):
 
 def test_broken_metadata_yaml_is_an_error_naming_it(tmp_path):
     (tmp_path / "a.log").write_bytes(ENRICHED.read_bytes())
-    (tmp_path / "meta.yml").write_text("datasets: [unclosed\n")
+    (tmp_path / "meta.yml").write_text("datasets:\n- path: a.log\n  host: [unclosed\n")
     with pytest.raises(AuditInputError, match="meta.yml"):
         _read([tmp_path / "a.log"])
 
