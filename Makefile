@@ -74,4 +74,4 @@ replay: venv
 	$(TOOL) replay $(REPLAY_ARGS)
 
 clean:
-	rm -rf dist $(VENV) .pytest_cache .ruff_cache
+	rm -rf dist $(VENV) $(APPINSPECT_VENV) bench/.data .pytest_cache .ruff_cache

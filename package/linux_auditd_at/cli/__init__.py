@@ -1,4 +1,6 @@
-"""`linux-auditd-at VERB ...`: a thin argparse layer, one module per verb.
+"""Run, check and tune the Splunk ES detection "Linux Auditd At Application Execution" offline.
+
+The `linux-auditd-at VERB ...` command line: a thin argparse layer, one module per verb.
 
 Each verb module has a docstring (its first line is the help), `add_arguments(parser)` and
 `run(args) -> int`. Only the chosen verb's module is imported: the others pull in splunk-sdk,

@@ -15,7 +15,8 @@ from linux_auditd_at.capture import SCENARIOS, capture
 
 def add_arguments(parser):
     parser.add_argument("outdir", type=Path, help="folder for the log, expected rows and metadata YAML")
-    parser.add_argument("--name", default="auditd_at_execution", help="dataset name (file stem)")
+    parser.add_argument("--name", default="auditd_at_execution",
+                        help="dataset name, the file stem (default: %(default)s)")
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), metavar="NAME",
                         help=f"scenario to play, repeatable (default: all): {', '.join(SCENARIOS)}")
     parser.add_argument("--format", choices=["enriched", "raw"], default="enriched",
