@@ -76,12 +76,8 @@ class Avg(Sum):
         return format_number(self.total / self.n) if self.n else None
 
 
-class Values:
-    def __init__(self, field: str):
-        self.field, self.seen = field, set()
-
-    def add(self, row: dict) -> None:
-        self.seen.update(as_text(v) for v in values_of(row.get(self.field)))
+class Values(DistinctCount):
+    """The distinct values themselves, sorted (null when there are none)."""
 
     def result(self):
         return sorted(self.seen) or None
