@@ -158,7 +158,8 @@ def test_failing_scenario_restores_the_machine(tmp_path, monkeypatch):
         scenarios.SCENARIOS["user_at"].play(stage)
         scenarios.SCENARIOS["at_root"].play(stage)
         if scenarios._running_atd() is None:
-            stage.cleanups.callback(scenarios._stop, scenarios.spawn([scenarios.ATD, "-f"]))
+            atd = scenarios.spawn([scenarios.ATD, "-f"])
+            stage.cleanups.callback(scenarios.stop, atd, scenarios.JOB_WAIT)
         raise RuntimeError("scenario broke")
 
     monkeypatch.setitem(scenarios.SCENARIOS, "broken",

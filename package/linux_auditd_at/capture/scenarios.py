@@ -20,7 +20,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linux_auditd_at.capture.system import signals_held, spawn, unblock_signals
+from linux_auditd_at.capture.system import signals_held, spawn, stop, unblock_signals
 from linux_auditd_at.errors import CaptureError
 
 OUTCOMES = ("detected", "excluded", "missed", "benign")
@@ -163,7 +162,7 @@ def _atd_job(stage: Stage) -> None:
         with signals_held():
             process = spawn([ATD, "-f"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-            stage.cleanups.callback(_stop, process)
+            stage.cleanups.callback(stop, process, JOB_WAIT)
         stage.record(process.pid, os.getpid(), "atd", ATD, "root", "detected",
                      "starting atd: comm is atd (exe /usr/sbin/atd is not in the list), UID root")
         atd = _wait_for_atd(process)
@@ -320,13 +319,3 @@ def _wait_for_job(marker: Path) -> tuple[int, int]:
             raise CaptureError(f"atd did not run our job within {JOB_WAIT:.0f} s (is atd stuck or its "
                                f"pid file {ATD_PIDFILE} stale?)")
         time.sleep(0.05)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=JOB_WAIT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

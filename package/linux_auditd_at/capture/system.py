@@ -50,6 +50,17 @@ def unblock_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
 
+def stop(process: subprocess.Popen, timeout: float = WAIT) -> None:
+    """SIGTERM a daemon we started, if it still runs, and reap it; SIGKILL when it outlives `timeout`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def find_tool(name: str) -> str:
     """The absolute path of `name` (sbin included, which a non-root PATH often lacks)."""
     path = shutil.which(name, path=SEARCH_PATH)
@@ -231,13 +242,8 @@ class PrivateAuditd:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=WAIT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process)
         self.process = None
 
 
