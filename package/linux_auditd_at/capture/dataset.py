@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from linux_auditd_at.audit.reader import SOURCETYPE
 from linux_auditd_at.capture.scenarios import SCENARIOS, Process
 from linux_auditd_at.capture.window import COLUMNS, Record
 from linux_auditd_at.detection import SEARCH_NAME
@@ -28,7 +29,6 @@ from linux_auditd_at.errors import CaptureError
 
 METADATA = "linux_auditd_at.yml"
 AUTHOR = "linux-auditd-at capture"
-SOURCETYPE = "linux:audit"
 SOURCE = "/var/log/audit/audit.log"
 CLEANUP_WHY = "atrm: exe is /usr/bin/at"
 RAW_WHY = "RAW log: no SYSCALL= or UID= fields, and the search groups by both, so it returns nothing"
