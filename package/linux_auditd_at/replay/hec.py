@@ -40,6 +40,7 @@ HEALTH_PATH = "/services/collector/health"
 EVENT_PATH = "/services/collector/event"
 ACK_PATH = "/services/collector/ack"
 CHANNEL_HEADER = "X-Splunk-Request-Channel"
+MAX_BACKOFF = 30.0
 
 HINTS = {
     2: "no HEC token was sent: pass --hec-token or set $SPLUNK_HEC_TOKEN",
@@ -134,9 +135,13 @@ class HECClient:
                                "right?") from exc
             if response.status != 503 or tries == self.max_tries:
                 break
-            self.sleep(min(self.backoff * 2 ** (tries - 1), 30.0))
+            self._back_off(tries)
         if response.status != 200:
             raise _error(url, response.status, _json(response.data))
+
+    def _back_off(self, tries: int) -> None:
+        """Wait before try `tries + 1`: `backoff` seconds, doubled per retry, at most MAX_BACKOFF."""
+        self.sleep(min(self.backoff * 2 ** (tries - 1), MAX_BACKOFF))
 
     def send(self, events: Iterable[Mapping[str, object]], index: str,
              report: SendReport | None = None) -> SendReport:
@@ -222,7 +227,7 @@ class HECClient:
                                status=response.status if response is not None else None)
             if report is not None:
                 report.retries += 1
-            self.sleep(min(self.backoff * 2 ** (tries - 1), 30.0))
+            self._back_off(tries)
 
 
 def _json(data: bytes) -> dict:
