@@ -165,8 +165,9 @@ def read_events(dataset: Dataset, index: str, outcome: Outcome) -> list[dict[str
     """Every event of the dataset (no prefilter: all are sent), with its metadata and the test
     index; lines that are not audit records are noted."""
     events, stats = load_events(None, [str(dataset.path)], host=dataset.host, index=index)
+    metadata = dataset.metadata()
     for event in events:
-        event.update(dataset.metadata())
+        event.update(metadata)
     warning = stats.warning()
     if warning:
         outcome.notes.append(f"not sent: {warning}")
