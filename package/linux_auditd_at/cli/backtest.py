@@ -20,7 +20,6 @@ from linux_auditd_at import runner
 from linux_auditd_at.cli import common
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.spl import Context, Result
-from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import format_number
 from linux_auditd_at.tuning.backtest import NOISE_FIELDS, Backtest, TimeSortedEvents, run_backtest
 from linux_auditd_at.tuning.report import day_lines, html_page, run_lines, summary_lines
@@ -35,9 +34,7 @@ def add_range_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_range(args: argparse.Namespace, context: Context) -> tuple[float | None, float | None]:
     """--from/--to as epoch seconds, resolved in the user's zone relative to --now."""
-    at = datetime.fromtimestamp(context.now, context.tz)
-    start = resolve_time(args.run_from, at) if args.run_from else None
-    end = resolve_time(args.run_to, at) if args.run_to else None
+    start, end = common.resolve_times(context.now, context.tz, args.run_from, args.run_to)
     if start is not None and end is not None and start > end:
         raise ToolkitError(f"--from {args.run_from!r} is after --to {args.run_to!r}")
     return start, end

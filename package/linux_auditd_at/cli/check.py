@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import TextIO
 
 from linux_auditd_at import runner
@@ -38,9 +37,7 @@ def report(found: Readiness, out: TextIO) -> None:
     stats, tz = found.stats, common.local_timezone()
     span = "-"
     if found.first is not None and found.last is not None:
-        first, last = (datetime.fromtimestamp(t, tz).isoformat(timespec="seconds") for t in (found.first,
-                                                                                            found.last))
-        span = f"{first} .. {last}"
+        span = f"{common.iso_time(found.first, tz)} .. {common.iso_time(found.last, tz)}"
     hosts = ", ".join(f"{host} ({count})" for host, count in found.hosts.most_common(5)) or "-"
     lines = [
         ("files", ", ".join(stats.files)),

@@ -115,10 +115,22 @@ def context_from_args(args: argparse.Namespace) -> Context:
     else:
         tz = local_timezone()
     now = resolve_time(args.now, datetime.now(tz)) if args.now else time.time()
-    at = datetime.fromtimestamp(now, tz)
-    earliest = resolve_time(args.earliest, at) if args.earliest else None
-    latest = resolve_time(args.latest, at) if args.latest else None
+    earliest, latest = resolve_times(now, tz, args.earliest, args.latest)
     return Context(now=now, tz=tz, earliest=earliest, latest=latest)
+
+
+def resolve_times(now: float, tz: tzinfo, *modifiers: str | None) -> list[float | None]:
+    """Each time modifier option (--earliest, --from, ...) as epoch seconds relative to `now` in
+    `tz`, None where the option was not given."""
+    from linux_auditd_at.spl.timemodifiers import resolve_time
+
+    at = datetime.fromtimestamp(now, tz)
+    return [resolve_time(modifier, at) if modifier else None for modifier in modifiers]
+
+
+def iso_time(epoch: float, tz: tzinfo) -> str:
+    """A time for a person: ISO 8601 to the second, in the user's zone."""
+    return datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")
 
 
 @contextmanager

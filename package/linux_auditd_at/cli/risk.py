@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 
 from linux_auditd_at.cli import common
 from linux_auditd_at.spl import Result
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         rows = []
         for event in events:
             fields = event.to_json()
-            fields["_time"] = datetime.fromtimestamp(event.time, context.tz).isoformat(timespec="seconds")
+            fields["_time"] = common.iso_time(event.time, context.tz)
             fields["risk_score"] = format_number(event.risk_score)
             rows.append(fields)
         common.print_result(Result(COLUMNS, rows), args.format)
