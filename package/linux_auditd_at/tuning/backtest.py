@@ -235,8 +235,8 @@ def run_backtest(detection: Detection, events: TimeSortedEvents, tz: tzinfo, *,
     runs = []
     for window in windows:
         now = window.run.timestamp()
-        result = pipeline.execute(events.between(window.earliest, window.latest),
-                                  Context(now=now, tz=tz, earliest=window.earliest, latest=window.latest))
+        # the slice is the window already ([earliest, latest) as the pipeline's time range would be)
+        result = pipeline.execute(events.between(window.earliest, window.latest), Context(now=now, tz=tz))
         runs.append(Run(window, result.rows, risk.events(result.rows, now)))
     return Backtest(runs, _base_coverage(detection, events, windows, tz, start, end))
 
