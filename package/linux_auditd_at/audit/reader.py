@@ -44,7 +44,7 @@ from typing import BinaryIO
 
 from linux_auditd_at.attack_data import dataset_for_log
 from linux_auditd_at.audit import sources
-from linux_auditd_at.audit.record import parse_record
+from linux_auditd_at.audit.record import NO_STAMP, parse_record
 from linux_auditd_at.errors import AuditInputError
 
 SOURCETYPE = "linux:audit"
@@ -52,6 +52,7 @@ DEFAULT_INDEX = "main"
 CHUNK = 1 << 16  # small enough that the passes over a block (counts, lower, regex) hit the CPU cache
 MAX_LINE = 1 << 20
 EXAMPLES = 5
+TOO_LONG = f"line longer than {MAX_LINE} bytes"
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,12 @@ class AuditReader:
     def _read_file(self, path: str) -> Iterator[dict[str, object]]:
         stream, raw = sources.open_binary(path)
         self.stats.files.append(path)
-        info = dataset_for_log(path) if path != sources.STDIN else None
+        is_stdin = path == sources.STDIN
+        info = None if is_stdin else dataset_for_log(path)
         host = self.host or (info and info.host) or os.uname().nodename  # = gethostname()
-        source = (info and info.source) or ("stdin" if path == sources.STDIN else path)
+        self._path, self._lineno = "stdin" if is_stdin else path, 0
+        source = (info and info.source) or self._path
         self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
-        self._path, self._lineno = "stdin" if path == sources.STDIN else path, 0
         self._first_bad: BadLine | None = None
         records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
@@ -136,7 +138,7 @@ class AuditReader:
             for block in _blocks(stream):
                 if block is None:
                     self._lineno += 1
-                    self._bad(f"line longer than {MAX_LINE} bytes")
+                    self._bad(TOO_LONG)
                     continue
                 text, replaced = block
                 if "\r" in text:
@@ -151,7 +153,7 @@ class AuditReader:
         finally:
             self.stats.lines += self._lineno
             position.report()
-            if path != sources.STDIN:
+            if not is_stdin:
                 stream.close()
                 raw.close()
         if self._lineno == 0:
@@ -208,12 +210,12 @@ class AuditReader:
             if not line:
                 stats.blank += 1
             elif len(line) > MAX_LINE:
-                self._bad(f"line longer than {MAX_LINE} bytes")
+                self._bad(TOO_LONG)
             elif prefilter is not None and not prefilter(line):
                 if "msg=audit(" in line:
                     stats.prefiltered += 1
                 else:
-                    self._bad("no msg=audit(EPOCH:SERIAL) stamp")
+                    self._bad(NO_STAMP)
             elif (event := self._parsed(line)) is not None:
                 yield event
 

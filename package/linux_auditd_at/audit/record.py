@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import re
 
+NO_STAMP = "no msg=audit(EPOCH:SERIAL) stamp"
+"""Why a line is not an audit record when it lacks the stamp (the reader says it too)."""
+
 SEPARATOR = "\x1d"
 """auditd's ENRICHED separator between the raw record and its interpreted (upper-case) fields."""
 
@@ -56,7 +59,7 @@ def parse_record(line: str) -> tuple[float, dict[str, str]] | str:
     """`(time, fields)` for an audit record, else the reason the line is not one."""
     time = audit_time(line)
     if time is None:
-        return "no msg=audit(EPOCH:SERIAL) stamp"
+        return NO_STAMP
     fields = extract_fields(line)
     if "type" not in fields:
         return "no type= field"
