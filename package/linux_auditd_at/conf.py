@@ -47,6 +47,11 @@ def read_conf_file(path: Path) -> Stanzas:
     return stanzas
 
 
+def default_path(app_dir: Path, name: str) -> Path:
+    """The app's own `default/<name>.conf` (what a finding names when no `local/` file sets the key)."""
+    return app_dir / "default" / f"{name}.conf"
+
+
 def layer_paths(app_dir: Path, name: str) -> list[Path]:
     """The files Splunk would read for `name`.conf in this app, lowest precedence first (one that
     exists but cannot be read is kept, so reading it fails loudly instead of being skipped)."""
@@ -65,7 +70,7 @@ def read_layered(app_dir: Path, name: str) -> Stanzas:
 
 def key_origin(app_dir: Path, conf: str, stanza: str, key: str) -> Path:
     """The file whose value Splunk uses for `key`: the last layer that sets it (default/ if none does)."""
-    origin = app_dir / "default" / f"{conf}.conf"
+    origin = default_path(app_dir, conf)
     for path in layer_paths(app_dir, conf):
         stanzas = read_conf_file(path)
         if key in stanzas.get(stanza, {}) or key in stanzas.get("default", {}):

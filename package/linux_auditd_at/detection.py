@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from linux_auditd_at.conf import read_layered
+from linux_auditd_at.conf import default_path, read_layered
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
 
@@ -38,7 +38,7 @@ def find_app_dir(start: Path | None = None) -> Path:
     candidates = [start or Path.cwd(), Path(__file__).resolve().parent]
     for origin in candidates:
         for folder in (origin, *origin.parents):
-            if (folder / "default" / "savedsearches.conf").is_file():
+            if default_path(folder, "savedsearches").is_file():
                 return folder
     raise ConfError("no app folder with default/savedsearches.conf found; "
                     f"pass --app-dir or set {APP_DIR_ENV}")
@@ -66,7 +66,7 @@ class Detection:
         """A copy whose filter macro is `definition`, to try a tuning without saving it."""
         key = FILTER_MACRO
         if key not in self.macros:
-            raise ConfError("filter macro is not defined", path=str(self.app_dir / "default" / "macros.conf"),
+            raise ConfError("filter macro is not defined", path=str(default_path(self.app_dir, "macros")),
                             stanza=key)
         macros = dict(self.macros)
         macros[key] = dataclasses.replace(macros[key], definition=definition)
@@ -77,15 +77,14 @@ def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
                    filter_definition: str | None = None) -> Detection:
     """Read the saved search `name` and the macros, `local/` over `default/`."""
     app_dir = app_dir or find_app_dir()
-    if not (app_dir / "default" / "savedsearches.conf").is_file():
+    saved_searches = default_path(app_dir, "savedsearches")
+    if not saved_searches.is_file():
         raise ConfError("not an app folder: it has no default/savedsearches.conf", path=str(app_dir))
     searches = read_layered(app_dir, "savedsearches")
     if name not in searches:
-        raise ConfError("saved search not found", path=str(app_dir / "default" / "savedsearches.conf"),
-                        stanza=name)
+        raise ConfError("saved search not found", path=str(saved_searches), stanza=name)
     settings = searches[name]
     if not settings.get("search", "").strip():
-        raise ConfError("saved search has no search", path=str(app_dir / "default" / "savedsearches.conf"),
-                        stanza=name, key="search")
+        raise ConfError("saved search has no search", path=str(saved_searches), stanza=name, key="search")
     detection = Detection(app_dir, name, settings, macros_from_conf(read_layered(app_dir, "macros")))
     return detection if filter_definition is None else detection.with_filter(filter_definition)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from linux_auditd_at.conf import read_conf_file
+from linux_auditd_at.conf import default_path, read_conf_file
 from linux_auditd_at.errors import ConfError
 
 
@@ -21,7 +21,7 @@ class AppIdentity:
 
 def read_identity(app_dir: Path) -> AppIdentity:
     """`[package] id` and `[id] version` of default/app.conf; `[id] name` must equal the package id."""
-    path = app_dir / "default" / "app.conf"
+    path = default_path(app_dir, "app")
     stanzas = read_conf_file(path)
     app_id = stanzas.get("package", {}).get("id", "").strip()
     version = stanzas.get("id", {}).get("version", "").strip()

@@ -20,7 +20,7 @@ from pathlib import Path
 from croniter import croniter
 
 from linux_auditd_at.app.identity import read_identity
-from linux_auditd_at.conf import LAYERS, is_true, key_origin, read_conf_file, read_layered
+from linux_auditd_at.conf import LAYERS, default_path, is_true, key_origin, read_conf_file, read_layered
 from linux_auditd_at.detection import Detection, filter_macro_name
 from linux_auditd_at.errors import ConfError, SPLError
 from linux_auditd_at.spl.lexer import split_pipeline
@@ -281,7 +281,7 @@ def lint_app(app_dir: Path, *, now: datetime | None = None) -> list[Finding]:
     searches = {name: settings for name, settings in read_layered(app_dir, "savedsearches").items()
                 if settings.get("search", "").strip()}
     if not searches:
-        path = app_dir / "default" / "savedsearches.conf"
+        path = default_path(app_dir, "savedsearches")
         findings.append(Finding("conf-syntax", ConfError("no saved search with a search", path=str(path))))
     for name, settings in searches.items():
         search = SavedSearch(Detection(app_dir, name, settings, macros), now)
