@@ -58,7 +58,7 @@ def prepare(node: ast.Rename, spl: str):
         for row in rows:
             row = dict(row)
             for source, target in node.pairs:
-                for old, new in _renames(source, target, list(row)):
+                for old, new in _renames(source, target, row):  # a list, made before row changes
                     value = row.pop(old, None)
                     if value is None:
                         row.pop(new, None)
