@@ -236,20 +236,21 @@ def _eval_comparison(cursor: Cursor):
     return left
 
 
-def _eval_additive(cursor: Cursor):
-    left = _eval_multiplicative(cursor)
-    while cursor.peek().kind == OP and cursor.peek().value in ("+", "-", "."):
+def _eval_operators(cursor: Cursor, operators: tuple[str, ...], operand):
+    """`operand (op operand)*` for one level of left-associative operators."""
+    left = operand(cursor)
+    while cursor.peek().kind == OP and cursor.peek().value in operators:
         token = cursor.next()
-        left = ast.BinaryOp(token.value, left, _eval_multiplicative(cursor), token.pos)
+        left = ast.BinaryOp(token.value, left, operand(cursor), token.pos)
     return left
+
+
+def _eval_additive(cursor: Cursor):
+    return _eval_operators(cursor, ("+", "-", "."), _eval_multiplicative)
 
 
 def _eval_multiplicative(cursor: Cursor):
-    left = _eval_unary(cursor)
-    while cursor.peek().kind == OP and cursor.peek().value in ("*", "/", "%"):
-        token = cursor.next()
-        left = ast.BinaryOp(token.value, left, _eval_unary(cursor), token.pos)
-    return left
+    return _eval_operators(cursor, ("*", "/", "%"), _eval_unary)
 
 
 def _eval_unary(cursor: Cursor):
