@@ -25,7 +25,7 @@ import json
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -106,7 +106,6 @@ class HECClient:
     ack_timeout: float = 120.0
     poll_interval: float = 0.5
     timeout: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
     channel: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def __post_init__(self):
@@ -141,7 +140,7 @@ class HECClient:
 
     def _back_off(self, tries: int) -> None:
         """Wait before try `tries + 1`: `backoff` seconds, doubled per retry, at most MAX_BACKOFF."""
-        self.sleep(min(self.backoff * 2 ** (tries - 1), MAX_BACKOFF))
+        time.sleep(min(self.backoff * 2 ** (tries - 1), MAX_BACKOFF))
 
     def send(self, events: Iterable[Mapping[str, object]], index: str,
              report: SendReport | None = None) -> SendReport:
@@ -198,7 +197,7 @@ class HECClient:
                 del waiting[ack_id]
             if not waiting or time.monotonic() >= deadline:
                 break
-            self.sleep(self.poll_interval)
+            time.sleep(self.poll_interval)
         return list(waiting.values())
 
     def _request(self, path: str, payload: bytes, report: SendReport | None) -> dict:

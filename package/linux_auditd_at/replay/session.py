@@ -80,7 +80,6 @@ class Replay:
     index_timeout: float = 300.0
     search_timeout: float = 300.0
     poll: float = 1.0
-    sleep: Callable[[float], None] = time.sleep
 
     def run(self, dataset: Dataset, index: str) -> Outcome:
         outcome = Outcome(dataset, index)
@@ -158,7 +157,7 @@ class Replay:
             if count > sent or (count == sent and seen_equal) or time.monotonic() >= deadline:
                 return count
             seen_equal = count == sent
-            self.sleep(self.poll)
+            time.sleep(self.poll)
 
 
 def read_events(dataset: Dataset, index: str, outcome: Outcome) -> list[dict[str, object]]:

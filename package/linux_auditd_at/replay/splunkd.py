@@ -11,7 +11,6 @@ import json
 import re
 import ssl
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -146,8 +145,7 @@ class Splunkd:
     def delete_index(self, name: str) -> None:
         self._call("delete", _path("data/indexes", name))
 
-    def search(self, spl: str, *, app: str, timeout: float, poll: float = 0.5,
-               sleep: Callable[[float], None] = time.sleep) -> SearchResult:
+    def search(self, spl: str, *, app: str, timeout: float, poll: float = 0.5) -> SearchResult:
         """Run `spl` over all time in a normal job, wait for it, and read every result row."""
         job = self._call("post", "search/jobs", owner="nobody", app=app, search=spl,
                          earliest_time="0", exec_mode="normal")
@@ -164,7 +162,7 @@ class Splunkd:
                     break
                 if time.monotonic() >= deadline:
                     raise ReplayError(f"{self.url}: search job {sid} not done after {timeout:.0f} s")
-                sleep(poll)
+                time.sleep(poll)
             results = self._call("get", status + "/results", count=0)
         finally:
             self._call("delete", status, missing_ok=True)
