@@ -10,11 +10,13 @@ from pathlib import Path
 
 from linux_auditd_at.replay.session import Outcome
 
+SUITE = "linux-auditd-at replay"
 
-def junit_xml(outcomes: list[Outcome], suite: str = "linux-auditd-at replay") -> ET.ElementTree:
+
+def junit_xml(outcomes: list[Outcome]) -> ET.ElementTree:
     failures = sum(not o.passed for o in outcomes)
     total = sum(o.timings.get("total", 0.0) for o in outcomes)
-    root = ET.Element("testsuite", name=suite, tests=str(len(outcomes)), failures=str(failures),
+    root = ET.Element("testsuite", name=SUITE, tests=str(len(outcomes)), failures=str(failures),
                       errors="0", skipped="0", time=f"{total:.3f}")
     for outcome in outcomes:
         case = ET.SubElement(root, "testcase", classname="replay", name=outcome.dataset.name,
@@ -28,10 +30,9 @@ def junit_xml(outcomes: list[Outcome], suite: str = "linux-auditd-at replay") ->
     return ET.ElementTree(root)
 
 
-def junit_setup_error(names: list[str], message: str,
-                      suite: str = "linux-auditd-at replay") -> ET.ElementTree:
+def junit_setup_error(names: list[str], message: str) -> ET.ElementTree:
     """Every dataset as an `error`: the run stopped before any of them could be replayed."""
-    root = ET.Element("testsuite", name=suite, tests=str(len(names)), failures="0",
+    root = ET.Element("testsuite", name=SUITE, tests=str(len(names)), failures="0",
                       errors=str(len(names)), skipped="0", time="0.000")
     for name in names:
         case = ET.SubElement(root, "testcase", classname="replay", name=name, time="0.000")
