@@ -134,16 +134,16 @@ class RiskAction:
     def events_for(self, row: Row, run_time: float) -> list[RiskEvent]:
         """The risk events one result row gives (none when the row lacks its risk object)."""
         events = []
+        time = to_number(row.get("_time"))
         for spec in self.objects:
             source_field = "risk_object" if row.get("risk_object") else spec.field
+            score = _score(row.get("risk_score"), spec.score)
             for obj in values_of(row.get(source_field)):
                 if obj in ("", None):
                     continue
                 filled = {**row, "risk_object": obj, "risk_object_type": row.get("risk_object_type")
                           or spec.type}
-                score = _score(row.get("risk_score"), spec.score)
                 filled["risk_score"] = str(score)  # ES sets the float: `$risk_score$` renders 9.0
-                time = to_number(row.get("_time"))
                 events.append(RiskEvent(
                     time=float(time) if time is not None else run_time,
                     search_name=self.search_name,
