@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
 
 
 def values_of(value: object) -> list[object]:
@@ -51,7 +52,7 @@ def to_number(value: object) -> int | float | None:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.fullmatch(text):
-            if re.fullmatch(r"[+-]?\d+", text):
+            if _INTEGER.fullmatch(text):
                 return int(text)
             return float(text)
     return None
