@@ -77,7 +77,7 @@ def read_metadata(path: Path) -> list[Dataset]:
     """The `datasets:` of one metadata file; a relative `path` is taken relative to that file's
     folder, else to the working directory (the repository root for the bundled files)."""
     entries = _entries(str(path))
-    if entries is None or not entries:
+    if not entries:
         raise AuditInputError("no `datasets:` list", path=str(path))
     datasets = []
     for number, entry in enumerate(entries, 1):
