@@ -102,18 +102,19 @@ def _zoneinfo_name(link: Path) -> str:
     return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
 
 
+def time_zone(name: str) -> tzinfo:
+    """The --tz zone by IANA name; a name zoneinfo does not know is an error saying so."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ToolkitError(f"--tz {name!r}: unknown time zone (use an IANA name like Europe/Berlin)") from exc
+
+
 def context_from_args(args: argparse.Namespace) -> Context:
     """Context(now, tz, earliest, latest) from --now, --tz, --earliest, --latest."""
     from linux_auditd_at.spl.timemodifiers import resolve_time  # the engine's; imported when used
 
-    if args.tz:
-        try:
-            tz: tzinfo = ZoneInfo(args.tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ToolkitError(f"--tz {args.tz!r}: unknown time zone (use an IANA name like Europe/Berlin)") \
-                from exc
-    else:
-        tz = local_timezone()
+    tz = time_zone(args.tz) if args.tz else local_timezone()
     now = resolve_time(args.now, datetime.now(tz)) if args.now else time.time()
     earliest, latest = resolve_times(now, tz, args.earliest, args.latest)
     return Context(now=now, tz=tz, earliest=earliest, latest=latest)

@@ -17,9 +17,9 @@ import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from linux_auditd_at.attack_data import default_metadata, load_datasets
+from linux_auditd_at.cli import common
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.hec import HECClient, default_hec_url
@@ -97,10 +97,7 @@ def run(args: argparse.Namespace) -> int:
     datasets = load_datasets(paths)
     if args.index and len(datasets) > 1:
         raise ReplayError(f"--index names one index but there are {len(datasets)} datasets")
-    try:
-        tz = ZoneInfo(args.tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ReplayError(f"unknown time zone {args.tz!r}") from exc
+    tz = common.time_zone(args.tz)
     engine = None if args.no_compare else embedded_engine(args.app_dir, tz)
 
     context = ssl_context(args.ca_file, args.insecure)
