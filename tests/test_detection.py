@@ -57,11 +57,24 @@ def test_a_missing_saved_search_names_the_file_and_stanza(app):
         load_detection(app, name="No Such Search")
 
 
-def test_a_saved_search_without_search_names_the_key(app):
+def test_a_saved_search_blanked_in_local_names_that_file_and_the_key(app):
     (app / "local").mkdir()
     (app / "local" / "savedsearches.conf").write_text(f"[{SEARCH_NAME}]\nsearch =\n")
-    with pytest.raises(ConfError, match=r"\[Linux Auditd At Application Execution - Rule\], search"):
+    with pytest.raises(ConfError, match=r"local/savedsearches\.conf, \[Linux Auditd At Application Execution "
+                                        r"- Rule\], search: saved search has no search"):
         load_detection(app)
+
+
+def test_another_saved_search_is_tuned_through_its_own_filter_macro(app):
+    (app / "local").mkdir()
+    (app / "local" / "savedsearches.conf").write_text(
+        "[Linux Auditd Atq Execution - Rule]\nsearch = `linux_auditd` comm=atq "
+        "| `linux_auditd_atq_execution_filter`\n")
+    (app / "local" / "macros.conf").write_text("[linux_auditd_atq_execution_filter]\ndefinition = search *\n")
+    other = load_detection(app, name="Linux Auditd Atq Execution - Rule", filter_definition="search pid=1")
+    assert other.filter_macro == "linux_auditd_atq_execution_filter"
+    assert other.expanded_search() == 'sourcetype="linux:audit" comm=atq | search pid=1'
+    assert other.macros[FILTER_MACRO].definition == "search *"
 
 
 def test_a_filter_without_a_filter_macro_is_an_error(app):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from linux_auditd_at.conf import default_path, read_layered
+from linux_auditd_at.conf import default_path, key_origin, read_layered
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
 
@@ -58,13 +58,18 @@ class Detection:
         """The search as written in savedsearches.conf, macros unexpanded."""
         return self.settings["search"]
 
+    @property
+    def filter_macro(self) -> str:
+        """The stanza of this search's filter macro (ESCU names it after the search)."""
+        return filter_macro_name(self.name)
+
     def expanded_search(self) -> str:
         """The SPL Splunk would run, every macro expanded."""
         return expand_macros(self.search, self.macros)
 
     def with_filter(self, definition: str) -> Detection:
         """A copy whose filter macro is `definition`, to try a tuning without saving it."""
-        key = FILTER_MACRO
+        key = self.filter_macro
         if key not in self.macros:
             raise ConfError("filter macro is not defined", path=str(default_path(self.app_dir, "macros")),
                             stanza=key)
@@ -85,6 +90,7 @@ def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
         raise ConfError("saved search not found", path=str(saved_searches), stanza=name)
     settings = searches[name]
     if not settings.get("search", "").strip():
-        raise ConfError("saved search has no search", path=str(saved_searches), stanza=name, key="search")
+        raise ConfError("saved search has no search", stanza=name, key="search",
+                        path=str(key_origin(app_dir, "savedsearches", name, "search")))
     detection = Detection(app_dir, name, settings, macros_from_conf(read_layered(app_dir, "macros")))
     return detection if filter_definition is None else detection.with_filter(filter_definition)

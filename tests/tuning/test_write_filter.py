@@ -73,3 +73,13 @@ def test_unwritable_app_folder_is_a_conf_error(app):
     (app / "local").write_text("a file where the local/ folder should be")
     with pytest.raises(ConfError, match="cannot write"):
         write_filter(app, NEW)
+
+
+def test_writes_the_named_filter_macro_and_leaves_the_shipped_one(app):
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text(EXISTING)
+    path, changed = write_filter(app, NEW, "linux_auditd_atq_execution_filter")
+    text = path.read_text()
+    assert changed
+    assert f"[linux_auditd_atq_execution_filter]\ndefinition = {NEW}\n" in text
+    assert f'[{FILTER_MACRO}]\ndefinition = search NOT dest="old-host"\n' in text

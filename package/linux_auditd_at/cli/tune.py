@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "table":
         _print_summary(summary)
     if args.write:
-        path, changed = write_filter(current.app_dir, args.filter)
+        path, changed = write_filter(current.app_dir, args.filter, current.filter_macro)
         # on stderr when stdout is JSON or CSV, so that it stays parseable
         print(f"{'wrote' if changed else 'unchanged:'} {path}",
               file=sys.stdout if args.format == "table" else sys.stderr)

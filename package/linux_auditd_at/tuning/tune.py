@@ -91,10 +91,10 @@ def compare(current: Detection, definition: str, events: TimeSortedEvents, conte
                       before, after)
 
 
-def write_filter(app_dir: Path, definition: str) -> tuple[Path, bool]:
+def write_filter(app_dir: Path, definition: str, macro: str = FILTER_MACRO) -> tuple[Path, bool]:
     """Set the filter macro's definition in `local/macros.conf`, keeping every other stanza, key
     and comment as it is; returns the file and whether it changed (a second identical write does
-    not touch the file)."""
+    not touch the file). `macro` is the stanza (Detection.filter_macro)."""
     path = app_dir / "local" / "macros.conf"
     if path.exists():
         try:
@@ -103,7 +103,7 @@ def write_filter(app_dir: Path, definition: str) -> tuple[Path, bool]:
             raise ConfError(str(exc), path=str(path)) from exc
     else:
         stanzas = {GLOBAL_STANZA: {"#-000001": LOCAL_HEADER}}
-    stanzas.setdefault(FILTER_MACRO, {})["definition"] = definition
+    stanzas.setdefault(macro, {})["definition"] = definition
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         result = smart_write_conf(str(path), stanzas, sort=False)
