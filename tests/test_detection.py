@@ -1,6 +1,5 @@
 """detection.py: the saved search and its macros as the app ships them, local/ tuning applied."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,13 +8,6 @@ from linux_auditd_at.detection import APP_DIR_ENV, FILTER_MACRO, SEARCH_NAME, fi
 from linux_auditd_at.errors import ConfError
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def app(tmp_path):
-    copy = tmp_path / "DA-ESS-linux_auditd_at"
-    shutil.copytree(ROOT / "default", copy / "default")
-    return copy
 
 
 def test_the_shipped_search_expands_to_what_splunk_runs(app):

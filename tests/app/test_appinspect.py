@@ -28,25 +28,25 @@ def test_fresh_package_has_no_failure_error_or_warning(tmp_path):
 
 
 @needs_appinspect
-def test_a_package_with_local_config_fails_the_gate(app_copy, tmp_path):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "macros.conf").write_text("[linux_auditd]\ndefinition = index=main\n")
+def test_a_package_with_local_config_fails_the_gate(app, tmp_path):
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text("[linux_auditd]\ndefinition = index=main\n")
     package = tmp_path / "bad.tar.gz"
     with tarfile.open(package, "w:gz") as tar:
-        tar.add(app_copy, arcname="DA-ESS-linux_auditd_at")
+        tar.add(app, arcname="DA-ESS-linux_auditd_at")
     summary = run_appinspect(APPINSPECT, package, tmp_path / "report.json")
     assert summary["failure"] >= 1
     assert any("check_that_local_does_not_exist" in line for line in findings(tmp_path / "report.json"))
 
 
 @needs_appinspect
-def test_main_exits_1_and_names_the_failed_check(app_copy, tmp_path, capsys):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "macros.conf").write_text("[linux_auditd]\ndefinition = index=main\n")
+def test_main_exits_1_and_names_the_failed_check(app, tmp_path, capsys):
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text("[linux_auditd]\ndefinition = index=main\n")
     package = tmp_path / "DA-ESS-linux_auditd_at-1.0.0.tar.gz"
     with tarfile.open(package, "w:gz") as tar:
-        tar.add(app_copy, arcname="DA-ESS-linux_auditd_at")
-    assert main(["--appinspect", str(APPINSPECT), "--app-dir", str(app_copy), "--dist", str(tmp_path)]) == 1
+        tar.add(app, arcname="DA-ESS-linux_auditd_at")
+    assert main(["--appinspect", str(APPINSPECT), "--app-dir", str(app), "--dist", str(tmp_path)]) == 1
     assert "failure check_that_local_does_not_exist" in capsys.readouterr().err
 
 

@@ -47,8 +47,8 @@ def assert_names(text: str, path: str, key: str | None) -> None:
         assert STANZA in text and f"] {key}:" in text.replace(",", ""), text
 
 
-def test_the_shipped_app_passes(app_copy):
-    assert lint_app(app_copy, now=NOW) == []
+def test_the_shipped_app_passes(app):
+    assert lint_app(app, now=NOW) == []
 
 
 def test_the_repository_app_passes():
@@ -67,62 +67,62 @@ def test_filter_macro_name_follows_escu():
     ("default/app.conf", "[id]\nname = x\n[id]\nversion = 1\n"),
     ("metadata/default.meta", "[]\naccess read\n"),
 ])
-def test_conf_syntax_errors_name_the_file(app_copy, name, text):
-    (app_copy / name).write_text(text)
-    findings = lint_app(app_copy, now=NOW)
+def test_conf_syntax_errors_name_the_file(app, name, text):
+    (app / name).write_text(text)
+    findings = lint_app(app, now=NOW)
     assert [f.rule for f in findings] == ["conf-syntax"]
-    assert str(app_copy / name) in str(findings[0])
+    assert str(app / name) in str(findings[0])
 
 
-def test_conf_syntax_is_checked_in_local_too(app_copy):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "savedsearches.conf").write_text(f"{STANZA}\ndisabled = false\njunk\n")
-    assert_names(only_finding(app_copy, "conf-syntax"), "local/savedsearches.conf", None)
+def test_conf_syntax_is_checked_in_local_too(app):
+    (app / "local").mkdir()
+    (app / "local" / "savedsearches.conf").write_text(f"{STANZA}\ndisabled = false\njunk\n")
+    assert_names(only_finding(app, "conf-syntax"), "local/savedsearches.conf", None)
 
 
-def test_no_saved_search_is_a_finding(app_copy):
-    (app_copy / SAVED).write_text("# nothing\n")
-    assert_names(only_finding(app_copy, "conf-syntax"), SAVED, None)
+def test_no_saved_search_is_a_finding(app):
+    (app / SAVED).write_text("# nothing\n")
+    assert_names(only_finding(app, "conf-syntax"), SAVED, None)
 
 
-def test_manifest_version_must_agree_with_app_conf(app_copy):
-    edit(app_copy, "app.manifest", '"version": "1.0.0"', '"version": "1.0.1"')
-    text = only_finding(app_copy, "manifest")
+def test_manifest_version_must_agree_with_app_conf(app):
+    edit(app, "app.manifest", '"version": "1.0.0"', '"version": "1.0.1"')
+    text = only_finding(app, "manifest")
     assert "app.manifest" in text and "info.id.version is '1.0.1', app.conf has '1.0.0'" in text
 
 
-def test_manifest_must_be_strict_json(app_copy):
-    (app_copy / "app.manifest").write_text((app_copy / "app.manifest").read_text() + "# slim comment\n")
-    assert "not strict JSON" in only_finding(app_copy, "manifest")
+def test_manifest_must_be_strict_json(app):
+    (app / "app.manifest").write_text((app / "app.manifest").read_text() + "# slim comment\n")
+    assert "not strict JSON" in only_finding(app, "manifest")
 
 
 # --- macros and the filter macro ----------------------------------------------------------------
 
-def test_undefined_macro(app_copy):
-    edit(app_copy, SAVED, "`linux_auditd` type=SYSCALL", "`linux_auditd_syscall` type=SYSCALL")
-    text = only_finding(app_copy, "macros")  # once: the risk fields wait until the macros expand
+def test_undefined_macro(app):
+    edit(app, SAVED, "`linux_auditd` type=SYSCALL", "`linux_auditd_syscall` type=SYSCALL")
+    text = only_finding(app, "macros")  # once: the risk fields wait until the macros expand
     assert_names(text, SAVED, "search")
     assert "linux_auditd_syscall" in text
 
 
-def test_macro_called_with_the_wrong_argument_count(app_copy):
-    edit(app_copy, SAVED, "`security_content_ctime(lastTime)`", "`security_content_ctime(lastTime, UTC)`")
-    text = only_finding(app_copy, "macros")
+def test_macro_called_with_the_wrong_argument_count(app):
+    edit(app, SAVED, "`security_content_ctime(lastTime)`", "`security_content_ctime(lastTime, UTC)`")
+    text = only_finding(app, "macros")
     assert_names(text, SAVED, "search")
     assert "security_content_ctime" in text and "2 arguments" in text
 
 
-def test_filter_macro_must_be_the_last_command(app_copy):
-    edit(app_copy, SAVED, LAST_LINE, LAST_LINE.rstrip("\n") + " \\\n| head 5\n")
-    text = only_finding(app_copy, "filter-last")
+def test_filter_macro_must_be_the_last_command(app):
+    edit(app, SAVED, LAST_LINE, LAST_LINE.rstrip("\n") + " \\\n| head 5\n")
+    text = only_finding(app, "filter-last")
     assert_names(text, SAVED, "search")
     assert "'| head 5'" not in text and "'head 5'" in text
 
 
-def test_filter_macro_missing(app_copy):
-    edit(app_copy, SAVED, "| `security_content_ctime(lastTime)` \\\n" + LAST_LINE,
+def test_filter_macro_missing(app):
+    edit(app, SAVED, "| `security_content_ctime(lastTime)` \\\n" + LAST_LINE,
          "| `security_content_ctime(lastTime)`\n")
-    text = only_finding(app_copy, "filter-last")
+    text = only_finding(app, "filter-last")
     assert_names(text, SAVED, "search")
     assert "`linux_auditd_at_application_execution_filter`" in text
 
@@ -135,53 +135,53 @@ def test_filter_macro_missing(app_copy):
     '[{"risk_object_field": "dest", "risk_object_type": "system"}]',                   # no score
     "[]",
 ])
-def test_risk_json_must_be_a_list_of_complete_risk_objects(app_copy, value):
-    set_key(app_copy, "action.risk.param._risk", value)
-    assert_names(only_finding(app_copy, "risk-json"), SAVED, "action.risk.param._risk")
+def test_risk_json_must_be_a_list_of_complete_risk_objects(app, value):
+    set_key(app, "action.risk.param._risk", value)
+    assert_names(only_finding(app, "risk-json"), SAVED, "action.risk.param._risk")
 
 
-def test_risk_object_type_must_be_known(app_copy):
-    set_key(app_copy, "action.risk.param._risk",
+def test_risk_object_type_must_be_known(app):
+    set_key(app, "action.risk.param._risk",
             '[{"risk_object_field": "dest", "risk_object_type": "host", "risk_score": 9}]')
-    text = only_finding(app_copy, "risk-json")
+    text = only_finding(app, "risk-json")
     assert_names(text, SAVED, "action.risk.param._risk")
     assert "'host'" in text
 
 
-def test_risk_object_field_must_be_a_field_the_search_outputs(app_copy):
+def test_risk_object_field_must_be_a_field_the_search_outputs(app):
     # `host` is renamed to `dest` before stats: the results have no host.
-    set_key(app_copy, "action.risk.param._risk",
+    set_key(app, "action.risk.param._risk",
             '[{"risk_object_field": "host", "risk_object_type": "system", "risk_score": 9}]')
-    text = only_finding(app_copy, "risk-fields")
+    text = only_finding(app, "risk-fields")
     assert_names(text, SAVED, "action.risk.param._risk")
     assert "'host' is not a field the search outputs" in text
 
 
-def test_risk_message_tokens_must_be_fields_the_search_outputs(app_copy):
-    set_key(app_copy, "action.risk.param._risk_message", "at ran as [$user$] on [$dest$] ([$comm$])")
-    text = only_finding(app_copy, "risk-fields")
+def test_risk_message_tokens_must_be_fields_the_search_outputs(app):
+    set_key(app, "action.risk.param._risk_message", "at ran as [$user$] on [$dest$] ([$comm$])")
+    text = only_finding(app, "risk-fields")
     assert_names(text, SAVED, "action.risk.param._risk_message")
     assert "token 'user'" in text
 
 
-def test_fields_renamed_after_stats_are_followed(app_copy):
-    edit(app_copy, SAVED, LAST_LINE, "| rename dest as host \\\n" + LAST_LINE)
-    findings = lint_app(app_copy, now=NOW)
+def test_fields_renamed_after_stats_are_followed(app):
+    edit(app, SAVED, LAST_LINE, "| rename dest as host \\\n" + LAST_LINE)
+    findings = lint_app(app, now=NOW)
     assert [f.rule for f in findings] == ["risk-fields", "risk-fields"]
     assert_names(str(findings[0]), SAVED, "action.risk.param._risk")
     assert_names(str(findings[1]), SAVED, "action.risk.param._risk_message")
     assert all("'dest' is not a field" in str(f) and "host" in str(f) for f in findings)
 
 
-def test_risk_message_is_required(app_copy):
-    set_key(app_copy, "action.risk.param._risk_message", "")
-    assert_names(only_finding(app_copy, "risk-message"), SAVED, "action.risk.param._risk_message")
+def test_risk_message_is_required(app):
+    set_key(app, "action.risk.param._risk_message", "")
+    assert_names(only_finding(app, "risk-message"), SAVED, "action.risk.param._risk_message")
 
 
-def test_a_search_without_stats_cannot_have_its_risk_fields_checked(app_copy):
-    edit(app_copy, SAVED, "| stats count min(_time) as firstTime max(_time) as lastTime "
+def test_a_search_without_stats_cannot_have_its_risk_fields_checked(app):
+    edit(app, SAVED, "| stats count min(_time) as firstTime max(_time) as lastTime "
                           "by comm exe SYSCALL UID ppid pid dest \\\n", "")
-    text = only_finding(app_copy, "risk-fields")
+    text = only_finding(app, "risk-fields")
     assert_names(text, SAVED, "search")
     assert "no stats" in text
 
@@ -189,49 +189,49 @@ def test_a_search_without_stats_cannot_have_its_risk_fields_checked(app_copy):
 # --- schedule -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cron", ["61 * * * *", "0 * * *", "hourly"])
-def test_cron_schedule_must_be_valid(app_copy, cron):
-    set_key(app_copy, "cron_schedule", cron)
-    assert_names(only_finding(app_copy, "cron"), SAVED, "cron_schedule")
+def test_cron_schedule_must_be_valid(app, cron):
+    set_key(app, "cron_schedule", cron)
+    assert_names(only_finding(app, "cron"), SAVED, "cron_schedule")
 
 
-def test_earliest_must_be_before_latest(app_copy):
-    set_key(app_copy, "dispatch.earliest_time", "-10m@m")
-    set_key(app_copy, "dispatch.latest_time", "-70m@m")
-    text = only_finding(app_copy, "time-window")
+def test_earliest_must_be_before_latest(app):
+    set_key(app, "dispatch.earliest_time", "-10m@m")
+    set_key(app, "dispatch.latest_time", "-70m@m")
+    text = only_finding(app, "time-window")
     assert_names(text, SAVED, "dispatch.earliest_time")
     assert "'-10m@m' is not before dispatch.latest_time '-70m@m'" in text
 
 
-def test_an_empty_window_is_refused(app_copy):
-    set_key(app_copy, "dispatch.latest_time", "-70m@m")
-    text = only_finding(app_copy, "time-window")
+def test_an_empty_window_is_refused(app):
+    set_key(app, "dispatch.latest_time", "-70m@m")
+    text = only_finding(app, "time-window")
     assert_names(text, SAVED, "dispatch.earliest_time")
     assert "is not before" in text
 
 
-def test_an_invalid_time_modifier_names_its_key(app_copy):
-    set_key(app_copy, "dispatch.latest_time", "-10x@m")
-    assert_names(only_finding(app_copy, "time-window"), SAVED, "dispatch.latest_time")
+def test_an_invalid_time_modifier_names_its_key(app):
+    set_key(app, "dispatch.latest_time", "-10x@m")
+    assert_names(only_finding(app, "time-window"), SAVED, "dispatch.latest_time")
 
 
-def test_a_local_override_is_reported_in_the_local_file(app_copy):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "savedsearches.conf").write_text(f"{STANZA}\ncron_schedule = 0 25 * * *\n")
-    assert_names(only_finding(app_copy, "cron"), "local/savedsearches.conf", "cron_schedule")
+def test_a_local_override_is_reported_in_the_local_file(app):
+    (app / "local").mkdir()
+    (app / "local" / "savedsearches.conf").write_text(f"{STANZA}\ncron_schedule = 0 25 * * *\n")
+    assert_names(only_finding(app, "cron"), "local/savedsearches.conf", "cron_schedule")
 
 
-def test_a_broken_local_risk_json_is_reported_in_the_local_file(app_copy):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "savedsearches.conf").write_text(
+def test_a_broken_local_risk_json_is_reported_in_the_local_file(app):
+    (app / "local").mkdir()
+    (app / "local" / "savedsearches.conf").write_text(
         f'{STANZA}\naction.risk.param._risk = [{{"risk_object_field": "dest"\n')
-    assert_names(only_finding(app_copy, "risk-json"), "local/savedsearches.conf", "action.risk.param._risk")
+    assert_names(only_finding(app, "risk-json"), "local/savedsearches.conf", "action.risk.param._risk")
 
 
 # --- correlation search label and annotations ---------------------------------------------------
 
-def test_label_must_equal_the_stanza_name(app_copy):
-    set_key(app_copy, "action.correlationsearch.label", "ESCU - Linux Auditd At Application Execution - Rule")
-    assert_names(only_finding(app_copy, "label"), SAVED, "action.correlationsearch.label")
+def test_label_must_equal_the_stanza_name(app):
+    set_key(app, "action.correlationsearch.label", "ESCU - Linux Auditd At Application Execution - Rule")
+    assert_names(only_finding(app, "label"), SAVED, "action.correlationsearch.label")
 
 
 @pytest.mark.parametrize(("old", "new", "says"), [
@@ -242,35 +242,35 @@ def test_label_must_equal_the_stanza_name(app_copy):
     ('"analytic_story": ["Scheduled Tasks", "Linux Privilege Escalation", "Linux Persistence Techniques", '
      '"Linux Living Off The Land", "Compromised Linux Host"]', '"analytic_story": []', "analytic_story"),
 ])
-def test_annotations_must_be_valid(app_copy, old, new, says):
-    edit(app_copy, SAVED, old, new)
-    findings = [f for f in lint_app(app_copy, now=NOW) if f.rule == "annotations"]
+def test_annotations_must_be_valid(app, old, new, says):
+    edit(app, SAVED, old, new)
+    findings = [f for f in lint_app(app, now=NOW) if f.rule == "annotations"]
     assert len(findings) == 1, findings
     assert_names(str(findings[0]), SAVED, "action.correlationsearch.annotations")
     assert says in str(findings[0])
 
 
-def test_ordinary_local_tuning_passes(app_copy):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "macros.conf").write_text(
+def test_ordinary_local_tuning_passes(app):
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text(
         '[linux_auditd_at_application_execution_filter]\ndefinition = search NOT dest IN ("build-01")\n')
-    (app_copy / "local" / "savedsearches.conf").write_text(f"{STANZA}\ndisabled = false\n")
-    assert lint_app(app_copy, now=NOW) == []
+    (app / "local" / "savedsearches.conf").write_text(f"{STANZA}\ndisabled = false\n")
+    assert lint_app(app, now=NOW) == []
 
 
 @pytest.mark.parametrize("definition", ["search NOT (", "where", 'search dest="unclosed'])
-def test_a_local_filter_macro_that_does_not_parse_names_local_macros_conf(app_copy, definition):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "macros.conf").write_text(
+def test_a_local_filter_macro_that_does_not_parse_names_local_macros_conf(app, definition):
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text(
         f"[linux_auditd_at_application_execution_filter]\ndefinition = {definition}\n")
-    text = only_finding(app_copy, "filter-spl")  # once: the risk fields wait until the SPL parses
+    text = only_finding(app, "filter-spl")  # once: the risk fields wait until the SPL parses
     assert "local/macros.conf, [linux_auditd_at_application_execution_filter], definition: " in text
 
 
-def test_a_local_filter_macro_that_does_not_expand_is_caught(app_copy):
-    (app_copy / "local").mkdir()
-    (app_copy / "local" / "macros.conf").write_text(
+def test_a_local_filter_macro_that_does_not_expand_is_caught(app):
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text(
         "[linux_auditd_at_application_execution_filter]\ndefinition = `no_such_macro`\n")
-    text = only_finding(app_copy, "macros")
+    text = only_finding(app, "macros")
     assert_names(text, SAVED, "search")
     assert "no_such_macro" in text

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tuning"))
-from logbuilder import copy_app, utc, write_log  # noqa: E402
+from logbuilder import utc, write_log
 
 # times straddling the hourly windows' edges (see tests/tuning/test_schedule_backtest.py)
 TIMES = ["08:49:59", "09:49:59.999", "09:50:00", "09:50:59", "10:49:59.999", "10:50:00"]
-
-
-@pytest.fixture
-def app(tmp_path):
-    return copy_app(tmp_path / "app")
 
 
 @pytest.fixture

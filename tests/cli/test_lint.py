@@ -3,17 +3,16 @@ problem naming file, stanza and key."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from linux_auditd_at.cli import main
+from scratch_app import copy_app
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def broken_copy(tmp_path: Path) -> Path:
-    app = tmp_path / "app"
-    shutil.copytree(REPO / "default", app / "default")
+    app = copy_app(tmp_path / "app")
     conf = app / "default" / "savedsearches.conf"
     conf.write_text(conf.read_text().replace("cron_schedule = 0 * * * *", "cron_schedule = 0 * * *"))
     return app

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sys
 from pathlib import Path
 
 from linux_auditd_at.cli import main
+from scratch_app import copy_app
 
 REPO = Path(__file__).resolve().parents[2]
 DATASET = REPO / "attack_data" / "T1053.002" / "linux_auditd_at"
@@ -71,8 +71,7 @@ def test_risk_table_on_a_terminal_keeps_the_brackets_of_the_message(capsys, monk
 
 
 def test_no_risk_action_is_a_clear_error(tmp_path, capsys):
-    app = tmp_path / "app"
-    shutil.copytree(REPO / "default", app / "default")
+    app = copy_app(tmp_path / "app")
     (app / "local").mkdir()
     (app / "local" / "savedsearches.conf").write_text(f"[{SEARCH}]\naction.risk = 0\n")
     code = main(["--app-dir", str(app), "risk", str(DATASET / "auditd_at_execution.log")])
@@ -82,8 +81,7 @@ def test_no_risk_action_is_a_clear_error(tmp_path, capsys):
 
 
 def test_rows_without_risk_object_are_counted_not_dropped_silently(tmp_path, capsys):
-    app = tmp_path / "app"
-    shutil.copytree(REPO / "default", app / "default")
+    app = copy_app(tmp_path / "app")
     (app / "local").mkdir()
     # a filter that blanks dest on every row: ES would write no risk event for any of them
     (app / "local" / "macros.conf").write_text(

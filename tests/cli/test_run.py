@@ -15,7 +15,6 @@ import json
 import os
 import pty
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import pytest
 
 from linux_auditd_at.cli import main
 from linux_auditd_at.detection import load_detection
+from scratch_app import copy_app
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "audit" / "data"
@@ -168,9 +168,7 @@ FILTER_CALL = "`linux_auditd_at_application_execution_filter`"
 
 def _app(tmp_path: Path, *, macros: str | None = None, savedsearches: str | None = None) -> Path:
     """A copy of the shipped app with the given local/ files (Splunk layers them over default/)."""
-    app = tmp_path / "app"
-    for folder in ("default", "metadata"):
-        shutil.copytree(REPO / folder, app / folder)
+    app = copy_app(tmp_path / "app")
     for name, text in (("macros.conf", macros), ("savedsearches.conf", savedsearches)):
         if text is not None:
             (app / "local").mkdir(exist_ok=True)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tuning"))
-from logbuilder import copy_app, utc, write_log  # noqa: E402
+from logbuilder import utc, write_log
 
 NEW = 'search NOT dest IN ("build-01")'
 # build-01 runs `at` in the 10:00 and 11:00 runs' windows, web-01 only in the 10:00 run's
@@ -21,11 +17,6 @@ ENTRIES = [
     (utc("2026-11-29T10:05:00"), 7102, "build-01"),
     (utc("2026-11-29T10:30:00"), 7103, "build-01"),
 ]
-
-
-@pytest.fixture
-def app(tmp_path):
-    return copy_app(tmp_path / "app")
 
 
 @pytest.fixture

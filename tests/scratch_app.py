@@ -1,13 +1,12 @@
-"""A copy of the repository's app in tmp_path, for tests that break or extend it."""
+"""A scratch copy of the shipped app, for tests that write local/ or break a file without touching
+the checkout (the `app` fixture in conftest.py, and helpers that need one outside a fixture)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 APP_FILES = ("default", "metadata/default.meta", "app.manifest", "LICENSE", "README.md")
 
 
@@ -21,8 +20,3 @@ def copy_app(target: Path) -> Path:
         else:
             shutil.copyfile(source, dest)
     return target
-
-
-@pytest.fixture
-def app_copy(tmp_path: Path) -> Path:
-    return copy_app(tmp_path / "app")

@@ -1,15 +1,13 @@
-"""Audit logs built from real records, re-stamped at chosen times (see data/README.md), and a
-scratch copy of the app. Used by tests/tuning and by the tests of the risk/backtest/tune verbs."""
+"""Audit logs built from real records, re-stamped at chosen times (see tuning/data/README.md).
+Used by tests/tuning and by the tests of the risk/backtest/tune verbs."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "tuning" / "data"
 _STAMP = re.compile(rb"msg=audit\((\d+\.\d+):(\d+)\)")
 
 
@@ -38,10 +36,3 @@ def write_log(path: Path, entries: list[tuple[float, int, str | None]], serial: 
             out.append((f"node={host} ".encode() if host else b"") + line)
     path.write_bytes(b"\n".join(out) + b"\n")
     return path
-
-
-def copy_app(folder: Path) -> Path:
-    """A copy of the app's conf folders, so tests may write local/ without touching the checkout."""
-    for name in ("default", "metadata"):
-        shutil.copytree(REPO / name, folder / name)
-    return folder

@@ -1,0 +1,15 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scratch_app import copy_app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    """A scratch copy of the shipped app (see scratch_app.py)."""
+    return copy_app(tmp_path / "DA-ESS-linux_auditd_at")
