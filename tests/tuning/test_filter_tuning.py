@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from logbuilder import utc, write_log
-
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
 from linux_auditd_at.tuning.backtest import TimeSortedEvents
 from linux_auditd_at.tuning.tune import compare, row_difference
+from logbuilder import utc, write_log
 
 # web-01 at 09:05 and 09:20 and build-01 at 09:10 fall in the 10:00 run's window [08:50, 09:50);
 # build-01 at 10:05 and 10:30 in the 11:00 run's window [09:50, 10:50).

@@ -12,12 +12,12 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import pytest
-from logbuilder import utc, write_log
 
 from linux_auditd_at.detection import load_detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.tuning.backtest import TimeSortedEvents, Window, coverage, run_backtest, schedule
+from logbuilder import utc, write_log
 
 # (time, pid, host): times straddle the 08:50 / 09:50 / 10:50 window edges
 STRADDLE = [
