@@ -44,6 +44,15 @@ def find_app_dir(start: Path | None = None) -> Path:
                     f"pass --app-dir or set {APP_DIR_ENV}")
 
 
+def app_dir_or_found(app_dir: Path | None = None) -> Path:
+    """`app_dir` (the --app-dir option) or else the one `find_app_dir` finds, checked to be an app
+    folder, so every verb says the same thing when it is not."""
+    app_dir = app_dir or find_app_dir()
+    if not default_path(app_dir, "savedsearches").is_file():
+        raise ConfError("not an app folder: it has no default/savedsearches.conf", path=str(app_dir))
+    return app_dir
+
+
 @dataclass(frozen=True)
 class Detection:
     """The saved search stanza (layered) and the app's macros (layered)."""
@@ -81,10 +90,8 @@ class Detection:
 def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
                    filter_definition: str | None = None) -> Detection:
     """Read the saved search `name` and the macros, `local/` over `default/`."""
-    app_dir = app_dir or find_app_dir()
+    app_dir = app_dir_or_found(app_dir)
     saved_searches = default_path(app_dir, "savedsearches")
-    if not saved_searches.is_file():
-        raise ConfError("not an app folder: it has no default/savedsearches.conf", path=str(app_dir))
     searches = read_layered(app_dir, "savedsearches")
     if name not in searches:
         raise ConfError("saved search not found", path=str(saved_searches), stanza=name)

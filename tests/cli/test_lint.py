@@ -36,3 +36,8 @@ def test_lint_finds_the_app_from_the_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LINUX_AUDITD_AT_APP_DIR", str(broken_copy(tmp_path)))
     assert main(["lint"]) == 1
     assert "[cron]" in capsys.readouterr().err
+
+
+def test_lint_of_a_folder_that_is_not_the_app_says_so(tmp_path, capsys):
+    assert main(["--app-dir", str(tmp_path / "nonexistent"), "lint"]) == 2
+    assert f"{tmp_path / 'nonexistent'}: not an app folder" in capsys.readouterr().err

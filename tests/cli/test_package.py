@@ -26,3 +26,10 @@ def test_package_of_a_folder_without_app_conf_fails(tmp_path, capsys):
     assert main(["--app-dir", str(tmp_path), "package", "--output-dir", str(tmp_path / "dist")]) == 2
     assert "app.conf" in capsys.readouterr().err
     assert not (tmp_path / "dist").exists()
+
+
+def test_package_of_a_folder_that_is_not_the_app_says_so(tmp_path, capsys):
+    nowhere = tmp_path / "nonexistent"
+    assert main(["--app-dir", str(nowhere), "package", "--output-dir", str(tmp_path / "dist")]) == 2
+    assert f"{nowhere}: not an app folder" in capsys.readouterr().err
+    assert not (tmp_path / "dist").exists()

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from linux_auditd_at.app.identity import read_identity
-from linux_auditd_at.detection import find_app_dir
+from linux_auditd_at.detection import app_dir_or_found
 from linux_auditd_at.errors import ToolkitError
 
 # Splunk Cloud (Victoria and Classic) vetting, which is what ES customers on Cloud need.
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=Path("dist"), help="the package folder (default: dist)")
     args = parser.parse_args(argv)
     try:
-        package = args.dist / read_identity(args.app_dir or find_app_dir()).package_name
+        package = args.dist / read_identity(app_dir_or_found(args.app_dir)).package_name
         report = args.dist / "appinspect.json"
         summary = run_appinspect(args.appinspect, package, report)
     except ToolkitError as exc:

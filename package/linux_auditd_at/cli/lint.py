@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from linux_auditd_at.app.lint import lint_app
-from linux_auditd_at.detection import find_app_dir
+from linux_auditd_at.detection import app_dir_or_found
 
 
 def add_arguments(parser):
@@ -21,7 +21,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    app_dir = args.app_dir or find_app_dir()
+    app_dir = app_dir_or_found(args.app_dir)
     findings = lint_app(app_dir)
     for finding in findings:
         print(finding, file=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from linux_auditd_at.app.package import build_package, sha256_of
-from linux_auditd_at.detection import find_app_dir
+from linux_auditd_at.detection import app_dir_or_found
 
 
 def add_arguments(parser):
@@ -18,6 +18,6 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    path = build_package(args.app_dir or find_app_dir(), args.output_dir)
+    path = build_package(app_dir_or_found(args.app_dir), args.output_dir)
     print(f"{sha256_of(path)}  {path}")
     return 0
