@@ -27,14 +27,13 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError as TransportError
 from urllib3.exceptions import InsecureRequestWarning, SSLError
 
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.tls import explain_tls_failure
+from linux_auditd_at.replay.tls import explain_tls_failure, url_parts
 
 HEALTH_PATH = "/services/collector/health"
 EVENT_PATH = "/services/collector/event"
@@ -73,8 +72,7 @@ class SendReport:
 
 def default_hec_url(management_url: str) -> str:
     """HEC's usual place: https on the management host, port 8088."""
-    url = management_url if "://" in management_url else f"https://{management_url}"
-    return f"https://{urlsplit(url).hostname}:8088"
+    return f"https://{url_parts(management_url).hostname}:8088"
 
 
 def hec_event(event: Mapping[str, object], index: str) -> dict[str, object]:

@@ -12,12 +12,11 @@ import re
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from splunklib import binding, client
 
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.tls import explain_tls_failure
+from linux_auditd_at.replay.tls import explain_tls_failure, url_parts
 
 INDEX_TERM = re.compile(r"(?<![\w.])index\s*(=|::|\s+IN\s*\()", re.IGNORECASE)
 
@@ -34,8 +33,7 @@ class SearchResult:
 def refuse_credentials(url: str, option: str) -> None:
     """A URL with `user:password@` would put the secret in every message naming the server, so it
     is refused (without echoing it); credentials have their own flags and variables."""
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    if "@" in parts.netloc:
+    if "@" in url_parts(url).netloc:
         raise ReplayError(f"{option} must not carry credentials (user:password@): pass --username/"
                           "--password or --token, and --hec-token, or their environment variables")
 
@@ -43,7 +41,7 @@ def refuse_credentials(url: str, option: str) -> None:
 def split_url(url: str) -> tuple[str, str, int]:
     """scheme, host and port of a management URL; port 8089 when none is given."""
     refuse_credentials(url, "--url")
-    parts = urlsplit(url if "://" in url else f"https://{url}")
+    parts = url_parts(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ReplayError(f"{url!r} is not a management URL such as https://localhost:8089")
     return parts.scheme, parts.hostname, parts.port or 8089

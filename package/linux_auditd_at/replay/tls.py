@@ -2,15 +2,22 @@
 
 Verification is on by default against the system trust store; `ca_file` trusts a private CA
 (Splunk's default certificates are signed by its own CA, shipped as `cacert.pem`); `insecure`
-turns verification off and is only ever the user's explicit choice.
+turns verification off and is only ever the user's explicit choice. A URL without a scheme is
+https, for both connections alike.
 """
 
 from __future__ import annotations
 
 import ssl
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 from linux_auditd_at.replay import ReplayError
+
+
+def url_parts(url: str) -> SplitResult:
+    """A --url or --hec-url split into its parts, https when it names no scheme."""
+    return urlsplit(url if "://" in url else f"https://{url}")
 
 
 def ssl_context(ca_file: Path | None = None, insecure: bool = False) -> ssl.SSLContext:
