@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.capture import SCENARIOS, capture, dataset, system, window
+from linux_auditd_at.capture import SCENARIOS, capture, dataset, scenarios, system, window
 from linux_auditd_at.capture.scenarios import Process
 from linux_auditd_at.errors import CaptureError
 
@@ -84,6 +85,13 @@ def test_missing_tools_name_the_package(monkeypatch, tmp_path):
     for tool in ("auditd", "auditctl", "at", "atd"):
         with pytest.raises(CaptureError, match=rf"`{tool}` not found; install it: apt-get install auditd at"):
             system.find_tool(tool)
+
+
+def test_a_missing_useradd_names_its_package_before_the_user_is_made(monkeypatch, tmp_path):
+    monkeypatch.setattr(system, "SEARCH_PATH", str(tmp_path))
+    stage = scenarios.Stage(tmp_path, ExitStack(), scenario="user_at")
+    with pytest.raises(CaptureError, match=r"`useradd` not found; install it: apt-get install passwd"):
+        scenarios._throwaway_user(stage)
 
 
 def test_unknown_scenario_and_format_are_refused_before_anything_runs(tmp_path):

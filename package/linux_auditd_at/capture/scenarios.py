@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linux_auditd_at.capture.system import signals_held, spawn, stop, unblock_signals
+from linux_auditd_at.capture.system import find_tool, signals_held, spawn, stop, unblock_signals
 from linux_auditd_at.errors import CaptureError
 
 OUTCOMES = ("detected", "excluded", "missed", "benign")
@@ -36,6 +36,7 @@ ATQ, ATRM, BATCH, SU = "/usr/bin/atq", "/usr/bin/atrm", "/usr/bin/batch", "/usr/
 ATD_PIDFILE = Path("/run/atd.pid")
 JOB_WAIT = 30.0
 USER_PREFIX = "atcapture"
+USER_TOOLS_HINT = "apt-get install passwd"  # useradd, userdel
 
 
 @dataclass(frozen=True)
@@ -247,10 +248,11 @@ def play(names: list[str], stage: Stage) -> None:
 
 
 def _throwaway_user(stage: Stage) -> str:
+    useradd = find_tool("useradd", USER_TOOLS_HINT)
     existing = {line.split(":", 1)[0] for line in Path("/etc/passwd").read_text().splitlines()}
     user = next(f"{USER_PREFIX}{n or ''}" for n in range(1000) if f"{USER_PREFIX}{n or ''}" not in existing)
     with signals_held():
-        done = subprocess.run([_sbin("useradd"), "--no-create-home", "--shell", "/bin/sh", user],
+        done = subprocess.run([useradd, "--no-create-home", "--shell", "/bin/sh", user],
                               capture_output=True, text=True, preexec_fn=unblock_signals)
         if done.returncode != 0:
             raise CaptureError(f"scenario {stage.scenario}: useradd {user} failed: {done.stderr.strip()}")
@@ -259,7 +261,7 @@ def _throwaway_user(stage: Stage) -> str:
 
 
 def _remove_user(user: str) -> None:
-    subprocess.run([_sbin("userdel"), user], capture_output=True)
+    subprocess.run([find_tool("userdel", USER_TOOLS_HINT), user], capture_output=True)
 
 
 def _finish(process: subprocess.Popen[str], stdin: str) -> tuple[str, str]:
@@ -281,10 +283,6 @@ def _remove_our_jobs(workdir: Path) -> None:
         script = subprocess.run([AT, "-c", job], capture_output=True, text=True).stdout
         if f"cd {workdir}" in script.replace("\\", ""):
             subprocess.run([ATRM, job], capture_output=True)
-
-
-def _sbin(name: str) -> str:
-    return shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin") or name
 
 
 def _running_atd() -> int | None:

@@ -61,11 +61,12 @@ def stop(process: subprocess.Popen, timeout: float = WAIT) -> None:
             process.wait()
 
 
-def find_tool(name: str) -> str:
-    """The absolute path of `name` (sbin included, which a non-root PATH often lacks)."""
+def find_tool(name: str, install: str = INSTALL_HINT) -> str:
+    """The absolute path of `name` (sbin included, which a non-root PATH often lacks); when it is
+    missing, the error says to run `install`."""
     path = shutil.which(name, path=SEARCH_PATH)
     if path is None:
-        raise CaptureError(f"`{name}` not found; install it: {INSTALL_HINT}")
+        raise CaptureError(f"`{name}` not found; install it: {install}")
     return path
 
 
