@@ -1,11 +1,20 @@
 """detection.py: the saved search and its macros as the app ships them, local/ tuning applied."""
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.detection import APP_DIR_ENV, FILTER_MACRO, SEARCH_NAME, find_app_dir, load_detection
+from linux_auditd_at.detection import (
+    APP_DIR_ENV,
+    BY_FIELDS,
+    FILTER_MACRO,
+    SEARCH_NAME,
+    find_app_dir,
+    load_detection,
+)
 from linux_auditd_at.errors import ConfError
+from linux_auditd_at.spl import Context, compile_search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,6 +25,13 @@ def test_the_shipped_search_expands_to_what_splunk_runs(app):
     assert '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)' in expanded
     assert expanded.rstrip().endswith("| search *")
     assert "`" not in expanded
+
+
+def test_by_fields_are_the_shipped_stats_by_clause(app):
+    # readiness and capture's expected rows rely on BY_FIELDS; the shipped search must group by them
+    expanded = load_detection(app).expanded_search()
+    columns = compile_search(expanded).execute([], Context(now=0.0, tz=UTC)).columns
+    assert columns == [*BY_FIELDS, "count", "firstTime", "lastTime"]
 
 
 def test_local_filter_definition_is_used_and_default_is_left_alone(app):

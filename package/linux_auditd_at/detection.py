@@ -20,6 +20,9 @@ from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
 APP_ID = "DA-ESS-linux_auditd_at"
 SEARCH_NAME = "Linux Auditd At Application Execution - Rule"
 APP_DIR_ENV = "LINUX_AUDITD_AT_APP_DIR"
+BY_FIELDS = ("comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest")
+"""The shipped search's `stats ... by` fields (`dest` is `host` renamed): one row per distinct
+combination, and a record missing any of them is dropped."""
 
 
 def filter_macro_name(search_name: str) -> str:

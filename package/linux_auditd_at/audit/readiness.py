@@ -16,8 +16,9 @@ from linux_auditd_at.attack_data import dataset_for_log
 from linux_auditd_at.audit.reader import ReadStats
 from linux_auditd_at.audit.record import SEPARATOR
 from linux_auditd_at.audit.sources import STDIN
+from linux_auditd_at.detection import BY_FIELDS
 
-SEARCH_FIELDS = ("comm", "exe", "SYSCALL", "UID", "ppid", "pid")
+SEARCH_FIELDS = tuple(name for name in BY_FIELDS if name != "dest")
 """Fields the search needs on each SYSCALL record (besides `type` and a host for `dest`)."""
 
 EXECVE_BY_ARCH = {"c000003e": "59", "c00000b7": "221", "40000003": "11"}

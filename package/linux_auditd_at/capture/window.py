@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 
 from linux_auditd_at.audit.record import audit_time, extract_fields
 from linux_auditd_at.capture.scenarios import Process
+from linux_auditd_at.detection import BY_FIELDS
 from linux_auditd_at.errors import CaptureError
 
-BY = ("comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest")
-COLUMNS = (*BY, "count", "firstTime", "lastTime")
+COLUMNS = (*BY_FIELDS, "count", "firstTime", "lastTime")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 X86_64_SYSCALLS = {"59": "execve", "1": "write"}
 
@@ -110,7 +110,7 @@ def expected_rows(records: list[Record], processes: list[Process], *, enriched: 
             groups.setdefault(key, []).append(record.time)
     rows = []
     for key, times in sorted(groups.items()):
-        rows.append({**dict(zip(BY, key, strict=True)), "count": str(len(times)),
+        rows.append({**dict(zip(BY_FIELDS, key, strict=True)), "count": str(len(times)),
                      "firstTime": _ctime(min(times)), "lastTime": _ctime(max(times))})
     return rows
 
