@@ -125,3 +125,12 @@ def test_bundled_capture_runs_hold_every_ground_truth_row(capsys):
     report = json.loads(capsys.readouterr().out)
     assert {r["run"]: r["rows"] for r in report["runs"] if r["rows"]} == expected
     assert sum(r["risk_score"] for r in report["runs"]) == 9.0 * len(truth)
+
+
+def test_earliest_latest_drop_events_before_the_runs(app, log, capsys):
+    # [09:50:00, 10:50:00) keeps the three events of the 11:00 window
+    assert backtest(app, log, "--tz", "UTC", "--format", "json",
+                    "--earliest", "2026-11-29T09:50:00", "--latest", "2026-11-29T10:50:00") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(r["run"], r["rows"]) for r in report["runs"] if r["rows"]] == [("2026-11-29T11:00:00+00:00", 3)]
+    assert report["coverage"] == {"matched": 3, "in_no_window": [], "in_several_windows": []}

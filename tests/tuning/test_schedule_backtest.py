@@ -134,3 +134,12 @@ def test_dst_change_keeps_hourly_windows_tiling(app):
     assert result.repeated == []
     # the windows end at 03:50 UTC (the 05:00 CET run): the last 10 minutes wait for the next run
     assert result.uncovered == minutes[-10:]
+
+
+def test_within_keeps_earliest_inclusive_latest_exclusive_in_time_order():
+    events = TimeSortedEvents([{"_time": t, "n": str(t)} for t in (3.0, 1.0, 2.0, 2.0, 4.0)])
+    part = events.within(2.0, 4.0)
+    assert [e["_time"] for e in part.events] == [2.0, 2.0, 3.0]
+    assert part.span == (2.0, 3.0)
+    assert part.between(2.5, 10.0) == [{"_time": 3.0, "n": "3.0"}]
+    assert len(events.events) == 5  # the original is left whole

@@ -51,7 +51,7 @@ def load_args_events(args: argparse.Namespace, pipeline, context: Context) -> Ti
     if context.earliest is not None or context.latest is not None:
         lo = context.earliest if context.earliest is not None else float("-inf")
         hi = context.latest if context.latest is not None else float("inf")
-        sorted_events = TimeSortedEvents(sorted_events.between(lo, hi))
+        sorted_events = sorted_events.within(lo, hi)
     return sorted_events
 
 

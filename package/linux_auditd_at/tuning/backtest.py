@@ -13,6 +13,7 @@ hourly runs does not re-read or re-scan the logs.
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -207,7 +208,17 @@ class TimeSortedEvents:
         self.times = [_time(e) for e in self.events]
 
     def between(self, earliest: float, latest: float) -> list[Event]:
-        return self.events[bisect.bisect_left(self.times, earliest):bisect.bisect_left(self.times, latest)]
+        return self.events[self._slice(earliest, latest)]
+
+    def within(self, earliest: float, latest: float) -> TimeSortedEvents:
+        """Only the events `between` these times, without sorting them again."""
+        part, where = copy.copy(self), self._slice(earliest, latest)
+        part.events, part.times = self.events[where], self.times[where]
+        return part
+
+    def _slice(self, earliest: float, latest: float) -> slice:
+        """From `earliest` (inclusive) to `latest` (exclusive), as Context.earliest/latest are."""
+        return slice(bisect.bisect_left(self.times, earliest), bisect.bisect_left(self.times, latest))
 
     @property
     def span(self) -> tuple[float, float] | None:
