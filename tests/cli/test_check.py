@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pytest
+
 from linux_auditd_at.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -88,3 +90,12 @@ def test_lines_that_are_not_records_are_named(capsys, tmp_path):
     assert (f"note: 1 line(s) were not audit records and were skipped; first: {log}:1: no type= field; "
             f"1 line(s) held bytes that are not UTF-8, replaced with U+FFFD as Splunk does; first: {log}:6\n"
             ) in out
+
+
+def test_check_takes_no_index(capsys):
+    """check judges the records, not where Splunk would store them: --index would change nothing
+    in its report, so it is refused rather than silently ignored."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--app-dir", str(REPO), "check", str(DATA / "enriched.log"), "--index", "linux"])
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --index linux" in capsys.readouterr().err

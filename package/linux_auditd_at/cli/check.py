@@ -20,14 +20,13 @@ NOT_READY = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    common.add_log_arguments(parser)
+    common.add_log_arguments(parser, index=False)
 
 
 def run(args: argparse.Namespace) -> int:
     paths = common.log_paths(args)
     with common.progress(paths) as on_bytes:
-        reader = runner.open_logs(None, paths, host=args.host, index=args.index, strict=args.strict,
-                                  on_bytes=on_bytes)
+        reader = runner.open_logs(None, paths, host=args.host, strict=args.strict, on_bytes=on_bytes)
         found = assess(reader, reader.stats, host_given=bool(args.host))
     report(found, sys.stdout)
     return 0 if found.ready else NOT_READY

@@ -1,6 +1,6 @@
 """Arguments and output shared by the verbs that evaluate the detection (run, explain, risk, ...).
 
-    common.add_log_arguments(parser)        # LOG ..., --host, --index, --strict
+    common.add_log_arguments(parser)        # LOG ..., --host, --index, --strict (check: no --index)
     common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz
     common.add_format_argument(parser)      # --format table|json|csv
     detection, context, outcome = common.evaluate(args)   # the three above, over the LOG args
@@ -32,13 +32,16 @@ PROGRESS_DELAY = 0.5
 """Seconds a read must take before a progress bar appears (on a terminal only)."""
 
 
-def add_log_arguments(parser: argparse.ArgumentParser) -> None:
+def add_log_arguments(parser: argparse.ArgumentParser, *, index: bool = True) -> None:
+    """LOG, --host, --strict, and --index unless `index` is False: check, which never runs the
+    search, has no use for the index the events would be in."""
     parser.add_argument("logs", nargs="*", metavar="LOG",
                         help="audit log files, globs, rotated sets (audit.log*), .gz; - for stdin "
                              "(the default when stdin is not a terminal)")
     parser.add_argument("--host", help="host for lines without a node= prefix (default: the dataset "
                                        "metadata YAML next to the log, else this machine's name)")
-    parser.add_argument("--index", default=DEFAULT_INDEX, help="index the events are in (default: main)")
+    if index:
+        parser.add_argument("--index", default=DEFAULT_INDEX, help="index the events are in (default: main)")
     parser.add_argument("--strict", action="store_true",
                         help="fail on the first line that is not an audit record instead of counting it")
 
