@@ -11,6 +11,7 @@ the operators `== = != < <= > >= + - * / % .`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from linux_auditd_at.errors import SPLError
@@ -51,62 +52,62 @@ def read_quoted(spl: str, start: int, quote: str) -> tuple[str, int]:
     raise SPLError("unterminated quoted string", spl=spl, position=start)
 
 
-def tokenize_search(spl: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Search-mode tokens of spl[start:end]."""
+def _tokenize(spl: str, start: int, end: int | None, quoted: dict[str, str],
+              read_other: Callable[[str, int, int], Token]) -> list[Token]:
+    """The loop both modes share: whitespace, quoted strings (`quoted` maps each quote character
+    to its token kind) and `( ) ,`; everything else is the mode's own `read_other`."""
     end = len(spl) if end is None else end
     tokens, i = [], start
     while i < end:
         char = spl[i]
         if char.isspace():
             i += 1
-        elif char == '"':
-            value, after = read_quoted(spl, i, '"')
-            tokens.append(Token(STRING, value, i, after))
-            i = after
+            continue
+        if char in quoted:
+            value, after = read_quoted(spl, i, char)
+            token = Token(quoted[char], value, i, after)
         elif char in _PUNCT:
-            tokens.append(Token(_PUNCT[char], char, i, i + 1))
-            i += 1
-        elif op := next((op for op in _SEARCH_OPS if spl.startswith(op, i)), None):
-            tokens.append(Token(OP, op, i, i + len(op)))
-            i += len(op)
+            token = Token(_PUNCT[char], char, i, i + 1)
         else:
-            match = _SEARCH_WORD.match(spl, i, end)
-            if not match:
-                raise SPLError(f"unexpected character {char!r}", spl=spl, position=i)
-            tokens.append(Token(WORD, match.group(), i, match.end()))
-            i = match.end()
+            token = read_other(spl, i, end)
+        tokens.append(token)
+        i = token.end
     tokens.append(Token(EOF, "", end, end))
     return tokens
+
+
+def _operator(spl: str, i: int, operators: tuple[str, ...]) -> Token | None:
+    op = next((op for op in operators if spl.startswith(op, i)), None)
+    return Token(OP, op, i, i + len(op)) if op else None
+
+
+def _search_token(spl: str, i: int, end: int) -> Token:
+    if token := _operator(spl, i, _SEARCH_OPS):
+        return token
+    match = _SEARCH_WORD.match(spl, i, end)
+    if not match:
+        raise SPLError(f"unexpected character {spl[i]!r}", spl=spl, position=i)
+    return Token(WORD, match.group(), i, match.end())
+
+
+def _eval_token(spl: str, i: int, end: int) -> Token:
+    if match := _EVAL_NUMBER.match(spl, i, end):
+        return Token(NUMBER, match.group(), i, match.end())
+    if match := _EVAL_IDENT.match(spl, i, end):
+        return Token(IDENT, match.group(), i, match.end())
+    if token := _operator(spl, i, _EVAL_OPS):
+        return token
+    raise SPLError(f"unexpected character {spl[i]!r} in expression", spl=spl, position=i)
+
+
+def tokenize_search(spl: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Search-mode tokens of spl[start:end]."""
+    return _tokenize(spl, start, end, {'"': STRING}, _search_token)
 
 
 def tokenize_eval(spl: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Eval-mode tokens of spl[start:end]."""
-    end = len(spl) if end is None else end
-    tokens, i = [], start
-    while i < end:
-        char = spl[i]
-        if char.isspace():
-            i += 1
-        elif char in "\"'":
-            value, after = read_quoted(spl, i, char)
-            tokens.append(Token(STRING if char == '"' else FIELD, value, i, after))
-            i = after
-        elif char in _PUNCT:
-            tokens.append(Token(_PUNCT[char], char, i, i + 1))
-            i += 1
-        elif match := _EVAL_NUMBER.match(spl, i, end):
-            tokens.append(Token(NUMBER, match.group(), i, match.end()))
-            i = match.end()
-        elif match := _EVAL_IDENT.match(spl, i, end):
-            tokens.append(Token(IDENT, match.group(), i, match.end()))
-            i = match.end()
-        elif op := next((op for op in _EVAL_OPS if spl.startswith(op, i)), None):
-            tokens.append(Token(OP, op, i, i + len(op)))
-            i += len(op)
-        else:
-            raise SPLError(f"unexpected character {char!r} in expression", spl=spl, position=i)
-    tokens.append(Token(EOF, "", end, end))
-    return tokens
+    """Eval-mode tokens of spl[start:end]: "strings" and 'field names'."""
+    return _tokenize(spl, start, end, {'"': STRING, "'": FIELD}, _eval_token)
 
 
 def split_pipeline(spl: str) -> list[tuple[int, int]]:
