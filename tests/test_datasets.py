@@ -127,7 +127,7 @@ def test_engine_gives_the_expected_rows(name):
 
 
 def test_true_positive_set_covers_the_scenario_matrix():
-    """What the README's scenario matrix says, read from the labels and the engine's rows."""
+    """What docs/capture.md's scenario matrix says, read from the labels and the engine's rows."""
     labelled = {(p["comm"], p["exe"], p["user"], p["syscall"], p["outcome"]) for p in processes(SAMPLE)}
     user = next(p["user"] for p in processes(SAMPLE) if p["user"] not in ("root", "daemon"))
     helper = next(p["exe"] for p in processes(SAMPLE) if p["comm"] == "sched_helper")
@@ -155,8 +155,8 @@ def test_true_positive_set_covers_the_scenario_matrix():
 
 def test_every_scenario_is_labelled_as_the_readme_matrix_says():
     """Item 2's scenarios are all in the sample, each labelled with an outcome and a reason, and
-    the README's scenario matrix states the same outcomes; its dataset table the same row counts."""
-    readme = (FOLDER.parents[2] / "README.md").read_text(encoding="utf-8")
+    docs/capture.md's scenario matrix states the same outcomes; its dataset table the same row counts."""
+    readme = (FOLDER.parents[2] / "docs" / "capture.md").read_text(encoding="utf-8")
     matrix = readme.split("**Scenario matrix**", 1)[1].split("\n\n", 2)[1]
     cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in matrix.splitlines()]
     readme_outcomes = {row[0].strip("`"): row[3] for row in cells[2:]}
