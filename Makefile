@@ -3,9 +3,6 @@ PYTHON     ?= python3
 VENV       := .venv
 BIN        := $(VENV)/bin
 TOOL       := $(BIN)/linux-auditd-at
-APP_ID     := DA-ESS-linux_auditd_at
-VERSION    := 1.0.0
-PACKAGE    := dist/$(APP_ID)-$(VERSION).tar.gz
 SAMPLE     := attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log
 
 .PHONY: venv run test lint package inspect bench dataset splunk-up splunk-down replay clean

@@ -14,4 +14,7 @@ The pipeline, one sub-package per step:
   cli       -> thin argparse layer, one module per verb
 """
 
-__version__ = "1.0.0"
+from importlib.metadata import version
+
+__version__ = version("linux-auditd-at")
+"""The installed toolkit's version; tests/test_identity.py holds it to default/app.conf's."""

@@ -10,6 +10,7 @@ import pytest
 from linux_auditd_at.app.appinspect import BLOCKING, findings, main, read_summary, run_appinspect
 from linux_auditd_at.app.package import build_package
 from linux_auditd_at.errors import ToolkitError
+from scratch_app import SHIPPED
 
 REPO = Path(__file__).resolve().parents[2]
 APPINSPECT = REPO / ".venv-appinspect" / "bin" / "splunk-appinspect"
@@ -33,7 +34,7 @@ def test_a_package_with_local_config_fails_the_gate(app, tmp_path):
     (app / "local" / "macros.conf").write_text("[linux_auditd]\ndefinition = index=main\n")
     package = tmp_path / "bad.tar.gz"
     with tarfile.open(package, "w:gz") as tar:
-        tar.add(app, arcname="DA-ESS-linux_auditd_at")
+        tar.add(app, arcname=SHIPPED.app_id)
     summary = run_appinspect(APPINSPECT, package, tmp_path / "report.json")
     assert summary["failure"] >= 1
     assert any("check_that_local_does_not_exist" in line for line in findings(tmp_path / "report.json"))
@@ -43,9 +44,9 @@ def test_a_package_with_local_config_fails_the_gate(app, tmp_path):
 def test_main_exits_1_and_names_the_failed_check(app, tmp_path, capsys):
     (app / "local").mkdir()
     (app / "local" / "macros.conf").write_text("[linux_auditd]\ndefinition = index=main\n")
-    package = tmp_path / "DA-ESS-linux_auditd_at-1.0.0.tar.gz"
+    package = tmp_path / SHIPPED.package_name
     with tarfile.open(package, "w:gz") as tar:
-        tar.add(app, arcname="DA-ESS-linux_auditd_at")
+        tar.add(app, arcname=SHIPPED.app_id)
     assert main(["--appinspect", str(APPINSPECT), "--app-dir", str(app), "--dist", str(tmp_path)]) == 1
     assert "failure check_that_local_does_not_exist" in capsys.readouterr().err
 

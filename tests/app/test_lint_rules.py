@@ -10,6 +10,7 @@ import pytest
 
 from linux_auditd_at.app.lint import lint_app
 from linux_auditd_at.detection import SEARCH_NAME, filter_macro_name
+from scratch_app import SHIPPED
 
 NOW = datetime(2026, 3, 2, 12, 34, 56, tzinfo=UTC)
 SAVED = "default/savedsearches.conf"
@@ -86,9 +87,9 @@ def test_no_saved_search_is_a_finding(app):
 
 
 def test_manifest_version_must_agree_with_app_conf(app):
-    edit(app, "app.manifest", '"version": "1.0.0"', '"version": "1.0.1"')
+    edit(app, "app.manifest", f'"version": "{SHIPPED.version}"', '"version": "0.0.1"')
     text = only_finding(app, "manifest")
-    assert "app.manifest" in text and "info.id.version is '1.0.1', app.conf has '1.0.0'" in text
+    assert "app.manifest" in text and f"info.id.version is '0.0.1', app.conf has '{SHIPPED.version}'" in text
 
 
 def test_manifest_must_be_strict_json(app):

@@ -12,8 +12,9 @@ import pytest
 
 from linux_auditd_at.app.package import DEFAULT_MTIME, build_package, sha256_of
 from linux_auditd_at.errors import ConfError
+from scratch_app import SHIPPED
 
-APP_ID = "DA-ESS-linux_auditd_at"
+APP_ID = SHIPPED.app_id
 
 
 def members(path: Path) -> list[tarfile.TarInfo]:
@@ -42,7 +43,7 @@ def add_clutter(app: Path) -> None:
 def test_package_holds_exactly_the_app_content_under_one_folder(app, tmp_path):
     add_clutter(app)
     path = build_package(app, tmp_path / "dist")
-    assert path == tmp_path / "dist" / f"{APP_ID}-1.0.0.tar.gz"
+    assert path == tmp_path / "dist" / SHIPPED.package_name
     assert [m.name for m in members(path)] == [
         APP_ID,
         f"{APP_ID}/LICENSE",
@@ -109,7 +110,7 @@ def test_source_date_epoch_sets_the_members_mtime(app, tmp_path, monkeypatch):
 
 def test_id_and_version_come_from_app_conf(app, tmp_path):
     conf = app / "default" / "app.conf"
-    conf.write_text(conf.read_text().replace("version = 1.0.0", "version = 1.2.3"))
+    conf.write_text(conf.read_text().replace(f"version = {SHIPPED.version}", "version = 1.2.3"))
     assert build_package(app, tmp_path / "dist").name == f"{APP_ID}-1.2.3.tar.gz"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from linux_auditd_at.conf import read_conf_file
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
+from scratch_app import SHIPPED
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_SEARCH = (
@@ -132,9 +133,9 @@ def test_macros_are_the_seeds_each_with_a_description(macros):
 
 def test_app_identity_and_es_import_prefix():
     conf = read_conf_file(REPO / "default" / "app.conf")
-    assert conf["id"] == {"name": APP_ID, "version": "1.0.0"}
+    assert conf["id"] == {"name": APP_ID, "version": SHIPPED.version}
     assert conf["package"] == {"id": APP_ID, "check_for_updates": "false"}
-    assert conf["launcher"]["version"] == "1.0.0"
+    assert conf["launcher"]["version"] == SHIPPED.version
     assert conf["launcher"]["author"] and conf["launcher"]["description"]
     assert conf["ui"]["is_visible"] == "false" and conf["ui"]["label"]
     assert conf["install"]["is_configured"] == "false"
@@ -148,7 +149,7 @@ def test_default_meta_lets_everyone_read_and_exports_to_system():
 
 def test_manifest_is_strict_json_agreeing_with_app_conf():
     manifest = json.loads((REPO / "app.manifest").read_text())
-    assert manifest["info"]["id"] == {"group": None, "name": APP_ID, "version": "1.0.0"}
+    assert manifest["info"]["id"] == {"group": None, "name": APP_ID, "version": SHIPPED.version}
     assert manifest["info"]["license"]["name"] == "Apache-2.0"
 
 

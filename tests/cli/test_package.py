@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from linux_auditd_at.cli import main
+from scratch_app import SHIPPED
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,7 +16,7 @@ def test_package_prints_sha256_and_path_and_is_reproducible(tmp_path, capsys):
     assert main(["--app-dir", str(REPO), "package", "--output-dir", str(tmp_path / "b")]) == 0
     first, second = capsys.readouterr().out.splitlines()
     digest, path = first.split("  ")
-    assert Path(path) == tmp_path / "a" / "DA-ESS-linux_auditd_at-1.0.0.tar.gz"
+    assert Path(path) == tmp_path / "a" / SHIPPED.package_name
     assert digest == hashlib.sha256(Path(path).read_bytes()).hexdigest()
     assert second.split("  ")[0] == digest
 
