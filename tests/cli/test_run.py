@@ -257,7 +257,8 @@ BAD_INPUT = [
      r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None),
     ("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],
      ["--filter", "search * | transaction pid"], 2,
-     r"error: unknown or unsupported command 'transaction' at position (?P<position>\d+)", None),
+     r"error: command 'transaction' is not supported by the offline engine "
+     r"at position (?P<position>\d+)", None),
     ("bad --earliest", lambda t: [str(DATA / "enriched.log")], ["--earliest=-1fortnight"], 2,
      r"error: invalid time modifier '-1fortnight'", None),
     ("bad --tz", lambda t: [str(DATA / "enriched.log")], ["--tz", "Mars/Olympus"], 2,
@@ -322,8 +323,8 @@ def test_bad_input_in_a_real_process(tmp_path):
                            "--filter", "search * | transaction pid"],
                           input=(DATA / "enriched.log").read_bytes(), capture_output=True, check=False)
     assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr.decode().startswith("linux-auditd-at run: error: unknown or unsupported command "
-                                           "'transaction' at position ")
+    assert done.stderr.decode().startswith("linux-auditd-at run: error: command 'transaction' is not "
+                                           "supported by the offline engine at position ")
 
 
 # --- Event metadata: host, source, sourcetype, index, as an input would set them ---------------

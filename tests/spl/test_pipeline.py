@@ -61,9 +61,9 @@ def test_execute_consumes_a_one_shot_iterator_and_leaves_input_events_unchanged(
 
 @pytest.mark.parametrize(("spl", "message", "position"), [
     ("", "empty search", 0),
-    ("a=1 | makeresults count=1", "unknown or unsupported command 'makeresults'", 6),
-    ("a=1 | tstats count", "unknown or unsupported command 'tstats'", 6),
-    ("| makeresults", "unknown or unsupported command 'makeresults'", 2),
+    ("a=1 | makeresults count=1", "command 'makeresults' is not supported by the offline engine", 6),
+    ("a=1 | tstats count", "command 'tstats' is not supported by the offline engine", 6),
+    ("| makeresults", "command 'makeresults' is not supported by the offline engine", 2),
     ("| stats count", "a search must start with search, not 'stats'", 2),
     ("a=1 || stats count", "empty command between pipes", 5),
     ("a=1 | [search b=2]", r"subsearches \(\[...\]\) are not supported", 6),

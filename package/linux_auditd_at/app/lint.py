@@ -105,7 +105,7 @@ class SavedSearch:
         None when no command fixes them (no stats: events carry every extracted field)."""
         columns = None
         for stage in parse_stages(self.detection.expanded_search()):
-            columns = stage.module.columns(stage.node, columns)
+            columns = stage.command.columns(stage.node, columns)
         return columns
 
 

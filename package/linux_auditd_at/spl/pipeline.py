@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl.commands import COMMANDS
+from linux_auditd_at.spl.commands import COMMANDS, Command, Order
 from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.prefilter import build_prefilter
@@ -35,16 +35,16 @@ _COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass(frozen=True)
 class Stage:
-    """One command: its SPL text, parsed node, module and prepared step."""
+    """One command: its SPL text, parsed node, contract and prepared step."""
 
     text: str
     node: object
-    module: object
+    command: Command
     step: Callable
 
 
 def parse_stages(spl: str) -> list[Stage]:
-    """Split the pipeline and parse each command with its module."""
+    """Split the pipeline and parse each command with its Command (see `commands.contract`)."""
     if not spl.strip():
         raise SPLError("empty search", spl=spl, position=0)
     bounds = split_pipeline(spl)
@@ -61,17 +61,18 @@ def parse_stages(spl: str) -> list[Stage]:
         name = match.group().lower() if match else ""
         is_keyword = match is not None and (match.end() == end or spl[match.end()].isspace())
         if index == 0 and not leading_pipe and not (name == "search" and is_keyword):
-            module, args_start = COMMANDS["search"], offset
+            command, args_start = COMMANDS["search"], offset
         else:
-            module = COMMANDS.get(name) if is_keyword else None
-            if module is None:
+            command = COMMANDS.get(name) if is_keyword else None
+            if command is None:
                 shown = name or spl[offset:end].split()[0]
-                raise SPLError(f"unknown or unsupported command {shown!r}", spl=spl, position=offset)
+                raise SPLError(f"command {shown!r} is not supported by the offline engine",
+                               spl=spl, position=offset)
             if index == 0 and name != "search":
                 raise SPLError(f"a search must start with search, not {name!r}", spl=spl, position=offset)
             args_start = match.end()
-        node = module.parse(spl, args_start, end)
-        stages.append(Stage(text.strip(), node, module, module.prepare(node, spl)))
+        node = command.parse(spl, args_start, end)
+        stages.append(Stage(text.strip(), node, command, command.prepare(node, spl)))
     return stages
 
 
@@ -92,19 +93,16 @@ def _counted(rows: Iterable[Row]) -> tuple[Iterator[Row], Iterator[int]]:
     return map(itemgetter(0), zip(rows, taken, strict=False)), taken
 
 
-def _never(node) -> bool:
-    return False
-
-
 def reorder_point(stages: list[Stage]) -> int | None:
     """The stage before which events go into search order (len(stages): at the end), or None
     when no result shows their order (see the module docstring)."""
-    leading = next((i for i, stage in enumerate(stages) if stage.module.NAME not in ("search", "where")),
+    leading = next((i for i, stage in enumerate(stages) if stage.command.name not in ("search", "where")),
                    len(stages))
     for stage in stages:
-        if getattr(stage.module, "needs_search_order", _never)(stage.node):
+        order = stage.command.order(stage.node)
+        if order is Order.NEEDS:
             return leading
-        if getattr(stage.module, "ORDERS_ROWS", False):
+        if order is Order.SETS:
             return None
     return leading
 
@@ -120,7 +118,7 @@ class Pipeline:
     def raw_prefilter(self) -> Callable[[str], bool] | None:
         """A predicate on the raw log line from the first search stage (None: nothing to test)."""
         first = self.stages[0]
-        return build_prefilter(first.node.expr) if first.module is COMMANDS["search"] else None
+        return build_prefilter(first.node.expr) if first.command is COMMANDS["search"] else None
 
     def execute(self, events: Iterable[Event], context: Context) -> Result:
         result = Result(columns=[], rows=[], stages=[StageStats(stage.text) for stage in self.stages])
@@ -144,7 +142,7 @@ class Pipeline:
             rows, read = _counted(rows)
             rows, passed = _counted(stage.step(rows, context))
             counters.append((read, passed))
-            columns = stage.module.columns(stage.node, columns)
+            columns = stage.command.columns(stage.node, columns)
         rows = search_order(rows) if self.reorder_at == len(self.stages) else list(rows)
         for stats, (read, passed) in zip(result.stages, counters, strict=True):
             stats.read, stats.passed = next(read), next(passed)

@@ -1,12 +1,6 @@
-"""One module per SPL command. Each has NAME and:
-
-    parse(spl, start, end) -> node         the arguments spl[start:end], errors with positions
-    prepare(node, spl) -> step             step(rows, context) -> iterator of rows
-    columns(node, cols) -> cols | None     the result columns after it (None: taken from the rows)
-
-and, where order matters (see `pipeline`): needs_search_order(node) -> bool (its result depends on
-the order of its input) and ORDERS_ROWS = True (its output has an order of its own).
-"""
+"""One module per SPL command; each ends with its contract, `COMMAND = Command(...)` (see
+`contract`). COMMANDS maps every name and alias to its Command; adding a command is writing its
+module and listing it here."""
 
 from linux_auditd_at.spl.commands import (
     convert,
@@ -22,6 +16,10 @@ from linux_auditd_at.spl.commands import (
     table,
     where,
 )
+from linux_auditd_at.spl.commands.contract import Command, Order
 
-COMMANDS = {module.NAME: module for module in (
-    search, where, eval, rename, stats, convert, fields, table, sort, head, dedup, fillnull)}
+MODULES = (search, where, eval, rename, stats, convert, fields, table, sort, head, dedup, fillnull)
+COMMANDS: dict[str, Command] = {name: module.COMMAND for module in MODULES
+                                for name in (module.COMMAND.name, *module.COMMAND.aliases)}
+
+__all__ = ["COMMANDS", "MODULES", "Command", "Order"]

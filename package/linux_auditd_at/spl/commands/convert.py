@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
 from linux_auditd_at.spl.values import as_text, to_number, values_of
 
@@ -89,3 +90,6 @@ def columns(node: ast.Convert, cols):
     if cols is None:
         return None
     return cols + [t for t in dict.fromkeys(t for _, _, t in node.conversions) if t not in cols]
+
+
+COMMAND = Command(NAME, parse, prepare, columns, keeps)

@@ -9,11 +9,11 @@ import re
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import boolean, expect_end, field_list, option, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, needs, same_columns
 from linux_auditd_at.spl.lexer import EOF, WORD
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "dedup"
-ORDERS_ROWS = True
 
 
 def parse(spl: str, start: int, end: int) -> ast.Dedup:
@@ -62,9 +62,4 @@ def prepare(node: ast.Dedup, spl: str):
     return run
 
 
-def columns(node, cols):
-    return cols
-
-
-def needs_search_order(node) -> bool:
-    return True
+COMMAND = Command(NAME, parse, prepare, same_columns, needs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.eval_expr import compile_expression, is_boolean, to_field_value
 from linux_auditd_at.spl.lexer import COMMA, EOF, FIELD, IDENT, OP, tokenize_eval
 from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
@@ -56,3 +57,6 @@ def columns(node: ast.Eval, cols):
     if cols is None:
         return None
     return cols + [t for t in dict.fromkeys(t for t, _ in node.assignments) if t not in cols]
+
+
+COMMAND = Command(NAME, parse, prepare, columns, keeps)

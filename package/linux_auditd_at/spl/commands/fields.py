@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, matching_names, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import WORD
 
 NAME = "fields"
@@ -43,3 +44,6 @@ def columns(node: ast.Fields, cols):
     if cols is None:
         return None
     return _kept(node, cols)
+
+
+COMMAND = Command(NAME, parse, prepare, columns, keeps)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, option, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, keeps
 
 NAME = "fillnull"
 
@@ -40,3 +41,6 @@ def columns(node: ast.Fillnull, cols):
     if cols is None:
         return None
     return cols + [f for f in node.fields if f not in cols]
+
+
+COMMAND = Command(NAME, parse, prepare, columns, keeps)

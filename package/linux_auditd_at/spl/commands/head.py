@@ -7,9 +7,9 @@ import itertools
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import count_or_limit, expect_end, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, needs, same_columns
 
 NAME = "head"
-ORDERS_ROWS = True
 
 
 def parse(spl: str, start: int, end: int) -> ast.Head:
@@ -23,9 +23,4 @@ def prepare(node: ast.Head, spl: str):
     return lambda rows, context: itertools.islice(rows, node.count)
 
 
-def columns(node, cols):
-    return cols
-
-
-def needs_search_order(node) -> bool:
-    return True
+COMMAND = Command(NAME, parse, prepare, same_columns, needs)

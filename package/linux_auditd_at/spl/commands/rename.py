@@ -14,6 +14,7 @@ from linux_auditd_at.spl.commands.arguments import (
     name_pattern,
     search_cursor,
 )
+from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import COMMA, EOF
 
 NAME = "rename"
@@ -77,3 +78,6 @@ def columns(node: ast.Rename, cols):
                 at = cols.index(old)
                 cols = [new if i == at else c for i, c in enumerate(cols) if c != new]
     return cols
+
+
+COMMAND = Command(NAME, parse, prepare, columns, keeps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import search_cursor
+from linux_auditd_at.spl.commands.contract import Command, keeps, same_columns
 from linux_auditd_at.spl.parser import Cursor, parse_search_expression
 from linux_auditd_at.spl.search_expr import compile_matcher
 
@@ -37,5 +38,4 @@ def prepare(node: ast.Search, spl: str):
     return lambda rows, context: (row for row in rows if matches(row))
 
 
-def columns(node, cols):
-    return cols
+COMMAND = Command(NAME, parse, prepare, same_columns, keeps)

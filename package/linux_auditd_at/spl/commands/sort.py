@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import count_or_limit, expect_end, is_word, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, needs, same_columns
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, STRING, WORD
 from linux_auditd_at.spl.values import as_text, sort_key, values_of
 
 NAME = "sort"
-ORDERS_ROWS = True
 _KINDS = ("auto", "num", "str")
 
 
@@ -85,9 +85,4 @@ def prepare(node: ast.Sort, spl: str):
     return run
 
 
-def columns(node, cols):
-    return cols
-
-
-def needs_search_order(node) -> bool:
-    return True
+COMMAND = Command(NAME, parse, prepare, same_columns, needs)

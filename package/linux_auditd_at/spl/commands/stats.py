@@ -14,11 +14,11 @@ import itertools
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.aggregations import ALIASES, accumulator
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, field_name, is_word, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, Order
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, OP, RPAREN, WORD
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "stats"
-ORDERS_ROWS = True
 
 
 def _aggregation(cursor) -> ast.Aggregation:
@@ -93,5 +93,9 @@ def columns(node: ast.Stats, cols):
     return list(dict.fromkeys([*node.by, *(a.name for a in node.aggregations)]))
 
 
-def needs_search_order(node: ast.Stats) -> bool:
-    return any(a.function in ("first", "last") for a in node.aggregations)
+def order(node: ast.Stats) -> Order:
+    """first()/last() depend on the incoming order; stats sorts its rows itself."""
+    return Order.NEEDS if any(a.function in ("first", "last") for a in node.aggregations) else Order.SETS
+
+
+COMMAND = Command(NAME, parse, prepare, columns, order)

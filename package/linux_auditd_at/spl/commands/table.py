@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, matching_names, search_cursor
+from linux_auditd_at.spl.commands.contract import Command, keeps
 
 NAME = "table"
 
@@ -30,3 +31,6 @@ def prepare(node: ast.Table, spl: str):
 
 def columns(node: ast.Table, cols):
     return None if any("*" in f for f in node.fields) else list(dict.fromkeys(node.fields))
+
+
+COMMAND = Command(NAME, parse, prepare, columns, keeps)

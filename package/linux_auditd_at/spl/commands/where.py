@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.commands.contract import Command, keeps, same_columns
 from linux_auditd_at.spl.eval_expr import compile_expression, never_boolean
 from linux_auditd_at.spl.lexer import EOF, tokenize_eval
 from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
@@ -28,5 +29,4 @@ def prepare(node: ast.Where, spl: str):
     return lambda rows, context: (row for row in rows if condition(row) is True)
 
 
-def columns(node, cols):
-    return cols
+COMMAND = Command(NAME, parse, prepare, same_columns, keeps)

@@ -1,0 +1,47 @@
+"""What every command declares: the record `COMMAND = Command(...)` at the end of its module.
+
+    name       the command's name as written in SPL (lower case); `aliases` are other spellings
+    parse      parse(spl, start, end) -> node: the arguments spl[start:end], errors with positions
+    prepare    prepare(node, spl) -> step, step(rows, context) -> iterator of rows
+    columns    columns(node, cols) -> cols | None: the result columns after it (None: from the rows)
+    order      order(node) -> Order: how the command relates to the order of rows (see `pipeline`)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+Step = Callable[[Iterable[dict], object], Iterator[dict]]
+
+
+class Order(enum.Enum):
+    """A command's order contract, which tells the pipeline where events go into search order."""
+
+    KEEPS = "keeps"  # passes rows on in their incoming order; its result does not depend on it
+    NEEDS = "needs"  # its result depends on the incoming order (head, dedup, sort ties, first())
+    SETS = "sets"    # puts rows in an order of its own whatever the incoming order (stats)
+
+
+def keeps(node) -> Order:
+    return Order.KEEPS
+
+
+def needs(node) -> Order:
+    return Order.NEEDS
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    parse: Callable[[str, int, int], object]
+    prepare: Callable[[object, str], Step]
+    columns: Callable[[object, list[str] | None], list[str] | None]
+    order: Callable[[object], Order]
+    aliases: tuple[str, ...] = ()
+
+
+def same_columns(node, cols):
+    """`columns` of a command that neither adds nor removes columns."""
+    return cols
