@@ -148,7 +148,7 @@ def test_eval_cannot_assign_a_boolean():
 @pytest.mark.parametrize(("spl", "message", "position"), [
     ("* | eval x=frobnicate(a)", r"unknown eval function frobnicate\(\)", 11),
     ("* | eval x=if(a, b)", r"if\(\) takes 3 arguments, got 2", 11),
-    ("* | where lower(a, b)=1", r"lower\(\) takes 1 arguments", 10),
+    ("* | where lower(a, b)=1", r"lower\(\) takes 1 argument, got 2", 10),
     ('* | where match(a, "(")', "bad regular expression", 19),
     ("* | eval x=1 y=2", "expected ',' between assignments", 13),
     ("* | where (a=1", r"expected '\)'", 14),

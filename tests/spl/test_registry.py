@@ -4,12 +4,18 @@ declares its contract and is registered, and nothing reads optional attributes i
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.spl import commands
+from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl import commands, compile_search
+from linux_auditd_at.spl.aggregations import ALIASES
 from linux_auditd_at.spl.commands import COMMANDS, MODULES, Command, Order
+from linux_auditd_at.spl.functions import FUNCTIONS, Function, Kind
 from linux_auditd_at.spl.pipeline import parse_stages
 
 _HELPERS = {"arguments", "contract"}
@@ -43,3 +49,66 @@ def test_every_command_module_declares_its_contract_and_is_registered():
 def test_each_command_declares_how_it_treats_row_order(spl, order):
     stage = parse_stages(f"search * | {spl}")[1]
     assert stage.command.order(stage.node) is order
+
+
+# --- eval functions -------------------------------------------------------------------------------
+
+# Arguments that a function accepts, where "1" for each required argument is not valid.
+_VALID_ARGS = {"case": '1=1, "a"', "tostring": '1, "hex"'}
+
+
+def _args(function: Function, count: int) -> str:
+    return _VALID_ARGS.get(function.name) if count == function.min_args and function.name in _VALID_ARGS \
+        else ", ".join(['"1"'] * count)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_record_is_checked_at_parse_time(name):
+    function = FUNCTIONS[name]
+    assert function.name == name and isinstance(function.kind, Kind) and callable(function.build)
+    call = f"{name}({_args(function, function.min_args)})"
+    if function.kind is Kind.BOOLEAN:
+        compile_search(f"search * | where {call}")
+        with pytest.raises(SPLError, match="cannot assign a boolean") as err:
+            compile_search(f"search * | eval x={call}")
+    else:
+        compile_search(f"search * | eval x={call}")
+        if function.kind is Kind.VALUE:
+            with pytest.raises(SPLError, match="where needs a true/false expression"):
+                compile_search(f"search * | where {call}")
+    wrong = [function.min_args - 1] if function.min_args else []
+    wrong += [function.max_args + 1] if function.max_args is not None else []
+    for count in wrong:
+        with pytest.raises(SPLError, match=rf"{name}\(\) takes .* got {count}") as err:
+            compile_search(f"search * | eval x={name}({_args(function, count)})")
+        assert err.value.position == len("search * | eval x=")
+
+
+def test_an_unknown_function_is_a_parse_error_at_its_name():
+    with pytest.raises(SPLError, match=r"unknown eval function nosuch\(\)") as err:
+        compile_search('search * | where a=1 AND nosuch("x")')
+    assert err.value.position == 25
+
+
+# --- the supported-SPL tables in docs/engine.md ----------------------------------------------------
+
+_ENGINE_DOC = Path(__file__).parents[2] / "docs" / "engine.md"
+
+
+def _documented(heading: str) -> set[str]:
+    """The names in the first column of the table whose header starts with `heading`."""
+    lines = _ENGINE_DOC.read_text(encoding="utf-8").split(f"| {heading} |", 1)[1].splitlines()[2:]
+    rows = itertools.takewhile(lambda line: line.startswith("| "), lines)
+    return {name for row in rows for name in re.findall(r"`(\w+)`", row.split(" | ")[0])}
+
+
+def test_the_documented_commands_are_the_registered_ones():
+    assert _documented("Command") == set(COMMANDS)
+
+
+def test_the_documented_eval_functions_are_the_registered_ones():
+    assert _documented("Eval function") == set(FUNCTIONS)
+
+
+def test_the_documented_stats_functions_are_the_supported_ones():
+    assert _documented("Stats function") == set(ALIASES)

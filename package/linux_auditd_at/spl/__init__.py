@@ -10,14 +10,16 @@ An event is a dict: `_raw` (str), `_time` (float epoch seconds), `host`, `source
 A result row maps column -> str, list[str] or None, the way Splunk's JSON results give them
 (numbers as strings: count "3", min(_time) "1795915736.369"; a one-value multivalue as a str).
 
-Supported commands: search (also implicit), where, eval, rename, stats, convert (ctime), fields,
-table, sort, head, dedup, fillnull; anything else is an SPLError naming the command and its
-position. Each module's docstring states its semantics and marks the UNVERIFIED choices; tests in
-tests/spl pin them.
+Supported commands are the records in `commands.COMMANDS`, eval functions those in
+`functions.FUNCTIONS` (docs/engine.md lists both; a test keeps the list true); anything else is an
+SPLError naming it and its position. Each module's docstring states its semantics and marks the
+UNVERIFIED choices; tests in tests/spl pin them.
 
 Modules: lexer (tokens), parser (search and eval expressions), ast (nodes), search_expr and
-eval_expr (evaluation), commands/<name> (one per command), aggregations (stats functions),
-prefilter (raw-line test), timemodifiers, macros, pipeline (stages and counts).
+eval_expr (evaluation), eval_ops (eval's operators), functions/ (eval functions, one record
+each), regex (PCRE with a bounded fallback), commands/<name> (one per command, each declaring its
+contract), aggregations (stats functions), prefilter (raw-line test), timemodifiers, macros,
+pipeline (stages and counts).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.functions import FUNCTIONS
 from linux_auditd_at.spl.lexer import (
     COMMA,
     EOF,
@@ -288,5 +289,16 @@ def _eval_primary(cursor: Cursor):
             while cursor.accept(COMMA):
                 args.append(parse_eval_expression(cursor))
         cursor.expect(RPAREN, f"',' or ')' in the arguments of {token.value}()")
-        return ast.Call(token.value, tuple(args), token.pos)
+        return _call(cursor, token, args)
     cursor.fail("expected a value, field name or function call")
+
+
+def _call(cursor: Cursor, name: Token, args: list) -> ast.Call:
+    """A call of a registered eval function with an argument count it takes."""
+    function = FUNCTIONS.get(name.value)
+    if function is None:
+        raise cursor.error(f"unknown eval function {name.value}()", name)
+    problem = function.arity_problem(len(args))
+    if problem:
+        raise cursor.error(problem, name)
+    return ast.Call(name.value, tuple(args), name.pos)
