@@ -54,7 +54,7 @@ def test_each_command_declares_how_it_treats_row_order(spl, order):
 # --- eval functions -------------------------------------------------------------------------------
 
 # Arguments that a function accepts, where "1" for each required argument is not valid.
-_VALID_ARGS = {"case": '1=1, "a"', "tostring": '1, "hex"'}
+_VALID_ARGS = {"case": '1=1, "a"', "tostring": '1, "hex"', "mvfilter": 'a="1"'}
 
 
 def _args(function: Function, count: int) -> str:

@@ -19,6 +19,9 @@ from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.eval_ops import ORDER, arithmetic, compare, in_list, like, scalar
 from linux_auditd_at.spl.functions import FUNCTIONS, Evaluator, Kind
+from linux_auditd_at.spl.lexer import tokenize_search
+from linux_auditd_at.spl.parser import Cursor, parse_search_expression
+from linux_auditd_at.spl.search_expr import compile_matcher
 from linux_auditd_at.spl.values import as_text, format_number, to_number
 
 _LOGICAL = ("AND", "OR", "XOR")
@@ -63,6 +66,15 @@ class _Compiler:
 
     def __init__(self, spl: str):
         self.spl = spl
+        self.context = None  # the run's Context, set by Expression.bind before rows are evaluated
+
+    def matcher(self, text: str, pos: int):
+        """A row predicate for search-expression text (searchmatch); errors point at `pos`."""
+        try:
+            expr = parse_search_expression(Cursor(tokenize_search(text), text))
+        except SPLError as err:
+            raise self.error(f"bad search in searchmatch(): {err}", pos) from None
+        return compile_matcher(expr)
 
     def error(self, message: str, pos: int) -> SPLError:
         return SPLError(message, spl=self.spl, position=pos)
@@ -150,6 +162,20 @@ def _or(a, right, row):
     return None if a is None or b is None else False
 
 
-def compile_expression(expr, spl: str) -> Evaluator:
-    """A function row -> value (function names and argument counts were checked by the parser)."""
-    return _Compiler(spl).compile(expr)
+class Expression:
+    """A compiled expression; `bind(context)` gives the function row -> value for one run (now()
+    and the time functions read the run's Context)."""
+
+    def __init__(self, expr, spl: str):
+        self._compiler = _Compiler(spl)
+        self._evaluate = self._compiler.compile(expr)
+
+    def bind(self, context) -> Evaluator:
+        self._compiler.context = context
+        return self._evaluate
+
+
+def compile_expression(expr, spl: str) -> Expression:
+    """Compile now, so that errors in literal arguments (a bad regex) are parse errors; function
+    names and argument counts were checked by the parser."""
+    return Expression(expr, spl)

@@ -110,7 +110,7 @@ def _evaluate(macro: Macro, definition: str) -> str:
         expr = parse_eval_expression(cursor)
         if not cursor.at(EOF):
             cursor.fail("unexpected token")
-        value = compile_expression(expr, definition)({})
+        value = compile_expression(expr, definition).bind(None)({})
     except SPLError as err:
         raise SPLError(f"in eval macro `{macro.name}`: {err}") from None
     if value is None or isinstance(value, bool):

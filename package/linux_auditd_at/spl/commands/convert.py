@@ -8,20 +8,15 @@ not numbers, or times no calendar date holds (year beyond 9999), are left unchan
 
 from __future__ import annotations
 
-import math
-import re
-from datetime import datetime
-from decimal import Decimal
-
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
-from linux_auditd_at.spl.values import as_text, to_number, values_of
+from linux_auditd_at.spl.timeformat import format_time
+from linux_auditd_at.spl.values import values_of
 
 NAME = "convert"
 DEFAULT_TIMEFORMAT = "%m/%d/%Y %H:%M:%S"
-_SUBSECONDS = re.compile(r"%([1-9])N")
 
 
 def parse(spl: str, start: int, end: int) -> ast.Convert:
@@ -53,23 +48,10 @@ def parse(spl: str, start: int, end: int) -> ast.Convert:
     return ast.Convert(timeformat, tuple(conversions))
 
 
-def ctime(value: object, timeformat: str, tz) -> object:
-    """One value formatted as time, or unchanged when it is not a number or no date holds it.
-
-    Whole seconds and the fraction are split exactly (Decimal), so nothing rounds up into the
-    next second (datetime alone rounds to the microsecond)."""
-    if to_number(value) is None:
-        return value
-    exact = Decimal(as_text(value).strip())
-    seconds = math.floor(exact)
-    try:
-        moment = datetime.fromtimestamp(seconds, tz)
-    except (OverflowError, ValueError, OSError):
-        return value
-    if _SUBSECONDS.search(timeformat):
-        fraction = format(exact - seconds, "f").partition(".")[2].ljust(9, "0")
-        timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
-    return moment.strftime(timeformat)
+def _ctime(value: object, timeformat: str, tz) -> object:
+    """One value formatted as time, or unchanged when it is not a number or no date holds it."""
+    formatted = format_time(value, timeformat, tz)
+    return value if formatted is None else formatted
 
 
 def prepare(node: ast.Convert, spl: str):
@@ -80,7 +62,7 @@ def prepare(node: ast.Convert, spl: str):
                 value = row.get(field)
                 if value is None:
                     continue
-                converted = [ctime(v, node.timeformat, context.tz) for v in values_of(value)]
+                converted = [_ctime(v, node.timeformat, context.tz) for v in values_of(value)]
                 row[target] = converted if isinstance(value, list) else converted[0]
             yield row
     return run

@@ -39,9 +39,10 @@ def prepare(node: ast.Eval, spl: str):
                 for target, expr in node.assignments]
 
     def run(rows, context):
+        bound = [(target, expression.bind(context), pos) for target, expression, pos in compiled]
         for row in rows:
             row = dict(row)
-            for target, evaluate, pos in compiled:
+            for target, evaluate, pos in bound:
                 value = evaluate(row)
                 if isinstance(value, bool):
                     raise SPLError(f"cannot assign a boolean to {target}", spl=spl, position=pos)

@@ -25,8 +25,12 @@ def parse(spl: str, start: int, end: int) -> ast.Where:
 
 
 def prepare(node: ast.Where, spl: str):
-    condition = compile_expression(node.expr, spl)
-    return lambda rows, context: (row for row in rows if condition(row) is True)
+    expression = compile_expression(node.expr, spl)
+
+    def run(rows, context):
+        condition = expression.bind(context)
+        return (row for row in rows if condition(row) is True)
+    return run
 
 
 COMMAND = Command(NAME, parse, prepare, same_columns, keeps)

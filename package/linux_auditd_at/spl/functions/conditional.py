@@ -1,10 +1,15 @@
-"""Conditions and comparisons: if, case, coalesce, null, true, false, isnull, isnotnull, in, like,
-match (a PCRE regex that must be a quoted literal, see `spl.regex`)."""
+"""Conditions and comparisons (Search Reference, "Comparison and Conditional functions"): if, case,
+coalesce, null, true, false, isnull, isnotnull, in, like, match (a PCRE regex that must be a
+quoted literal, see `spl.regex`), cidrmatch (IPv4 and IPv6, see `spl.cidr`; a value that is not
+an address is false, a multivalue matches if any value does), searchmatch("search") (the search
+command's rules on the row, e.g. `_raw` for bare terms; the string must be a quoted literal).
+"""
 
 from __future__ import annotations
 
 from linux_auditd_at.spl import ast
-from linux_auditd_at.spl.eval_ops import in_list, like
+from linux_auditd_at.spl.cidr import in_block, parse_cidr
+from linux_auditd_at.spl.eval_ops import in_list, like, scalar
 from linux_auditd_at.spl.functions.registry import Kind, function
 from linux_auditd_at.spl.regex import Regex, RegexError, RegexLimitError
 from linux_auditd_at.spl.values import as_text, values_of
@@ -100,3 +105,25 @@ def _match(compiler, call):
     found = guarded(compiler, regex, call.args[1].pos,
                     lambda v: any(regex.search(as_text(x)) is not None for x in values_of(v)))
     return lambda row: None if (v := value(row)) is None else found(v)
+
+
+@function("cidrmatch", 2, 2, Kind.BOOLEAN)
+def _cidrmatch(compiler, call):
+    block, value = compiler.compile(call.args[0]), compiler.compile(call.args[1])
+
+    def evaluate(row):
+        text, address = scalar(block(row)), value(row)
+        if text is None or address is None:
+            return None
+        network = parse_cidr(as_text(text))
+        return network is not None and any(in_block(network, as_text(v)) for v in values_of(address))
+    return evaluate
+
+
+@function("searchmatch", 1, 1, Kind.BOOLEAN)
+def _searchmatch(compiler, call):
+    arg = call.args[0]
+    if not (isinstance(arg, ast.Literal) and isinstance(arg.value, str)):
+        raise compiler.error("searchmatch() needs a quoted search string", call.pos)
+    matches = compiler.matcher(arg.value, arg.pos)
+    return lambda row: matches(row)

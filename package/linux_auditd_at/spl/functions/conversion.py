@@ -1,6 +1,15 @@
-"""Conversions: tonumber(x[, base]), tostring(x[, "hex"])."""
+"""Conversions (Search Reference, "Conversion functions" and "Mathematical functions"):
+
+- tonumber(x[, base]); tostring(x[, "hex"|"commas"|"duration"]): "hex" upper-case digits after
+  `0x` (UNVERIFIED); "commas" groups thousands and rounds to two decimals (`12,345.68`), an
+  integer gets no decimals; "duration" prints seconds as `HH:MM:SS`, with `D+` in front from one
+  day on (`1+02:03:04`, UNVERIFIED).
+- round(x[, digits]): half away from zero (`round(2.5)` is 3), `digits` decimals (default 0).
+"""
 
 from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.eval_ops import scalar
@@ -35,7 +44,38 @@ def _tostring(compiler, call):
     if len(call.args) == 1:
         return lambda row: None if (v := scalar(value(row))) is None else as_text(v)
     form = call.args[1]
-    if not (isinstance(form, ast.Literal) and form.value == "hex"):
-        raise compiler.error('tostring() supports only the "hex" format', form.pos)
-    # UNVERIFIED: Splunk's hex prints upper-case digits with a 0x prefix.
-    return lambda row: None if (n := to_number(scalar(value(row)))) is None else f"0x{int(n):X}"
+    if not (isinstance(form, ast.Literal) and form.value in _FORMATS):
+        raise compiler.error('tostring() formats are "hex", "commas" and "duration"', form.pos)
+    render = _FORMATS[form.value]
+    return lambda row: None if (n := to_number(scalar(value(row)))) is None else render(n)
+
+
+def _commas(number: int | float) -> str:
+    return f"{number:,}" if isinstance(number, int) else f"{_half_up(number, 2):,.2f}"
+
+
+def _duration(number: int | float) -> str:
+    days, seconds = divmod(int(number), 86400)
+    clock = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{days}+{clock}" if days else clock
+
+
+_FORMATS = {"hex": lambda n: f"0x{int(n):X}", "commas": _commas, "duration": _duration}
+
+
+def _half_up(number: int | float, digits: int) -> int | float:
+    exact = Decimal(str(number)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return int(exact) if digits <= 0 else float(exact)
+
+
+@function("round", 1, 2, Kind.VALUE)
+def _round(compiler, call):
+    value = compiler.compile(call.args[0])
+    digits = compiler.compile(call.args[1]) if len(call.args) > 1 else (lambda row: 0)
+
+    def evaluate(row):
+        number, places = to_number(scalar(value(row))), to_number(scalar(digits(row)))
+        if number is None or not isinstance(places, int):
+            return None
+        return _half_up(number, places)
+    return evaluate

@@ -1,0 +1,56 @@
+"""Splunk's time format variables (Search Reference, "Date and time format variables"): strftime
+codes plus `%<n>N` (the first n digits of the fraction of a second) and `%s` (epoch seconds).
+Used by `convert ctime()` and the eval functions strftime() and strptime().
+
+Formatting splits whole seconds and the fraction exactly (Decimal), so nothing rounds up into the
+next second; times no calendar date holds (past year 9999) give None. Parsing maps `%1N`..`%6N` to
+Python's `%f` (1 to 6 digits); a time without a zone (`%z`/`%Z`) is read in the given
+zone; text that does not fit the format gives None (UNVERIFIED: Splunk's strptime() is assumed to
+return null then). `%9N` and other Splunk-only variables are not supported for parsing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+
+from linux_auditd_at.spl.values import as_text, to_number
+
+_SUBSECONDS = re.compile(r"%([1-9])N")
+_PARSE_SUBSECONDS = re.compile(r"%[1-6]N")
+
+
+def format_time(value: object, timeformat: str, tz: tzinfo) -> str | None:
+    """Epoch seconds formatted in `tz`, or None when the value is not a number or no date holds it."""
+    if to_number(value) is None:
+        return None
+    exact = Decimal(as_text(value).strip())
+    seconds = math.floor(exact)
+    try:
+        moment = datetime.fromtimestamp(seconds, tz)
+    except (OverflowError, ValueError, OSError):
+        return None
+    if _SUBSECONDS.search(timeformat):
+        fraction = format(exact - seconds, "f").partition(".")[2].ljust(9, "0")
+        timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
+    timeformat = timeformat.replace("%s", str(seconds))
+    return moment.strftime(timeformat)
+
+
+def parse_time(text: str, timeformat: str, tz: tzinfo) -> float | int | None:
+    """The epoch time `text` stands for under `timeformat`, or None when it does not fit."""
+    if timeformat == "%s":
+        return to_number(text)
+    try:
+        moment = datetime.strptime(text, _PARSE_SUBSECONDS.sub("%f", timeformat))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    try:
+        stamp = Decimal(math.floor(moment.timestamp())) + Decimal(moment.microsecond) / 1_000_000
+    except (OverflowError, InvalidOperation):
+        return None
+    return int(stamp) if stamp == int(stamp) else float(stamp)
