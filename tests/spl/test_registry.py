@@ -45,6 +45,9 @@ def test_every_command_module_declares_its_contract_and_is_registered():
     ("table a", Order.KEEPS), ("fillnull", Order.KEEPS),
     ("head 1", Order.NEEDS), ("dedup a", Order.NEEDS), ("sort a", Order.NEEDS),
     ("stats count by a", Order.SETS), ("stats first(a) by b", Order.NEEDS),
+    ('regex a="x"', Order.KEEPS), ('rex "(?<a>x)"', Order.KEEPS), ("bin span=1h _time", Order.KEEPS),
+    ("bucket span=1h _time", Order.KEEPS), ("mvexpand a", Order.KEEPS),
+    ("eventstats count by a", Order.KEEPS), ("eventstats last(a)", Order.NEEDS),
 ])
 def test_each_command_declares_how_it_treats_row_order(spl, order):
     stage = parse_stages(f"search * | {spl}")[1]

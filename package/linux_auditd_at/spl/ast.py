@@ -181,3 +181,33 @@ class Dedup:
 class Fillnull:
     value: str = "0"
     fields: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RegexFilter:
+    field: str
+    keep: bool  # True: keep the rows that match (field=); False: those that do not (field!=)
+    search: object  # str -> match or None, a match-limit hit raising SPLError
+
+
+@dataclass(frozen=True)
+class Rex:
+    field: str
+    names: tuple[str, ...] = ()
+    finditer: object = None  # str -> iterator of matches, a match-limit hit raising SPLError
+    max_match: int = 1
+    sed: tuple | None = None  # ("s", edit) or ("y", translation table)
+
+
+@dataclass(frozen=True)
+class Bin:
+    field: str
+    target: str
+    size: float
+    unit: str  # "" for a numeric span, else s, m, h, d, mon
+
+
+@dataclass(frozen=True)
+class Mvexpand:
+    field: str
+    limit: int = 0  # 0: every value

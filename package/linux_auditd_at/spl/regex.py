@@ -23,7 +23,7 @@ import contextlib
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 try:
     import pcre2
@@ -145,14 +145,25 @@ def expand_template(template: str, match) -> str:
     return "".join(out)
 
 
-def substitute(regex: Regex, template: str, text: str, count: int = 0) -> str:
-    """`text` with the first `count` matches (0: all) replaced by `template` (see expand_template)."""
+def substitute(regex: Regex, template: str, text: str, occurrence: int = 0) -> str:
+    """`text` with every match (occurrence 0) or only the occurrence-th (from 1) replaced by
+    `template` (see expand_template)."""
     out, last = [], 0
-    for index, match in enumerate(regex.finditer(text)):
-        if count and index >= count:
-            break
+    for index, match in enumerate(regex.finditer(text), start=1):
+        if occurrence and index != occurrence:
+            continue
         out.append(text[last:match.start()])
         out.append(expand_template(template, match))
         last = match.end()
     out.append(text[last:])
     return "".join(out)
+
+
+def guard(call: Callable, fail: Callable[[str], Exception]) -> Callable:
+    """`call` (which runs a user regex) with a RegexLimitError raised as `fail(message)`."""
+    def run(*args):
+        try:
+            return call(*args)
+        except RegexLimitError as err:
+            raise fail(str(err)) from None
+    return run

@@ -3,13 +3,18 @@
 module and listing it here."""
 
 from linux_auditd_at.spl.commands import (
+    bin,
     convert,
     dedup,
     eval,
+    eventstats,
     fields,
     fillnull,
     head,
+    mvexpand,
+    regex,
     rename,
+    rex,
     search,
     sort,
     stats,
@@ -18,7 +23,8 @@ from linux_auditd_at.spl.commands import (
 )
 from linux_auditd_at.spl.commands.contract import Command, Order
 
-MODULES = (search, where, eval, rename, stats, convert, fields, table, sort, head, dedup, fillnull)
+MODULES = (search, where, eval, rename, stats, convert, fields, table, sort, head, dedup, fillnull,
+           regex, rex, bin, eventstats, mvexpand)
 COMMANDS: dict[str, Command] = {name: module.COMMAND for module in MODULES
                                 for name in (module.COMMAND.name, *module.COMMAND.aliases)}
 

@@ -1,11 +1,13 @@
-"""Argument helpers shared by commands: token cursors, field lists, `key=value` options, wildcards."""
+"""Argument helpers shared by commands: token cursors, field lists, `key=value` options, wildcards,
+regular expressions."""
 
 from __future__ import annotations
 
 import re
 
-from linux_auditd_at.spl.lexer import COMMA, EOF, OP, STRING, WORD, tokenize_search
+from linux_auditd_at.spl.lexer import COMMA, EOF, OP, STRING, WORD, Token, tokenize_search
 from linux_auditd_at.spl.parser import Cursor
+from linux_auditd_at.spl.regex import Regex, RegexError, guard
 
 
 def search_cursor(spl: str, start: int, end: int) -> Cursor:
@@ -86,3 +88,20 @@ def matching_names(patterns: list[str] | tuple[str, ...], names) -> list[str]:
     """The names (in their order) that any of the patterns matches."""
     compiled = [name_pattern(p) for p in patterns]
     return [n for n in names if any(p.fullmatch(n) for p in compiled)]
+
+
+def regex_argument(cursor: Cursor) -> tuple[Regex, Token]:
+    """A quoted (or bare) regular expression at the cursor, compiled; a bad one is an error there."""
+    token = cursor.peek()
+    if token.kind not in (STRING, WORD):
+        cursor.fail("expected a regular expression in double quotes")
+    cursor.next()
+    try:
+        return Regex(token.value), token
+    except RegexError as err:
+        raise cursor.error(f"bad regular expression: {err}", token) from None
+
+
+def regex_guard(call, cursor: Cursor, token: Token):
+    """`call` with a match-limit hit an SPL error at the regex `token`."""
+    return guard(call, lambda message: cursor.error(message, token))

@@ -46,46 +46,58 @@ def _aggregation(cursor) -> ast.Aggregation:
     return ast.Aggregation(function, field, name)
 
 
-def parse(spl: str, start: int, end: int) -> ast.Stats:
+def parse_aggregations(spl: str, start: int, end: int, command: str) -> ast.Stats:
+    """`fn(field) [AS name] ... [BY f1 f2 ...]`, the arguments of stats and eventstats."""
     cursor = search_cursor(spl, start, end)
     aggregations = []
     while not cursor.at(EOF) and not is_word(cursor, "by"):
         aggregations.append(_aggregation(cursor))
         cursor.accept(COMMA)
     if not aggregations:
-        cursor.fail("stats needs at least one function")
+        cursor.fail(f"{command} needs at least one function")
     by = []
     if is_word(cursor, "by"):
         cursor.next()
         by = field_list(cursor)
         if not by:
             cursor.fail("expected field names after BY")
-    expect_end(cursor, NAME)
+    expect_end(cursor, command)
     return ast.Stats(tuple(aggregations), tuple(by))
+
+
+def parse(spl: str, start: int, end: int) -> ast.Stats:
+    return parse_aggregations(spl, start, end, NAME)
+
+
+def group_keys(row: dict, by: tuple[str, ...]):
+    """The groups a row belongs to: none when a by-field is null, one per combination of values."""
+    key = tuple(row.get(f) for f in by)
+    if all(type(v) is str for v in key):  # single values: one group, no product to build
+        return (key,)
+    return dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
+
+
+def aggregate(rows, node: ast.Stats) -> dict[tuple, dict[str, object]]:
+    """group key -> {aggregate name: result}; without BY one group even for no rows."""
+    groups: dict[tuple[str, ...], list] = {}
+    if not node.by:
+        groups[()] = [accumulator(a.function, a.field) for a in node.aggregations]
+    for row in rows:
+        for key in group_keys(row, node.by):
+            accumulators = groups.get(key)
+            if accumulators is None:
+                accumulators = groups[key] = [accumulator(a.function, a.field) for a in node.aggregations]
+            for acc in accumulators:
+                acc.add(row)
+    return {key: {a.name: acc.result() for a, acc in zip(node.aggregations, accs, strict=True)}
+            for key, accs in groups.items()}
 
 
 def prepare(node: ast.Stats, spl: str):
     def run(rows, context):
-        groups: dict[tuple[str, ...], list] = {}
-        if not node.by:
-            groups[()] = [accumulator(a.function, a.field) for a in node.aggregations]
-        for row in rows:
-            key = tuple(row.get(f) for f in node.by)
-            if all(type(v) is str for v in key):  # single values: one group, no product to build
-                keys = (key,)
-            else:
-                keys = dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
-            for key in keys:
-                accumulators = groups.get(key)
-                if accumulators is None:
-                    accumulators = groups[key] = [accumulator(a.function, a.field) for a in node.aggregations]
-                for acc in accumulators:
-                    acc.add(row)
+        groups = aggregate(rows, node)
         for key in sorted(groups):
-            out = dict(zip(node.by, key, strict=True))
-            for aggregation, acc in zip(node.aggregations, groups[key], strict=True):
-                out[aggregation.name] = acc.result()
-            yield out
+            yield {**dict(zip(node.by, key, strict=True)), **groups[key]}
     return run
 
 
@@ -93,9 +105,14 @@ def columns(node: ast.Stats, cols):
     return list(dict.fromkeys([*node.by, *(a.name for a in node.aggregations)]))
 
 
+def reads_order(node: ast.Stats) -> bool:
+    """Whether the result depends on the order rows come in (first(), last())."""
+    return any(a.function in ("first", "last") for a in node.aggregations)
+
+
 def order(node: ast.Stats) -> Order:
     """first()/last() depend on the incoming order; stats sorts its rows itself."""
-    return Order.NEEDS if any(a.function in ("first", "last") for a in node.aggregations) else Order.SETS
+    return Order.NEEDS if reads_order(node) else Order.SETS
 
 
 COMMAND = Command(NAME, parse, prepare, columns, order)

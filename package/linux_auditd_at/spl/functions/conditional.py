@@ -11,7 +11,7 @@ from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.cidr import in_block, parse_cidr
 from linux_auditd_at.spl.eval_ops import in_list, like, scalar
 from linux_auditd_at.spl.functions.registry import Kind, function
-from linux_auditd_at.spl.regex import Regex, RegexError, RegexLimitError
+from linux_auditd_at.spl.regex import Regex, RegexError, guard
 from linux_auditd_at.spl.values import as_text, values_of
 
 
@@ -88,21 +88,16 @@ def literal_regex(compiler, call, index: int) -> Regex:
         raise compiler.error(f"bad regular expression in {call.name}(): {err}", arg.pos) from None
 
 
-def guarded(compiler, regex: Regex, pos: int, call):
-    """`call` (which runs `regex`), with a match-limit hit turned into an SPL error at `pos`."""
-    def run(*args):
-        try:
-            return call(*args)
-        except RegexLimitError as err:
-            raise compiler.error(str(err), pos) from None
-    return run
+def guarded(compiler, pos: int, call):
+    """`call` (which runs a user regex), with a match-limit hit an SPL error at `pos`."""
+    return guard(call, lambda message: compiler.error(message, pos))
 
 
 @function("match", 2, 2, Kind.BOOLEAN)
 def _match(compiler, call):
     value = compiler.compile(call.args[0])
     regex = literal_regex(compiler, call, 1)
-    found = guarded(compiler, regex, call.args[1].pos,
+    found = guarded(compiler, call.args[1].pos,
                     lambda v: any(regex.search(as_text(x)) is not None for x in values_of(v)))
     return lambda row: None if (v := value(row)) is None else found(v)
 

@@ -66,7 +66,7 @@ def _mvindex(compiler, call):
 def _mvfind(compiler, call):
     arg = compiler.compile(call.args[0])
     regex = literal_regex(compiler, call, 1)
-    first = guarded(compiler, regex, call.args[1].pos, lambda values: next(
+    first = guarded(compiler, call.args[1].pos, lambda values: next(
         (i for i, v in enumerate(values) if regex.search(as_text(v)) is not None), None))
     return lambda row: first(values_of(arg(row)))
 

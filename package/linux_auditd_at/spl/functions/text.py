@@ -55,7 +55,7 @@ each_value("urldecode", unquote)
 def _replace(compiler, call):
     arg, template = compiler.compile(call.args[0]), compiler.compile(call.args[2])
     regex = literal_regex(compiler, call, 1)
-    replace = guarded(compiler, regex, call.args[1].pos, substitute)
+    replace = guarded(compiler, call.args[1].pos, substitute)
 
     def evaluate(row):
         value, replacement = arg(row), scalar(template(row))
