@@ -18,10 +18,11 @@ SHIPPED = load_detection(Path(__file__).resolve().parents[2]).expanded_search()
 
 VALUES = ["at", "atd", "AT", "At", "later", "/usr/bin/at", "/usr/sbin/atd", "/usr/bin/cat", "root", "daemon",
           "SYSCALL", "EXECVE", "PATH", "execve", "write", "0", "10", "2751", "exec", "x y", "a.b", "a+b",
-          "(none)", "it's", "ät", "ſat", "\u212aey", ""]
+          "(none)", "it's", "ät", "ſat", "\u212aey", "", "10.1.2.3", "fe80::1"]
 KEYS = ["comm", "exe", "uid", "key", "a0", "name", "pid", "old-auid", "old_auid", "nametype"]
 ENRICHED = ["UID", "SYSCALL", "AUID", "EUID"]
-SEARCH_VALUES = VALUES + ["a*", "*at", "*", "at*d", "*bin*", "a.*", "*t'*", "s*", "k*", "*AT*D"]
+SEARCH_VALUES = VALUES + ["a*", "*at", "*", "at*d", "*bin*", "a.*", "*t'*", "s*", "k*", "*AT*D",
+                          "10.0.0.0/8", "fe80::/10"]
 SEARCH_FIELDS = ["comm", "exe", "uid", "key", "a0", "name", "pid", "old_auid", "old-auid", "type", "UID",
                  "SYSCALL", "Comm", "host", "sourcetype", "acct", "res"]
 

@@ -110,6 +110,46 @@ def tokenize_eval(spl: str, start: int = 0, end: int | None = None) -> list[Toke
     return _tokenize(spl, start, end, {'"': STRING, "'": FIELD}, _eval_token)
 
 
+COMMENT = "```"
+
+
+def comment_end(spl: str, start: int) -> int:
+    """The offset after the inline comment opening at `start` (three backticks up to the next
+    three); an unterminated one is an error there."""
+    close = spl.find(COMMENT, start + len(COMMENT))
+    if close < 0:
+        raise SPLError("unterminated comment (no closing ```)", spl=spl, position=start)
+    return close + len(COMMENT)
+
+
+def strip_comments(spl: str) -> str:
+    """`spl` with each inline comment replaced by a space, as Splunk does before parsing; quoted
+    strings are left as they are (a ``` inside quotes is text, UNVERIFIED)."""
+    if COMMENT not in spl:
+        return spl
+    out, i = [], 0
+    while i < len(spl):
+        if spl[i] == '"':
+            end = after_quoted(spl, i)
+            out.append(spl[i:end])
+            i = end
+        elif spl.startswith(COMMENT, i):
+            out.append(" ")
+            i = comment_end(spl, i)
+        else:
+            out.append(spl[i])
+            i += 1
+    return "".join(out)
+
+
+def after_quoted(text: str, start: int) -> int:
+    """The offset after the double-quoted string opening at `start` (the end if unterminated)."""
+    i = start + 1
+    while i < len(text) and text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    return min(i + 1, len(text))
+
+
 def split_pipeline(spl: str) -> list[tuple[int, int]]:
     """(start, end) of each command: split on `|` outside double-quoted strings.
 

@@ -4,6 +4,7 @@
 by name when every one is `name=value` with exactly the declared names (`iis_search(fragment=TM)`,
 the Knowledge Manager Manual's example). An `iseval = true` definition is an eval expression whose
 string result is the expansion. Macros nest; a macro inside a quoted string is not expanded.
+Inline comments (```...```) in the search and in definitions are replaced by a space.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from linux_auditd_at.conf import is_true
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.eval_expr import compile_expression
-from linux_auditd_at.spl.lexer import EOF, tokenize_eval
+from linux_auditd_at.spl.lexer import COMMENT, EOF, after_quoted, comment_end, tokenize_eval
 from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
 from linux_auditd_at.spl.values import as_text
 
@@ -48,14 +49,6 @@ MAX_DEPTH = 50
 _NAMED_ARG = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=(.*)", re.DOTALL)
 
 
-def _after_quoted(text: str, start: int) -> int:
-    """The offset after the double-quoted string opening at `start` (the end if unterminated)."""
-    i = start + 1
-    while i < len(text) and text[i] != '"':
-        i += 2 if text[i] == "\\" else 1
-    return min(i + 1, len(text))
-
-
 def _split_args(text: str) -> list[str]:
     """Macro arguments: split on commas outside quotes and parentheses, whitespace trimmed.
 
@@ -66,7 +59,7 @@ def _split_args(text: str) -> list[str]:
     while i < len(text):
         char = text[i]
         if char == '"':
-            end = _after_quoted(text, i)
+            end = after_quoted(text, i)
             current.append(text[i:end])
             i = end
             continue
@@ -143,9 +136,13 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
     while i < len(spl):
         char = spl[i]
         if char == '"':
-            end = _after_quoted(spl, i)
+            end = after_quoted(spl, i)
             out.append(spl[i:end])
             i = end
+            continue
+        if spl.startswith(COMMENT, i):
+            out.append(" ")
+            i = comment_end(spl, i)
             continue
         if char != "`":
             out.append(char)

@@ -26,7 +26,7 @@ from operator import itemgetter
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.commands import COMMANDS, Command, Order
 from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
-from linux_auditd_at.spl.lexer import split_pipeline
+from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.prefilter import build_prefilter
 from linux_auditd_at.spl.values import to_number, to_result
 
@@ -44,7 +44,9 @@ class Stage:
 
 
 def parse_stages(spl: str) -> list[Stage]:
-    """Split the pipeline and parse each command with its Command (see `commands.contract`)."""
+    """Split the pipeline (inline comments replaced by a space) and parse each command with its
+    Command (see `commands.contract`)."""
+    spl = strip_comments(spl)
     if not spl.strip():
         raise SPLError("empty search", spl=spl, position=0)
     bounds = split_pipeline(spl)

@@ -12,7 +12,8 @@ Rules, on the lower-cased line (ASCII lines only: every line holding another cha
 because Unicode case rules, e.g. `ſ` matching `s` under IGNORECASE, break "lower-case both"):
 - `f=v` (and each `f IN (...)` value): `f=` (name matched without case, weaker than the search)
   then `v`, quoted or bare; a `*` in v matches any run without `"`, and v's ends anchor at `=`/`"`
-  and at the value's end unless they are `*`. `f=*` needs `f=`. A non-ASCII v constrains nothing.
+  and at the value's end unless they are `*`. `f=*` and a CIDR v (`f=10.0.0.0/8`) need `f=`. A
+  non-ASCII v constrains nothing.
 - a bare term: the search's own breaker pattern (`search_expr.bare_term_regex`), which is what
   the search runs on the lower-cased `_raw`.
 - AND needs all parts, OR any part; NOT, `!=`, `< > <= >=` and metadata fields (sourcetype, host,
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.cidr import parse_cidr
 from linux_auditd_at.spl.search_expr import bare_term_regex
 
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
@@ -87,6 +89,8 @@ def _key_pattern(name: str) -> str:
 def _field(name: str, value: str) -> Requirement:
     if not value.isascii():
         return True
+    if parse_cidr(value):  # an address in the block, spelled in no fixed way: only the key counts
+        return Field(_key_pattern(name), (), False, False)
     lowered = value.lower()
     pieces = tuple(p for p in lowered.split("*") if p)
     return Field(_key_pattern(name), pieces, not lowered.startswith("*"), not lowered.endswith("*"))

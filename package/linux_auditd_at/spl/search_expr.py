@@ -1,7 +1,8 @@
 """Evaluating a search expression against one event or row.
 
 - `field=value`: string match, case-insensitive unless CASE(value); `*` is a wildcard, also when
-  the value was quoted. A missing field never matches. Multivalue: any value may match
+  the value was quoted. A missing field never matches. A CIDR value (`10.0.0.0/8`, `fe80::/10`)
+  matches the addresses inside the block (see `cidr`), not the text. Multivalue: any value may match
   (UNVERIFIED, Splunk-like).
 - `field!=value`: the field exists and no value matches (so `NOT f=v` keeps events without `f`,
   `f!=v` does not). For multivalue fields "no value matches" is UNVERIFIED.
@@ -22,6 +23,7 @@ import re
 from collections.abc import Callable
 
 from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.cidr import in_block, parse_cidr
 from linux_auditd_at.spl.values import as_text, to_number, values_of
 
 Matcher = Callable[[dict], bool]
@@ -61,6 +63,8 @@ def compile_matcher(expr) -> Matcher:
 
 
 def _value_equals(value: str, case_sensitive: bool) -> Callable[[object], bool]:
+    if network := parse_cidr(value):
+        return lambda v: in_block(network, as_text(v))
     if "*" in value:
         pattern = wildcard_regex(value, case_sensitive)
         return lambda v: pattern.fullmatch(as_text(v)) is not None
