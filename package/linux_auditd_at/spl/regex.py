@@ -10,8 +10,8 @@ is an error that says to install pcre2. Differences that remain with `re`: Unico
 
 Bounded work (catastrophic backtracking such as `(a+)+$` on a long value):
 - PCRE2: every pattern runs under a match limit of MATCH_LIMIT internal match() calls (set with
-  PCRE2's `(*LIMIT_MATCH=n)`); Splunk's limits.conf `[rex] match_limit` is 100000, and using its
-  value for every regex command and function is UNVERIFIED.
+  PCRE2's `(*LIMIT_MATCH=n)`), 100000, taken to be Splunk's limits.conf `[rex] match_limit`; that
+  value, and Splunk using it for every regex command and function, are UNVERIFIED.
 - `re` has no such limit: each match runs under a wall-clock bound of FALLBACK_SECONDS (an
   interval timer, so only in the main thread; other threads run unbounded).
 A hit raises RegexLimitError, which the callers turn into one SPL error naming the regex.
