@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from linux_auditd_at.detection import load_detection
 from linux_auditd_at.spl import Context, compile_search
 from linux_auditd_at.spl.timemodifiers import resolve_time
@@ -145,3 +147,19 @@ def test_without_a_zone_times_are_in_the_machines_zone(monkeypatch, capsys, tmp_
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     assert main(["--app-dir", str(REPO), "run", str(log), "--host", "h", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1].endswith(",2026-11-29T10:28:56,2026-11-29T10:28:56")
+
+
+@pytest.mark.parametrize("tuning", [
+    'search NOT dest IN ("web-02")',
+    'search NOT dest=web-02 ```allow-listed build host, ticket 42```',
+    'regex dest!="^web-0[2-9]$"',
+    'where NOT match(dest, "^web-[[:digit:]]*2$")',
+    'where NOT searchmatch("dest=web-02")',
+    'rex field=exe "^/usr/(?<dir>[^/]+)/" | search dir!=sbin | fields - dir',
+    'eventstats count AS per_dest by dest | where per_dest > 1 OR comm="later" | fields - per_dest',
+])
+def test_filters_people_write_keep_the_rows_of_the_equivalent_inline_search(tuning):
+    """The filter macro is the final `search *`; each realistic filter drops web-02's row."""
+    filtered = EXPANDED.rsplit("| search *", 1)[0] + f"| {tuning}"
+    rows = compile_search(filtered).execute(EVENTS, Context(now=0.0, tz=UTC)).rows
+    assert rows == [row for row in EXPECTED_ROWS if row["dest"] != "web-02"]
