@@ -39,6 +39,8 @@ EVENTS = [{"comm": "at", "exe": "/usr/bin/at", "_raw": "user=bob@h1 comm=at"},
     ('match(exe, "^/usr/(?<dir>s?bin)/")', [0]),  # (?<name>...) groups
     ('match(comm, "(?i)^AT$")', [0]),             # inline flags
     ('match(comm, "t2")', [1]),                   # unanchored: anywhere in the value
+    ('match(_raw, "@h1\\x{20}comm")', [0]),       # \x{hh} (the bindings' ALT_BSUX needs a rewrite)
+    ('match(_raw, "@h1\\x20comm")', [0]),
 ])
 def test_match_is_pcre(backend, matching, condition, kept):
     assert matching(f"* | where {condition}", EVENTS) == kept
@@ -63,6 +65,14 @@ def test_a_catastrophic_regex_is_a_one_line_error_naming_it(backend, run, monkey
     with pytest.raises(SPLError, match=r"regex '\(a\+\)\+\$'") as err:
         run('* | regex comm="(a+)+$"', [{"comm": value}])
     assert err.value.position == len("* | regex comm=")
+
+
+def test_classes_are_ascii_without_unicode_properties(backend, matching):
+    # UNVERIFIED: Splunk's PCRE runs without UCP, PCRE's default
+    events = [{"u": "héllo"}, {"u": "hello"}, {"u": "\u0663"}]
+    assert matching('* | where match(u, "^\\w+$")', events) == [1]
+    assert matching('* | where match(u, "^[[:alpha:]]+$")', events) == [1]
+    assert matching('* | where match(u, "^\\d$")', events) == []
 
 
 def test_the_fallback_says_what_needs_pcre2(monkeypatch, run):

@@ -1,19 +1,23 @@
-"""User regular expressions (match, replace, regex, rex) with Splunk's engine, PCRE.
+"""User regular expressions (match, replace, mvfind, regex, rex) with Splunk's engine, PCRE.
 
 Backend: the `pcre2` bindings (PCRE2, the library Splunk uses), JIT-compiled, when the package
 is installed; otherwise Python's `re`, after translating what PCRE writes differently:
 `(?<name>...)` -> `(?P<name>...)`, `\\z` -> `\\Z`, `\\Z` -> `(?=\\n?\\Z)`, and the POSIX classes
 `[:alpha:]` `[:digit:]` `[:alnum:]` `[:upper:]` `[:lower:]` `[:space:]` `[:punct:]` `[:xdigit:]`
-`[:word:]` inside brackets. What `re` still cannot compile (`\\K`, recursion, `(*VERB)`s, `\\h`)
-is an error that says to install pcre2. Differences that remain with `re`: Unicode classes
-(`\\w` and `\\d` match non-ASCII letters and digits, as PCRE2 does only with `(*UCP)`).
+`[:word:]` inside brackets, `\\x{hh}` -> `\\Uhhhhhhhh`. What `re` still cannot compile (`\\K`,
+recursion, `(*VERB)`s, `\\h`) is an error that says to install pcre2.
+
+Both run in UTF mode without Unicode properties (PCRE's default, no UCP): `\\w`, `\\d`, `\\s`
+and the POSIX classes are ASCII (UNVERIFIED: that Splunk does not set UCP). A difference that
+remains with `re` (ASCII mode): `(?i)` folds only ASCII letters, where PCRE2 folds `É` to `é` too.
 
 Bounded work (catastrophic backtracking such as `(a+)+$` on a long value):
 - PCRE2: every pattern runs under a match limit of MATCH_LIMIT internal match() calls (set with
   PCRE2's `(*LIMIT_MATCH=n)`), 100000, taken to be Splunk's limits.conf `[rex] match_limit`; that
   value, and Splunk using it for every regex command and function, are UNVERIFIED.
 - `re` has no such limit: each match runs under a wall-clock bound of FALLBACK_SECONDS (an
-  interval timer, so only in the main thread; other threads run unbounded).
+  interval timer, so only in the main thread; other threads run unbounded; a timer already set
+  by the caller is restored after).
 A hit raises RegexLimitError, which the callers turn into one SPL error naming the regex.
 """
 
@@ -23,6 +27,7 @@ import contextlib
 import re
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 try:
@@ -35,7 +40,8 @@ FALLBACK_SECONDS = 1.0
 
 _POSIX = {"alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
           "space": r"\s", "punct": r"!-/:-@\[-`{-~", "xdigit": "0-9A-Fa-f", "word": r"\w"}
-_PCRE_ONLY = re.compile(r"\(\?<(?=[A-Za-z_])|\\[zZ]|\[:(\w+):\]|\\.", re.DOTALL)
+_PCRE_ONLY = re.compile(r"\(\?<(?=[A-Za-z_])|\\[zZ]|\[:(\w+):\]|\\x\{([0-9A-Fa-f]{1,8})\}|\\.", re.DOTALL)
+_BRACED_HEX = re.compile(r"\\x\{([0-9A-Fa-f]{1,8})\}|\\.", re.DOTALL)
 
 
 class RegexError(ValueError):
@@ -59,12 +65,20 @@ def _to_python(pattern: str) -> str:
             return r"\Z"
         if text == r"\Z":
             return r"(?=\n?\Z)"
+        if match.group(2) is not None:
+            return f"\\U{int(match.group(2), 16):08x}"
         if match.group(1) is not None:
             if match.group(1) not in _POSIX:
                 raise RegexError(f"unknown POSIX class [:{match.group(1)}:]")
             return _POSIX[match.group(1)]
         return text
     return _PCRE_ONLY.sub(swap, pattern)
+
+
+def _to_pcre2(pattern: str) -> str:
+    """The bindings compile with PCRE2_ALT_BSUX, under which `\\x{1d}` is not a character: write
+    it `\\N{U+1d}`, which PCRE2 reads the same in UTF mode."""
+    return _BRACED_HEX.sub(lambda m: f"\\N{{U+{m.group(1)}}}" if m.group(1) else m.group(), pattern)
 
 
 @contextlib.contextmanager
@@ -76,28 +90,31 @@ def _time_bound(pattern: str):
     def expire(signum, frame):
         raise RegexLimitError(f"regex {pattern!r} ran longer than {FALLBACK_SECONDS:g} s")
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, FALLBACK_SECONDS)
+    started = time.monotonic()
+    outer, interval = signal.setitimer(signal.ITIMER_REAL, FALLBACK_SECONDS)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-6), interval)
 
 
 class Regex:
     """One compiled user regex; `search`, `finditer` and `groupindex` as in `re`."""
 
-    def __init__(self, pattern: str, flags: int = 0):
+    def __init__(self, pattern: str):
         self.pattern = pattern
         if pcre2 is not None:
             try:
-                self._compiled = pcre2.compile(f"(*LIMIT_MATCH={MATCH_LIMIT}){pattern}",
-                                               pcre2.IGNORECASE if flags & re.IGNORECASE else 0)
+                limited = f"(*LIMIT_MATCH={MATCH_LIMIT}){_to_pcre2(pattern)}"
+                self._compiled = pcre2.compile(limited, pcre2.ASCII)
             except pcre2.PatternError as err:
                 raise RegexError(str(err)) from None
         else:
             try:
-                self._compiled = re.compile(_to_python(pattern), flags)
+                self._compiled = re.compile(_to_python(pattern), re.ASCII)
             except re.error as err:
                 raise RegexError(f"{err} (Python's re; install the pcre2 package for full PCRE)") from None
         self.groupindex = dict(self._compiled.groupindex)
