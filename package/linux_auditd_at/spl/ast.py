@@ -196,7 +196,7 @@ class Rex:
     names: tuple[str, ...] = ()
     finditer: object = None  # str -> iterator of matches, a match-limit hit raising SPLError
     max_match: int = 1
-    sed: tuple | None = None  # ("s", edit) or ("y", translation table)
+    sed: object = None  # mode=sed: the edit, str -> str, a match-limit hit raising SPLError
 
 
 @dataclass(frozen=True)

@@ -90,16 +90,21 @@ def matching_names(patterns: list[str] | tuple[str, ...], names) -> list[str]:
     return [n for n in names if any(p.fullmatch(n) for p in compiled)]
 
 
+def compiled_regex(cursor: Cursor, token: Token, pattern: str | None = None) -> Regex:
+    """The regex `pattern` (default: the token's text) compiled; a bad one is an error at `token`."""
+    try:
+        return Regex(token.value if pattern is None else pattern)
+    except RegexError as err:
+        raise cursor.error(f"bad regular expression: {err}", token) from None
+
+
 def regex_argument(cursor: Cursor) -> tuple[Regex, Token]:
-    """A quoted (or bare) regular expression at the cursor, compiled; a bad one is an error there."""
+    """A quoted (or bare) regular expression at the cursor, compiled."""
     token = cursor.peek()
     if token.kind not in (STRING, WORD):
         cursor.fail("expected a regular expression in double quotes")
     cursor.next()
-    try:
-        return Regex(token.value), token
-    except RegexError as err:
-        raise cursor.error(f"bad regular expression: {err}", token) from None
+    return compiled_regex(cursor, token), token
 
 
 def regex_guard(call, cursor: Cursor, token: Token):

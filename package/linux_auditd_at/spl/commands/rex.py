@@ -16,31 +16,21 @@ value of the field is edited; a row without the field is unchanged.
 from __future__ import annotations
 
 from linux_auditd_at.spl import ast
-from linux_auditd_at.spl.commands.arguments import (
-    expect_end,
-    integer,
-    option,
-    regex_argument,
-    regex_guard,
-    search_cursor,
-)
+from linux_auditd_at.spl.commands.arguments import compiled_regex, option, regex_guard, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
-from linux_auditd_at.spl.lexer import EOF, STRING
-from linux_auditd_at.spl.regex import Regex, RegexError, group_names, substitute
+from linux_auditd_at.spl.lexer import EOF, STRING, WORD, Token
+from linux_auditd_at.spl.regex import group_names, substitute
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "rex"
 _OPTIONS = ("field", "max_match", "mode", "offset_field")
 
 
-def _sed(cursor, token) -> tuple:
-    """A sed expression -> ("s", Regex, replacement, occurrence) or ("y", table)."""
-    text = token.value
+def _sed_parts(text: str) -> list[str]:
+    """`s/a/b/g` -> ["a", "b", "g"]: the parts after the command letter, split at unescaped `/`."""
     parts, current, i = [], [], 2
-    if len(text) < 2 or text[0] not in "sy" or text[1] != "/":
-        raise cursor.error("mode=sed needs \"s/regex/replacement/flags\" or \"y/from/to/\"", token)
     while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] == "/":
+        if text.startswith("\\/", i):
             current.append("/")
             i += 2
             continue
@@ -50,61 +40,70 @@ def _sed(cursor, token) -> tuple:
         else:
             current.append(text[i])
         i += 1
-    parts.append("".join(current))
+    return [*parts, "".join(current)]
+
+
+def _sed(cursor, token):
+    """The edit (text -> text) a sed expression makes; errors point at the expression."""
+    text = token.value
+    if len(text) < 2 or text[0] not in "sy" or text[1] != "/":
+        raise cursor.error("mode=sed needs \"s/regex/replacement/flags\" or \"y/from/to/\"", token)
+    parts = _sed_parts(text)
     if len(parts) != 3:
         raise cursor.error("a sed expression has three parts: s/regex/replacement/flags", token)
     if text[0] == "y":
         if len(parts[0]) != len(parts[1]) or parts[2]:
             raise cursor.error("y/from/to/ needs <from> and <to> of the same length", token)
-        return ("y", str.maketrans(parts[0], parts[1]))
-    flags = parts[2]
+        table = str.maketrans(parts[0], parts[1])
+        return lambda value: value.translate(table)
+    pattern, replacement, flags = parts
     if flags not in ("", "g") and not flags.isdigit():
         raise cursor.error(f"unsupported sed flags {flags!r} (g or a number)", token)
     occurrence = 0 if flags == "g" else int(flags or 1)
-    try:
-        regex = Regex(parts[0])
-    except RegexError as err:
-        raise cursor.error(f"bad regular expression: {err}", token) from None
-    edit = regex_guard(lambda value: substitute(regex, parts[1], value, occurrence), cursor, token)
-    return ("s", edit)
+    regex = compiled_regex(cursor, token, pattern)
+    return regex_guard(lambda value: substitute(regex, replacement, value, occurrence), cursor, token)
+
+
+def _arguments(cursor) -> tuple[dict[str, Token], Token]:
+    """rex's key=value options (key -> the value's token) and its expression, in any order."""
+    options, expression = {}, None
+    while not cursor.at(EOF):
+        if opt := option(cursor, _OPTIONS):
+            options[opt[0]] = cursor.tokens[cursor.index - 1]
+        elif expression is None and cursor.peek().kind in (STRING, WORD):
+            expression = cursor.next()
+        else:
+            cursor.fail("unexpected argument to rex")
+    if expression is None:
+        cursor.fail("rex needs a regular expression in double quotes")
+    return options, expression
+
+
+def _extraction(cursor, field: str, expression: Token, max_match: Token | None) -> ast.Rex:
+    regex = compiled_regex(cursor, expression)
+    names = group_names(regex)
+    if not names:
+        raise cursor.error(f"the regex {regex.pattern!r} extracts nothing: it needs a named group "
+                           "such as (?<name>...)", expression)
+    if max_match is not None and not max_match.value.isdigit():
+        raise cursor.error(f"max_match must be a non-negative integer, got {max_match.value!r}", max_match)
+    return ast.Rex(field, names=tuple(names), finditer=regex_guard(regex.finditer, cursor, expression),
+                   max_match=int(max_match.value) if max_match is not None else 1)
 
 
 def parse(spl: str, start: int, end: int) -> ast.Rex:
     cursor = search_cursor(spl, start, end)
-    options, regex, max_match = {}, None, 1
-    while not cursor.at(EOF):
-        if opt := option(cursor, _OPTIONS):
-            options[opt[0]] = (opt[1], cursor.tokens[cursor.index - 1])
-            if opt[0] == "max_match":
-                max_match = integer(cursor, opt[1], "max_match")
-            continue
-        if regex is not None:
-            cursor.fail("unexpected argument to rex")
-        if options.get("mode", ("",))[0] == "sed" and cursor.at(STRING):
-            regex = ("sed", cursor.next())
-        else:
-            regex = ("extract", *regex_argument(cursor))
-    if regex is None:
-        cursor.fail("rex needs a regular expression in double quotes")
-    field = options.get("field", ("_raw",))[0]
+    options, expression = _arguments(cursor)
     if "offset_field" in options:
         raise cursor.error("rex offset_field= is not supported by the offline engine",
-                           options["offset_field"][1])
-    mode = options.get("mode", ("",))
-    if mode[0] not in ("", "sed"):
-        raise cursor.error(f"rex mode={mode[0]} is not a mode (mode=sed)", mode[1])
-    expect_end(cursor, NAME)
-    if mode[0] == "sed":
-        if regex[0] != "sed":
-            raise cursor.error("mode=sed needs its expression after it", regex[2])
-        return ast.Rex(field, sed=_sed(cursor, regex[1]))
-    _, compiled, token = regex
-    names = group_names(compiled)
-    if not names:
-        raise cursor.error(f"the regex {compiled.pattern!r} extracts nothing: it needs a named group "
-                           "such as (?<name>...)", token)
-    finditer = regex_guard(compiled.finditer, cursor, token)
-    return ast.Rex(field, names=tuple(names), finditer=finditer, max_match=max_match)
+                           options["offset_field"])
+    field = options["field"].value if "field" in options else "_raw"
+    mode = options.get("mode")
+    if mode is None:
+        return _extraction(cursor, field, expression, options.get("max_match"))
+    if mode.value != "sed":
+        raise cursor.error(f"rex mode={mode.value} is not a mode (mode=sed)", mode)
+    return ast.Rex(field, sed=_sed(cursor, expression))
 
 
 def _extract(node: ast.Rex, row: dict) -> dict:
@@ -130,9 +129,7 @@ def _edit(node: ast.Rex, row: dict) -> dict:
     value = row.get(node.field)
     if value is None:
         return row
-    kind, how = node.sed
-    edit = (lambda text: text.translate(how)) if kind == "y" else how
-    edited = [edit(as_text(v)) for v in values_of(value)]
+    edited = [node.sed(as_text(v)) for v in values_of(value)]
     return {**row, node.field: edited if isinstance(value, list) else edited[0]}
 
 
