@@ -259,6 +259,10 @@ BAD_INPUT = [
      ["--filter", "search * | transaction pid"], 2,
      r"error: command 'transaction' is not supported by the offline engine "
      r"at position (?P<position>\d+)", None),
+    ("--filter with a regex that backtracks without end", lambda t: [str(DATA / "enriched.log")],
+     ["--filter", 'search * | where match(exe . exe . exe, "^(/?[a-z]*)*\\d$")'], 2,
+     r'error: regex "\^\(/\?\[a-z\]\*\)\*\\d\$" exceeded PCRE\'s match limit \(100000\): .* '
+     r"at position (?P<position>\d+)", None),
     ("bad --earliest", lambda t: [str(DATA / "enriched.log")], ["--earliest=-1fortnight"], 2,
      r"error: invalid time modifier '-1fortnight'", None),
     ("bad --tz", lambda t: [str(DATA / "enriched.log")], ["--tz", "Mars/Olympus"], 2,
@@ -271,6 +275,7 @@ POSITION_AT = {
     "wrong macro argument count": ("search", "`security_content_ctime(a, b)`"),
     "--filter that does not parse": ("expanded", "("),
     "--filter with an unsupported command": ("expanded", "transaction pid"),
+    "--filter with a regex that backtracks without end": ("expanded", '"^(/?[a-z]*)*\\d$"'),
 }
 
 

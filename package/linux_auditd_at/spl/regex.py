@@ -37,6 +37,7 @@ except ImportError:  # the wheel is missing for this platform: Python's re with 
 
 MATCH_LIMIT = 100_000
 FALLBACK_SECONDS = 1.0
+_ADVICE = ": it backtracks without end on this value (nested repeats such as (a+)+?)"
 
 _POSIX = {"alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
           "space": r"\s", "punct": r"!-/:-@\[-`{-~", "xdigit": "0-9A-Fa-f", "word": r"\w"}
@@ -88,7 +89,8 @@ def _time_bound(pattern: str):
         return
 
     def expire(signum, frame):
-        raise RegexLimitError(f"regex {pattern!r} ran longer than {FALLBACK_SECONDS:g} s")
+        raise RegexLimitError(f'regex "{pattern}" ran longer than {FALLBACK_SECONDS:g} s (Python\'s re, '
+                              f"without pcre2){_ADVICE}")
     previous = signal.signal(signal.SIGALRM, expire)
     started = time.monotonic()
     outer, interval = signal.setitimer(signal.ITIMER_REAL, FALLBACK_SECONDS)
@@ -124,9 +126,9 @@ class Regex:
         if pcre2 is not None:
             try:
                 return call(*args)
-            except pcre2.LibraryError as err:
-                raise RegexLimitError(f"regex {self.pattern!r} exceeded PCRE's match limit "
-                                      f"({MATCH_LIMIT}): {err}") from None
+            except pcre2.LibraryError:
+                raise RegexLimitError(f'regex "{self.pattern}" exceeded PCRE\'s match limit '
+                                      f"({MATCH_LIMIT}){_ADVICE}") from None
         with _time_bound(self.pattern):
             return call(*args)
 
