@@ -25,7 +25,9 @@ def utc(text: str) -> float:
 
 
 def write_log(path: Path, entries: list[tuple[float, int, str | None]], serial: str = "4") -> Path:
-    """One copy of event `serial` per (epoch time, pid, host or None), in the given order."""
+    """One copy of event `serial` per (epoch time, pid, host or None), in the given order; a host
+    is written as a `node=` prefix, so it is the event's host only with `host_from_node`
+    (`--host-from-node`), as behind a site's index-time host override."""
     template = _events()[serial]
     out = []
     for number, (time, pid, host) in enumerate(entries, 1):

@@ -52,7 +52,7 @@ def plain_search(path: Path, host: str) -> list[dict[str, str]]:
         pathed = fields.get("exe", "").lower() in ("/usr/bin/at", "/usr/bin/atd")
         if not (named or pathed) or upper.get("UID", "").lower() == "daemon":
             continue
-        values = {**fields, **upper, "dest": fields.get("node", host)}
+        values = {**fields, **upper, "dest": host}  # the input's host; node= is only a field
         key = tuple(values.get(name) for name in BY)
         if None in key:
             continue
@@ -62,10 +62,10 @@ def plain_search(path: Path, host: str) -> list[dict[str, str]]:
             for key, times in groups.items()]
 
 
-def engine_rows(path: Path, host: str | None = None) -> tuple[list[str], list[dict]]:
+def engine_rows(path: Path, host: str | None = None, **options) -> tuple[list[str], list[dict]]:
     _, pipeline = runner.compile_detection()
     outcome = runner.run_detection(pipeline, [str(path)], Context(now=datetime.now(UTC).timestamp(), tz=UTC),
-                                   host=host, strict=True)
+                                   host=host, strict=True, **options)
     return outcome.result.columns, outcome.result.rows
 
 
@@ -192,10 +192,22 @@ def test_raw_set_has_the_at_records_but_no_fields_the_search_groups_by():
     assert expected("auditd_at_execution_raw")["rows"] == []
 
 
-def test_node_prefix_names_the_host_over_any_host_given():
-    node_log = FOLDER / DATASETS["auditd_at_execution_node"]["path"]
+def test_node_dataset_dest_is_the_input_host_and_the_node_only_when_overridden(tmp_path):
+    """The node= capture keeps dest = its metadata host (ground truth: the capture's host), as a
+    Splunk input sets it; behind a central collector every node= name becomes the collector's host
+    unless the site overrides host at index time (--host-from-node)."""
+    entry = DATASETS["auditd_at_execution_node"]
+    node_log = FOLDER / entry["path"]
     assert all(line.startswith(b"node=") for line in node_log.read_bytes().splitlines())
-    _, rows = engine_rows(node_log, host="some-other-host")
-    assert rows and {r["dest"] for r in rows} == {DATASETS["auditd_at_execution_node"]["host"]}
-    _, plain = engine_rows(FOLDER / DATASETS[SAMPLE]["path"], host="some-other-host")
-    assert {r["dest"] for r in plain} == {"some-other-host"}
+    _, rows = engine_rows(node_log)
+    assert rows and {r["dest"] for r in rows} == {entry["host"]}
+    _, rows = engine_rows(node_log, host="collector")
+    assert {r["dest"] for r in rows} == {"collector"}
+    relayed = tmp_path / "relayed.log"  # the same records as a collector receives them from peer-01
+    node = b"node=" + entry["host"].encode() + b" "
+    relayed.write_bytes(node_log.read_bytes().replace(node, b"node=peer-01 "))
+    _, rows = engine_rows(relayed, host="collector")
+    assert len(rows) == len(expected("auditd_at_execution_node")["rows"])
+    assert {r["dest"] for r in rows} == {"collector"}
+    _, rows = engine_rows(relayed, host="collector", host_from_node=True)
+    assert {r["dest"] for r in rows} == {"peer-01"}

@@ -110,6 +110,13 @@ def dataset_for_log(log_path: str) -> Dataset | None:
     return None
 
 
+def log_metadata(log_path: str) -> dict[str, str]:
+    """The event fields the metadata next to a log sets (`host`, `source`, `sourcetype`), none for
+    stdin (`-`) or a log no metadata describes: what the audit reader asks its `dataset` about."""
+    info = dataset_for_log(log_path) if log_path != "-" else None
+    return info.metadata() if info is not None else {}
+
+
 def _dataset(entry: dict, log: Path, expected_rows: Path | None = None) -> Dataset:
     return Dataset(name=str(entry.get("name") or log.name), path=log,
                    sourcetype=_text(entry.get("sourcetype")), source=_text(entry.get("source")),

@@ -6,18 +6,29 @@ raw-line prefilter, execute.
     events, stats = load_events(pipeline, ["audit.log*"])          # read once, execute many times
 
 Every verb that evaluates the detection (run, explain, risk, backtest, tune, replay's check) goes
-through here, so the prefilter and the reader's host/source rules are the same everywhere.
+through here, so the prefilter and the reader's host/source rules are the same everywhere: the
+host is `host=` (--host), else the dataset metadata's, else this machine's name (`node=` only with
+`host_from_node`), and replay sends the events of `load_events` with that same host.
+A run reads every line even when the search stops early (`head 0`), so a file that holds no audit
+records is refused by `run` as by `check`, and the reader's counts are whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+import shlex
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from linux_auditd_at.audit.reader import DEFAULT_INDEX, AuditReader, ReadStats
+from linux_auditd_at.attack_data import log_metadata
+from linux_auditd_at.audit.reader import AuditReader, ReadStats
 from linux_auditd_at.detection import SEARCH_NAME, Detection, load_detection
 from linux_auditd_at.spl import Context, Event, Pipeline, Result, compile_search
+from linux_auditd_at.spl.metadata import term_text, unmet_terms
+
+FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source", "host": "--host"}
+"""The option that sets each metadata field of the events read."""
 
 
 @dataclass
@@ -26,6 +37,7 @@ class Outcome:
 
     result: Result
     stats: ReadStats
+    problems: list[str] = field(default_factory=list)
 
 
 def compile_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
@@ -35,18 +47,21 @@ def compile_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
     return detection, compile_search(detection.expanded_search())
 
 
-def open_logs(pipeline: Pipeline | None, paths: list[str], *, host: str | None = None,
-              index: str = DEFAULT_INDEX, strict: bool = False,
-              on_bytes: Callable[[int], None] | None = None) -> AuditReader:
-    """A reader over `paths` that skips lines `pipeline` cannot match (all lines when None)."""
+def open_logs(pipeline: Pipeline | None, paths: list[str], **reader_options) -> AuditReader:
+    """A reader over `paths` that skips lines `pipeline` cannot match (all lines when None), with
+    the dataset metadata next to each log; `reader_options` are AuditReader's (host, index,
+    sourcetype, source, host_from_node, tz, strict, on_bytes)."""
     prefilter = pipeline.raw_prefilter() if pipeline is not None else None
-    return AuditReader(paths, host=host, index=index, prefilter=prefilter, strict=strict, on_bytes=on_bytes)
+    return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, **reader_options)
 
 
 def run_detection(pipeline: Pipeline, paths: list[str], context: Context, **reader_options) -> Outcome:
-    """Stream the logs through the pipeline once; memory grows with result groups, not events."""
-    reader = open_logs(pipeline, paths, **reader_options)
-    result = pipeline.execute(reader, context)
+    """Stream the logs through the pipeline once; memory grows with result groups, not events.
+    What the search did not pull (it stopped early) is read to the end all the same."""
+    reader = open_logs(pipeline, paths, tz=context.tz, **reader_options)
+    events = iter(reader)
+    result = pipeline.execute(events, context)
+    deque(events, maxlen=0)
     return Outcome(result, reader.stats)
 
 
@@ -56,3 +71,29 @@ def load_events(pipeline: Pipeline | None, paths: list[str],
     (backtest, tune) over a single read."""
     reader = open_logs(pipeline, paths, **reader_options)
     return list(reader), reader.stats
+
+
+def metadata_problems(detection: Detection, pipeline: Pipeline, stats: ReadStats) -> list[str]:
+    """One sentence per `index`/`sourcetype`/`source`/`host` term of the base search that no event
+    read carries (so no event can pass), naming the macro that sets it and the option to pass."""
+    seen = stats.metadata_seen()
+    problems = []
+    for term in unmet_terms(pipeline, seen):
+        name = term.field
+        carried = ", ".join(sorted({f"{name}={metadata[name]}" for metadata in seen}))
+        value = term.values[0] if hasattr(term, "values") else term.value
+        where = _setter(detection, name)
+        problems.append(f"the search requires {term_text(term)} ({where}), which no event read carries "
+                        f"({carried}): pass {FLAGS[name]} {shlex.quote(value)} if that is where Splunk has "
+                        f"them, else change the {'macro' if where.startswith('set by') else 'search'}")
+    return problems
+
+
+def _setter(detection: Detection, field_name: str) -> str:
+    """Which macro used by the search names the field, else the saved search itself."""
+    term = re.compile(rf"(?<![\w.]){re.escape(field_name)}\s*(?:!?=|IN\b)")
+    for macro in detection.macros.values():
+        used = f"`{macro.name.split('(')[0]}" in detection.search
+        if used and term.search(macro.definition):
+            return f"set by macro `{macro.name}`"
+    return f"written in saved search {detection.name!r}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from linux_auditd_at.attack_data import log_metadata
 from linux_auditd_at.audit.reader import CHUNK, MAX_LINE, AuditReader
 from linux_auditd_at.audit.sources import total_size
 from linux_auditd_at.errors import AuditInputError
@@ -22,7 +23,7 @@ def _records(name: str) -> list[str]:
 
 
 def _read(paths, **options):
-    reader = AuditReader([str(p) for p in paths], **options)
+    reader = AuditReader([str(p) for p in paths], dataset=log_metadata, **options)
     return list(reader), reader.stats
 
 
@@ -44,9 +45,30 @@ def test_host_flag_and_index_flag():
     assert {e["index"] for e in events} == {"linux"}
 
 
-def test_node_prefix_sets_host_over_the_host_flag():
-    events, _ = _read([DATA / "node.log"], host="ignored")
-    assert {e["host"] for e in events} == {"fixture-node-01"}
+def test_node_prefix_is_only_a_field_host_comes_from_the_input():
+    # splunk-semantics.md: host is set by the input; node= is only the extracted field node
+    events, stats = _read([DATA / "node.log"], host="collector")
+    assert {e["host"] for e in events} == {"collector"}
+    assert {e["node"] for e in events} == {"fixture-node-01"}
+    assert stats.metadata_seen() == [{"index": "main", "sourcetype": "linux:audit",
+                                      "source": str(DATA / "node.log"), "host": "collector"}]
+
+
+def test_host_from_node_emulates_an_index_time_override():
+    events, stats = _read([DATA / "node.log", ENRICHED], host="collector", host_from_node=True)
+    hosts = {e["_raw"].startswith("node="): e["host"] for e in events}
+    assert hosts == {True: "fixture-node-01", False: "collector"}
+    assert {m["host"] for m in stats.metadata_seen()} == {"collector", "fixture-node-01"}
+
+
+def test_sourcetype_and_source_flags_win_over_dataset_metadata(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(ENRICHED.read_bytes())
+    (tmp_path / "m.yml").write_text("datasets:\n- path: a.log\n  sourcetype: auditd\n  source: /x\n")
+    events, _ = _read([log])
+    assert {(e["sourcetype"], e["source"]) for e in events} == {("auditd", "/x")}
+    events, _ = _read([log], sourcetype="linux:audit", source="/var/log/audit/audit.log")
+    assert {(e["sourcetype"], e["source"]) for e in events} == {("linux:audit", "/var/log/audit/audit.log")}
 
 
 def test_dataset_metadata_gives_host_and_source(tmp_path):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import pytest
-
 from linux_auditd_at.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +25,7 @@ def _field_lines(out: str) -> dict[str, str]:
 def test_enriched_log_is_ready(capsys):
     code, out = _check(capsys, str(DATA / "enriched.log"), "--host", "lab-1")
     assert code == 0
-    assert "format     ENRICHED (SYSCALL records: 17 ENRICHED, 0 RAW)" in out
+    assert "format     ENRICHED (SYSCALL records: 17 ENRICHED, 0 RAW, 0 interpreted)" in out
     assert "SYSCALL    17 record(s), 14 execve" in out  # 14 execve + 3 others (auditctl sendto, atd write)
     assert set(_field_lines(out).values()) == {"17/17"}
     assert out.endswith("READY: the shipped search can fire on this data.\n")
@@ -45,11 +43,27 @@ def test_raw_log_cannot_fire_and_says_how_to_fix_auditd(capsys):
     assert "12 execve" in out  # found by arch=c000003e syscall=59 without SYSCALL=
 
 
-def test_node_prefix_gives_the_host(capsys):
-    code, out = _check(capsys, str(DATA / "node.log"))
+def test_node_prefix_is_reported_as_a_field_beside_the_input_host(capsys):
+    code, out = _check(capsys, str(DATA / "node.log"), "--host", "collector")
     assert code == 0
-    assert "hosts      fixture-node-01 (101) (101 from node=)" in out
-    assert "machine's name" not in out
+    assert "hosts      collector (101)\nnode=      fixture-node-01 (101)\n" in out
+    assert "machine's name" not in out and "WARNING" not in out
+
+
+def test_several_node_names_under_one_host_are_warned_about(capsys, tmp_path):
+    """A central collector (audisp-remote, name_format = HOSTNAME) writes every node's name, but a
+    Splunk input gives them all its own host: `dest` is the collector for every node."""
+    lines = (DATA / "node.log").read_text().split("\n")
+    log = tmp_path / "collector.log"
+    log.write_text("\n".join(line.replace("node=fixture-node-01", "node=peer-02") if i % 2 else line
+                             for i, line in enumerate(lines)))
+    code, out = _check(capsys, str(log), "--host", "collector")
+    assert code == 0
+    assert ("note: WARNING: node= names 2 hosts (fixture-node-01, peer-02), but the input gives the events "
+            "1 host(s) (collector): in Splunk they become that dest unless the site overrides host at "
+            "index time (emulate that with --host-from-node)\n") in out
+    code, out = _check(capsys, str(log), "--host", "collector", "--host-from-node")
+    assert "hosts      fixture-node-01 (51), peer-02 (50)\n" in out and "WARNING" not in out
 
 
 def test_no_execve_records_suggests_the_rule(capsys, tmp_path):
@@ -66,7 +80,7 @@ def test_machine_name_host_is_noted_and_gzip_is_read(capsys, tmp_path):
     (tmp_path / "a.log.gz").write_bytes(gzip.compress((DATA / "enriched.log").read_bytes()))
     code, out = _check(capsys, str(tmp_path / "a.log.gz"))
     assert code == 0
-    assert "note: records without a node= prefix get this machine's name as host" in out
+    assert "note: records get this machine's name as host (dest); pass --host" in out
 
 
 def test_empty_input_is_not_ready_and_missing_file_is_an_error(capsys, tmp_path):
@@ -78,8 +92,8 @@ def test_empty_input_is_not_ready_and_missing_file_is_an_error(capsys, tmp_path)
 
 
 def test_lines_that_are_not_records_are_named(capsys, tmp_path):
-    """check reads without the search's prefilter, so a stamped line without type= (which `run`
-    counts as prefiltered out) is named here, as are lines with bytes that are not UTF-8."""
+    """A stamped line without type= is named (as `run` names it), as are lines with bytes that are
+    not UTF-8."""
     lines = (DATA / "enriched.log").read_bytes().split(b"\n")
     lines[4] = lines[4].replace(b'key="fxtest"', b'key="fx\xfftest"')
     log = tmp_path / "cut.log"
@@ -92,10 +106,17 @@ def test_lines_that_are_not_records_are_named(capsys, tmp_path):
             ) in out
 
 
-def test_check_takes_no_index(capsys):
-    """check judges the records, not where Splunk would store them: --index would change nothing
-    in its report, so it is refused rather than silently ignored."""
-    with pytest.raises(SystemExit) as exit_:
-        main(["--app-dir", str(REPO), "check", str(DATA / "enriched.log"), "--index", "linux"])
-    assert exit_.value.code == 2
-    assert "unrecognized arguments: --index linux" in capsys.readouterr().err
+def test_a_site_index_in_the_base_macro_is_not_ready_until_index_says_where(capsys, app):
+    """The README's advice, `index=os sourcetype="linux:audit"` in local/macros.conf: events read
+    into `main` cannot pass, so check says NOT READY for this app configuration; --index os fixes it."""
+    (app / "local").mkdir(exist_ok=True)
+    site_macro = '[linux_auditd]\ndefinition = index=os sourcetype="linux:audit"\n'
+    (app / "local" / "macros.conf").write_text(site_macro)
+    log = str(DATA / "enriched.log")
+    assert main(["--app-dir", str(app), "check", log, "--host", "lab-1"]) == 1
+    out = capsys.readouterr().out
+    assert ("  - not in this app configuration: the search requires index=\"os\" "
+            "(set by macro `linux_auditd`), which no event read carries (index=main): pass --index os "
+            "if that is where Splunk has them, else change the macro\n") in out
+    assert main(["--app-dir", str(app), "check", log, "--host", "lab-1", "--index", "os"]) == 0
+    assert capsys.readouterr().out.endswith("READY: the shipped search can fire on this data.\n")

@@ -57,12 +57,17 @@ def test_json_rows_on_the_enriched_fixture(capsys):
     assert rows == _expected("lab-1")
 
 
-def test_node_prefix_is_the_dest(capsys):
-    code, out, _ = _run(capsys, str(DATA / "node.log"), "--tz", "UTC", "--format", "json")
+def test_node_prefix_is_a_field_dest_is_the_host_unless_host_from_node(capsys):
+    """splunk-semantics.md: host is set by the input, node= is only a field; only a site's
+    index-time override (emulated by --host-from-node) makes the node the host, hence `dest`."""
+    options = ("--host", "collector", "--tz", "UTC", "--format", "json")
+    code, out, _ = _run(capsys, str(DATA / "node.log"), *options)
     assert code == 0
     rows = json.loads(out)
-    assert {row["dest"] for row in rows} == {"fixture-node-01"}
+    assert {row["dest"] for row in rows} == {"collector"}
     assert sorted(row["comm"] for row in rows) == ["at", "at", "atq", "atrm"]
+    code, out, _ = _run(capsys, str(DATA / "node.log"), *options, "--host-from-node")
+    assert {row["dest"] for row in json.loads(out)} == {"fixture-node-01"}
 
 
 def test_raw_format_log_gives_no_rows(capsys):
@@ -218,12 +223,11 @@ BAD_INPUT = [
     ("line cut before its stamp",
      lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, ENRICHED_LINES[4][:20]))], [], 0,
      r"warning: 1 line\(s\) .*first: {0}:116: no msg=audit\(EPOCH:SERIAL\) stamp", 4),
-    # a record cut at its start keeps its stamp but loses type=: the search's prefilter (it needs
-    # type=SYSCALL) rejects it before it is split into fields, so it counts as prefiltered out,
-    # not as non-audit (README, "Bad input"); `check`, which reads without a prefilter, names it
+    # a record cut at its start keeps its stamp but loses type=: the search's prefilter rejects it,
+    # and it is still counted as non-audit, as `check` (no prefilter) counts it
     ("record cut at its start: stamp kept, type= lost", lambda t: [_log(t, "a.log", _lines(
         b'msg=audit(1795918493.060:4): arch=c000003e syscall=59 comm="at"', *ENRICHED_LINES))],
-     [], 0, r"^$", 4),
+     [], 0, r"warning: 1 line\(s\) .*first: {0}:1: no type= field", 4),
     ("non-UTF-8 bytes", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES[:4], ENRICHED_LINES[4].replace(
         b'key="fxtest"', b'key="fx\xfftest"'), *ENRICHED_LINES[5:]))],
      [], 0, r"warning: 1 line\(s\) held bytes that are not UTF-8, replaced with U\+FFFD as Splunk does; "
@@ -358,18 +362,21 @@ def _metadata_rows(capsys, tmp_path, monkeypatch, log_name: str, *, dataset: boo
 
 
 @pytest.mark.parametrize(("log_name", "dataset", "stdin", "options", "host", "source", "index"), [
-    # host: node= prefix, else --host, else the dataset's metadata, else this machine's name
+    # host: --host, else the dataset's metadata, else this machine's name; node= is only a field
     ("enriched.log", False, False, [], socket.gethostname(), "{log}", "main"),
     ("enriched.log", True, False, [], "yaml-host", "/var/log/audit/audit.log", "main"),
     ("enriched.log", True, False, ["--host", "flag-host"], "flag-host", "/var/log/audit/audit.log", "main"),
     ("enriched.log", False, False, ["--host", "flag-host", "--index", "linux"], "flag-host", "{log}",
      "linux"),
-    ("node.log", True, False, ["--host", "flag-host"], "fixture-node-01", "/var/log/audit/audit.log", "main"),
-    ("node.log", False, False, [], "fixture-node-01", "{log}", "main"),
+    ("node.log", True, False, ["--host", "flag-host"], "flag-host", "/var/log/audit/audit.log", "main"),
+    ("node.log", True, False, [], "yaml-host", "/var/log/audit/audit.log", "main"),
+    ("node.log", True, False, ["--host-from-node"], "fixture-node-01", "/var/log/audit/audit.log",
+     "main"),
     ("enriched.log", True, True, [], socket.gethostname(), "stdin", "main"),  # stdin has no metadata
     ("enriched.log", False, True, ["--host", "flag-host"], "flag-host", "stdin", "main"),
 ], ids=["machine name", "dataset metadata", "--host over metadata", "--host and --index",
-        "node= over --host and metadata", "node=", "stdin", "stdin with --host"])
+        "node= is not the host", "node= keeps the metadata host", "--host-from-node", "stdin",
+        "stdin with --host"])
 def test_host_source_sourcetype_index(capsys, tmp_path, monkeypatch, log_name, dataset, stdin, options, host,
                                       source, index):
     rows, log = _metadata_rows(capsys, tmp_path, monkeypatch, log_name, dataset=dataset, stdin=stdin,

@@ -25,7 +25,8 @@ def log(tmp_path):
 
 
 def cli(app, verb, *args):
-    return main(["--app-dir", str(app), verb, *map(str, args), "--tz", "UTC"])
+    # hosts come from node= (write_log): kept apart as a site's index-time host override keeps them
+    return main(["--app-dir", str(app), verb, *map(str, args), "--tz", "UTC", "--host-from-node"])
 
 
 def test_tuning_loop(app, log, capsys):

@@ -24,7 +24,7 @@ ENTRIES = [
 def test_filter_removing_one_host_removes_exactly_its_rows(app, tmp_path):
     log = write_log(tmp_path / "audit.log", ENTRIES)
     current, pipeline = compile_detection(app)
-    events = TimeSortedEvents(load_events(pipeline, [str(log)])[0])
+    events = TimeSortedEvents(load_events(pipeline, [str(log)], host_from_node=True)[0])
     comparison = compare(current, 'search NOT dest IN ("build-01")', events,
                          Context(now=utc("2026-11-29T12:00:00"), tz=UTC))
     assert sorted(row["pid"] for row in comparison.current_rows) == ["7001", "7002", "7101", "7102", "7103"]
@@ -44,7 +44,7 @@ def test_filter_removing_one_host_removes_exactly_its_rows(app, tmp_path):
 def test_broader_filter_lists_added_rows(app, tmp_path):
     log = write_log(tmp_path / "audit.log", ENTRIES)
     current, pipeline = compile_detection(app, filter_definition='search dest="web-01"')
-    events = TimeSortedEvents(load_events(pipeline, [str(log)])[0])
+    events = TimeSortedEvents(load_events(pipeline, [str(log)], host_from_node=True)[0])
     comparison = compare(current, "search *", events, Context(now=utc("2026-11-29T12:00:00"), tz=UTC))
     assert comparison.removed == []
     assert sorted(row["pid"] for row in comparison.added) == ["7101", "7102", "7103"]

@@ -32,7 +32,7 @@ STRADDLE = [
 
 def load(app, path, filter_definition=None):
     detection, pipeline = compile_detection(app, filter_definition=filter_definition)
-    events, _ = load_events(pipeline, [str(path)])
+    events, _ = load_events(pipeline, [str(path)], host_from_node=True)
     return detection, pipeline, TimeSortedEvents(events)
 
 

@@ -1,14 +1,18 @@
 """Raw audit logs to Splunk-shaped events, streamed a block of lines at a time.
 
 Each line is one event, as Splunk indexes `linux:audit`: `_raw`, `_time` (from
-`msg=audit(EPOCH:SERIAL)`), `host`, `source`, `sourcetype`, `index` and the auto-KV fields
-(`record.py`). Bytes are decoded as UTF-8 with replacement characters, as Splunk does; a line break
-is `\\n`, `\\r\\n` or `\\r` (Splunk's default LINE_BREAKER `([\\r\\n]+)`), and blank lines are no events.
+`msg=audit(EPOCH:SERIAL)`, or an `ausearch -i` date read in `tz`), `host`, `source`, `sourcetype`,
+`index` and the auto-KV fields (`record.py`; the formats a line may come in: `formats.py`). Bytes
+are decoded as UTF-8 with replacement characters, as Splunk does; a line break is `\\n`,
+`\\r\\n` or `\\r` (Splunk's default LINE_BREAKER `([\\r\\n]+)`), and blank lines are no events.
 
-`host`: the line's `node=` prefix, else `host=` given by the caller (`--host`), else the dataset
-metadata YAML next to the log (`attack_data.py`), else this machine's name.
-`source`: the metadata's `source` when the log is a described dataset (what a replay indexes it
-under), else the path as given, `stdin` for `-`.
+The input sets the metadata, as in Splunk: `host` is `host=` given by the caller (`--host`), else
+what `dataset(path)` says (the caller's look-up of dataset metadata, `attack_data.py`), else this
+machine's name. A `node=` prefix is only the field `node`; with `host_from_node` it becomes the
+host, as a site's index-time host override would make it. `source`, `sourcetype`: given, else
+`dataset(path)`'s, else the path as given (`stdin` for `-`) and `linux:audit`. `index`: given.
+Each distinct combination is kept in `ReadStats.inputs` (what a search's metadata terms can meet).
+ausearch's `----` event separators (which the add-on's `rlog.sh` removes) count as blank lines.
 
 Nothing is dropped silently: a line that is not an audit record (no `msg=audit(...)` stamp, no
 `type=`, truncated, or longer than MAX_LINE bytes, which no auditd record is: the kernel caps a
@@ -17,16 +21,16 @@ under `strict=True`. A file none of whose lines is an audit record is not an aud
 `AuditInputError` once read (a run over it would say "no results" and mean nothing). A line
 holding bytes that are not UTF-8 is still an event (with U+FFFD, as Splunk indexes it) and is
 counted too, so the replacement is reported. With a `prefilter` (the engine's raw-line test),
-lines it rejects are never split into fields; they are only checked for the `msg=audit(` stamp so
-that garbage is still counted (so a stamped line without `type=` that it rejects counts as
-prefiltered, not non-audit: it could not have matched).
+lines it rejects are never split into fields; they are only checked to be audit records
+(`record.record_problem`: a whole stamp and a `type=` key), so that garbage is counted as
+non-audit with or without a prefilter, and `check` (no prefilter) and `run` agree on every line.
 
 The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
 carry a `necessary` attribute, a compiled regex that every ASCII line it accepts contains (in
 its lower-cased text); then only lines holding a match of it are cut out of the block and looked at,
 and the others are counted as prefiltered without a Python-level step per line. That shortcut is
-taken only for ASCII blocks whose every line carries a `msg=audit(` stamp (one count over the
-block), so bad lines are still found one by one. Memory stays flat: a block at a time, and a line
+taken only for blocks whose every line is an audit record (`record.block_is_records`, counts over
+the block), so bad lines are still found one by one. Memory stays flat: a block at a time, and a line
 longer than MAX_LINE is skipped piecewise, never held.
 """
 
@@ -37,16 +41,23 @@ import io
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from itertools import compress
 from typing import BinaryIO
 
-from linux_auditd_at.attack_data import dataset_for_log
 from linux_auditd_at.audit import sources
-from linux_auditd_at.audit.record import NO_STAMP, parse_record
+from linux_auditd_at.audit.record import block_is_records, parse_record, record_problem
 from linux_auditd_at.errors import AuditInputError
 
+METADATA = ("index", "sourcetype", "source", "host")
+"""The fields the input sets on every event (Splunk's default fields a search can name)."""
+
+Describe = Callable[[str], Mapping[str, str | None]]
+"""What the caller knows about a file (`-` for stdin): `host`, `source`, `sourcetype` or None."""
+
+SEPARATOR_LINE = "----"
 SOURCETYPE = "linux:audit"
 DEFAULT_INDEX = "main"
 CHUNK = 1 << 16  # small enough that the passes over a block (counts, lower, regex) hit the CPU cache
@@ -82,6 +93,11 @@ class ReadStats:
     examples: list[BadLine] = field(default_factory=list)
     replaced: int = 0
     replaced_examples: list[BadLine] = field(default_factory=list)
+    inputs: dict[tuple[str, ...], None] = field(default_factory=dict)
+
+    def metadata_seen(self) -> list[dict[str, str]]:
+        """Each distinct `index`, `sourcetype`, `source`, `host` the events were given."""
+        return [dict(zip(METADATA, values, strict=True)) for values in self.inputs]
 
     def add_bad(self, bad: BadLine) -> None:
         self.non_audit += 1
@@ -111,11 +127,14 @@ class AuditReader:
     """Iterate the events of one or more logs (paths, globs, rotated sets, `.gz`, `-` for stdin)."""
 
     def __init__(self, paths: list[str], *, host: str | None = None, index: str = DEFAULT_INDEX,
+                 sourcetype: str | None = None, source: str | None = None, dataset: Describe | None = None,
+                 host_from_node: bool = False, tz: tzinfo = UTC,
                  prefilter: Callable[[str], bool] | None = None, strict: bool = False,
                  on_bytes: Callable[[int], None] | None = None):
         self.paths = sources.expand(paths or [sources.STDIN])
-        self.host, self.index, self.prefilter, self.strict = host, index, prefilter, strict
-        self.on_bytes = on_bytes
+        self.given = {"host": host, "source": source, "sourcetype": sourcetype}
+        self.index, self.dataset, self.host_from_node, self.tz = index, dataset, host_from_node, tz
+        self.prefilter, self.strict, self.on_bytes = prefilter, strict, on_bytes
         self.stats = ReadStats()
 
     def __iter__(self) -> Iterator[dict[str, object]]:
@@ -126,11 +145,9 @@ class AuditReader:
         stream, raw = sources.open_binary(path)
         self.stats.files.append(path)
         is_stdin = path == sources.STDIN
-        info = None if is_stdin else dataset_for_log(path)
-        host = self.host or (info and info.host) or os.uname().nodename  # = gethostname()
         self._path, self._lineno = "stdin" if is_stdin else path, 0
-        source = (info and info.source) or self._path
-        self._base = {"host": host, "source": source, "sourcetype": SOURCETYPE, "index": self.index}
+        self._base = self._metadata(path)
+        self._seen(self._base)
         self._first_bad: BadLine | None = None
         records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
@@ -163,18 +180,28 @@ class AuditReader:
             raise AuditInputError(f"none of its {lines} non-blank line(s) is an audit record (line "
                                   f"{first.line}: {first.reason}); is it an audit log?", path=self._path)
 
+    def _metadata(self, path: str) -> dict[str, object]:
+        """The input's fields for the events of one file (see the module docstring)."""
+        described = self.dataset(path) if self.dataset is not None else {}
+        known = {key: self.given[key] or described.get(key) for key in self.given}
+        return {"host": known["host"] or os.uname().nodename,  # = gethostname()
+                "source": known["source"] or self._path,
+                "sourcetype": known["sourcetype"] or SOURCETYPE, "index": self.index}
+
+    def _seen(self, event: Mapping[str, object]) -> None:
+        self.stats.inputs[tuple(str(event[key]) for key in METADATA)] = None
+
     def _block_events(self, block: str) -> Iterator[dict[str, object]]:
         """Events of a block of whole lines.
 
-        When every line of the block carries a `msg=audit(` stamp (one count over the block), the
-        prefilter's rejects need no look of their own: they are counted, and only the lines it
-        keeps are split into fields. With a `necessary` pattern only the lines holding a match
-        are even offered to the prefilter. Otherwise each line is checked on its own, so that no
-        bad line goes uncounted. (A line holding two stamps, which only a lost line break makes,
-        could hide one stampless line of the same block from the count.)"""
+        When every line of the block is an audit record (`block_is_records`, counts over the
+        block), the prefilter's rejects need no look of their own: they are counted, and only the
+        lines it keeps are split into fields. With a `necessary` pattern only the lines holding a
+        match are even offered to the prefilter. Otherwise each line is checked on its own, so
+        that no bad line goes uncounted."""
         count = block.count("\n") + (block[-1:] != "\n")
         prefilter, first = self.prefilter, self._lineno
-        if prefilter is None or len(block) > MAX_LINE or block.count("msg=audit(") != count:
+        if prefilter is None or len(block) > MAX_LINE or not block_is_records(block, count):
             yield from self._checked_lines(block)
             return
         necessary = getattr(prefilter, "necessary", None)
@@ -207,28 +234,29 @@ class AuditReader:
         stats, prefilter = self.stats, self.prefilter
         for line in lines:
             self._lineno += 1
-            if not line:
+            if not line or line == SEPARATOR_LINE:
                 stats.blank += 1
             elif len(line) > MAX_LINE:
                 self._bad(TOO_LONG)
             elif prefilter is not None and not prefilter(line):
-                if "msg=audit(" in line:
+                if (problem := record_problem(line)) is None:
                     stats.prefiltered += 1
                 else:
-                    self._bad(NO_STAMP)
+                    self._bad(problem)
             elif (event := self._parsed(line)) is not None:
                 yield event
 
     def _parsed(self, line: str) -> dict[str, object] | None:
         """The event of one line, or None when it is not an audit record (counted)."""
-        parsed = parse_record(line)
+        parsed = parse_record(line, self.tz)
         if isinstance(parsed, str):
             self._bad(parsed)
             return None
         time, event = parsed
         event.update(self._base)
-        if line.startswith("node=") and "node" in event:
+        if self.host_from_node and "node" in event:
             event["host"] = event["node"]
+            self._seen(event)
         event["_raw"] = line
         event["_time"] = time
         self.stats.events += 1

@@ -4,9 +4,12 @@ What is implemented, and why (no public copy of the Linux add-on's `[linux:audit
 so this follows Splunk's documented auto-KV behaviour and the records auditd really writes):
 
 - A key is a letter or `_` followed by letters, digits, `_` or `-`, standing at the start of the
-  line or after whitespace, the ENRICHED separator 0x1d, or a single quote (so the pairs inside
-  `msg='op=PAM:accounting acct="root" res=success'` of USER_* records are found, as Splunk finds
-  them). `-` in a key becomes `_` (Splunk's CLEAN_KEYS: `old-auid` -> `old_auid`).
+  line or after whitespace, the ENRICHED separator 0x1d (or `#035`, rsyslog's escape of it), or a
+  single quote (so the pairs inside `msg='op=PAM:accounting acct="root" res=success'` of USER_*
+  records are found, as Splunk finds them). `-` in a key becomes `_` (Splunk's CLEAN_KEYS:
+  `old-auid` -> `old_auid`). UNVERIFIED: whether Splunk starts a key after 0x1d or `#035` (no
+  public source says; a space-separated ENRICHED part is extracted either way). We do, so the
+  same record gives the same fields with any of the three separators.
 - A value is `"..."` (quotes stripped) or a run of characters up to whitespace, 0x1d or a quote.
   Empty values are skipped (`msg='...'` itself has no unquoted value, so only its inner pairs count).
 - The first occurrence of a key wins (auto-KV's default MV_ADD = false): `msg=audit(...):` is kept
@@ -16,13 +19,22 @@ so this follows Splunk's documented auto-KV behaviour and the records auditd rea
   control character) are kept as the hex text. Splunk's auto-KV does not decode them either; the
   Linux add-on does not decode `comm`/`exe` for this sourcetype. So `comm=6D792070726F67` stays
   that string, exactly as a Splunk search would see it.
-- `_time` is the epoch inside `msg=audit(EPOCH.MILLIS:SERIAL)`. A line without it is not an audit
-  record.
+- `_time` is the epoch inside `msg=audit(EPOCH.MILLIS:SERIAL)`, or the date of an `ausearch -i`
+  stamp `msg=audit(MM/DD/YYYY HH:MM:SS.mmm:SERIAL)` read in the caller's zone (`formats.py`). A
+  line is an audit record when it holds such a stamp and a `type=` key; a syslog or journal
+  header in front of it is allowed (`formats.py`), anything else is not (`record_problem`).
+
+Sources: Splunk's "Configure automatic key-value field extraction" (KV_MODE) and "When Splunk
+software extracts fields" (Knowledge Manager Manual: the first fields matching obvious key=value
+pairs are extracted at search time).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, tzinfo
+
+from linux_auditd_at.audit.formats import INTERPRETED_STAMP, interpreted_time, journal_audit
 
 NO_STAMP = "no msg=audit(EPOCH:SERIAL) stamp"
 """Why a line is not an audit record when it lacks the stamp (the reader says it too)."""
@@ -30,14 +42,27 @@ NO_STAMP = "no msg=audit(EPOCH:SERIAL) stamp"
 SEPARATOR = "\x1d"
 """auditd's ENRICHED separator between the raw record and its interpreted (upper-case) fields."""
 
+ESCAPED_SEPARATOR = "#035"
+"""rsyslog's escape of 0x1d (`$EscapeControlCharactersOnReceive`, on by default)."""
+
+STAMP_TEXT = "msg=audit("
 _TIME = re.compile(r"msg=audit\((\d+(?:\.\d+)?):(\d+)\)")
-_PAIR = re.compile(r"(?:^|(?<=[\s\x1d']))([A-Za-z_][\w-]*)=(\"[^\"]*\"|[^\s\x1d'\"]*)")
+_KEY_START = r"(?:^|(?<=[\s\x1d'])|(?<=#035))"
+_PAIR = re.compile(_KEY_START + r"([A-Za-z_][\w-]*)=(\"[^\"]*\"|(?:(?!#035)[^\s\x1d'\"])*)")
+# led by their literal text, which Python's re scans for fast (block_is_records runs on every block)
+_TYPE = re.compile(r"type=(?:(?<=^type=)|(?<=[\s\x1d']type=)|(?<=#035type=))", re.MULTILINE)
+_ANY_STAMP = re.compile(r"msg=audit\((?:\d+(?:\.\d+)?:\d+"
+                        r"|\d\d/\d\d/\d\d(?:\d\d)? \d\d:\d\d:\d\d(?:\.\d+)?:\d+)\)")
 
 
-def audit_time(line: str) -> float | None:
-    """The event time of a record, or None when the line has no `msg=audit(EPOCH:SERIAL)`."""
+def audit_time(line: str, tz: tzinfo = UTC) -> float | None:
+    """The event time of a record, or None when the line has no `msg=audit(...)` stamp (an
+    `ausearch -i` date is read in `tz`)."""
     match = _TIME.search(line)
-    return float(match.group(1)) if match else None
+    if match:
+        return float(match.group(1))
+    interpreted = INTERPRETED_STAMP.search(line)
+    return interpreted_time(interpreted, tz) if interpreted else None
 
 
 def extract_fields(line: str) -> dict[str, str]:
@@ -55,11 +80,35 @@ def extract_fields(line: str) -> dict[str, str]:
     return fields
 
 
-def parse_record(line: str) -> tuple[float, dict[str, str]] | str:
-    """`(time, fields)` for an audit record, else the reason the line is not one."""
-    time = audit_time(line)
-    if time is None:
+def record_problem(line: str) -> str | None:
+    """None when the line is an audit record (a stamp and a `type=` key), else why it is not."""
+    if not _ANY_STAMP.search(line):
+        if journal_audit(line):
+            return ("journald's own copy of a kernel audit record (no type= and no msg=audit( stamp); "
+                    "read auditd's log, or its syslog plugin's output, instead")
         return NO_STAMP
+    if not _TYPE.search(line):
+        return "NUL bytes before the record" if "\x00" in line else "no type= field"
+    return None
+
+
+def block_is_records(block: str, count: int) -> bool:
+    """Whether each of the `count` lines of `block` is an audit record (`record_problem` is None),
+    judged by counting over the whole block: as many stamps as lines, every `msg=audit(` one of
+    them, as many `type=` keys, no NUL byte. (Two records on one line, which only a lost line
+    break makes, could hide one line that is not a record.)"""
+    return (block.count(STAMP_TEXT) == count and "\x00" not in block
+            and len(_ANY_STAMP.findall(block)) == count and len(_TYPE.findall(block)) == count)
+
+
+def parse_record(line: str, tz: tzinfo = UTC) -> tuple[float, dict[str, str]] | str:
+    """`(time, fields)` for an audit record, else the reason the line is not one."""
+    problem = record_problem(line)
+    if problem:
+        return problem
+    time = audit_time(line, tz)
+    if time is None:
+        return "a msg=audit( stamp whose date does not exist"
     fields = extract_fields(line)
     if "type" not in fields:
         return "no type= field"

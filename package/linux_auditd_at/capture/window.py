@@ -95,8 +95,10 @@ def verified_records(records: list[Record], process: Process, enriched: bool) ->
 def expected_rows(records: list[Record], processes: list[Process], *, enriched: bool,
                   host: str) -> list[dict]:
     """The rows the shipped search should return, from the ground truth: one per process labelled
-    `detected`, with the time of its record(s). On RAW logs there are none: the search groups by
-    `SYSCALL` and `UID`, which only ENRICHED logs have, and stats drops rows with a null by-field.
+    `detected`, with the time of its record(s) and `dest` = `host`, the capture's host that the
+    metadata records (what a Splunk input sets; `node=` is only a field). On RAW logs there are
+    none: the search groups by `SYSCALL` and `UID`, which only ENRICHED logs have, and stats drops
+    rows with a null by-field.
     Every process is checked against the log either way."""
     groups: dict[tuple[str, ...], list[float]] = {}
     for process in processes:
@@ -104,9 +106,8 @@ def expected_rows(records: list[Record], processes: list[Process], *, enriched: 
         if process.outcome != "detected" or not enriched:
             continue
         for record in found:
-            dest = record.fields.get("node", host)
             key = (process.comm, process.exe, process.syscall, process.user, str(process.ppid),
-                   str(process.pid), dest)
+                   str(process.pid), host)  # the input's host: node= is only a field
             groups.setdefault(key, []).append(record.time)
     rows = []
     for key, times in sorted(groups.items()):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from linux_auditd_at import runner
 from linux_auditd_at.cli import common
+from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.spl import Context, Result
 from linux_auditd_at.spl.values import format_number
@@ -40,13 +41,15 @@ def run_range(args: argparse.Namespace, context: Context) -> tuple[float | None,
     return start, end
 
 
-def load_args_events(args: argparse.Namespace, pipeline, context: Context) -> TimeSortedEvents:
-    """The logs read once into memory, limited to --earliest/--latest when given."""
+def load_args_events(args: argparse.Namespace, detection: Detection, pipeline,
+                     context: Context) -> TimeSortedEvents:
+    """The logs read once into memory, limited to --earliest/--latest when given; what was read
+    is warned about (bad lines, metadata the search requires and no event carries)."""
     paths = common.log_paths(args)
     with common.progress(paths) as on_bytes:
-        events, stats = runner.load_events(pipeline, paths, host=args.host, index=args.index,
-                                           strict=args.strict, on_bytes=on_bytes)
-    common.warn_about(stats, args.verb)
+        events, stats = runner.load_events(pipeline, paths, tz=context.tz, on_bytes=on_bytes,
+                                           **common.reader_options(args))
+    common.warn_about(stats, args.verb, runner.metadata_problems(detection, pipeline, stats))
     sorted_events = TimeSortedEvents(events)
     if context.earliest is not None or context.latest is not None:
         lo = context.earliest if context.earliest is not None else float("-inf")
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     detection, pipeline = common.compile_from_args(args)
     context = common.context_from_args(args)
     start, end = run_range(args, context)
-    events = load_args_events(args, pipeline, context)
+    events = load_args_events(args, detection, pipeline, context)
     result = run_backtest(detection, events, context.tz, start=start, end=end, pipeline=pipeline)
     print_backtest(result, args, context)
     if args.html:

@@ -1,6 +1,6 @@
 """Arguments and output shared by the verbs that evaluate the detection (run, explain, risk, ...).
 
-    common.add_log_arguments(parser)        # LOG ..., --host, --index, --strict (check: no --index)
+    common.add_log_arguments(parser)        # LOG ..., --host, --host-from-node, --index, --sourcetype, ...
     common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz
     common.add_format_argument(parser)      # --format table|json|csv
     detection, context, outcome = common.evaluate(args)   # the three above, over the LOG args
@@ -32,18 +32,31 @@ PROGRESS_DELAY = 0.5
 """Seconds a read must take before a progress bar appears (on a terminal only)."""
 
 
-def add_log_arguments(parser: argparse.ArgumentParser, *, index: bool = True) -> None:
-    """LOG, --host, --strict, and --index unless `index` is False: check, which never runs the
-    search, has no use for the index the events would be in."""
+def add_log_arguments(parser: argparse.ArgumentParser) -> None:
+    """LOG, the metadata the input gives the events (--host, --host-from-node, --index,
+    --sourcetype, --source), --strict."""
     parser.add_argument("logs", nargs="*", metavar="LOG",
                         help="audit log files, globs, rotated sets (audit.log*), .gz; - for stdin "
                              "(the default when stdin is not a terminal)")
-    parser.add_argument("--host", help="host for lines without a node= prefix (default: the dataset "
-                                       "metadata YAML next to the log, else this machine's name)")
-    if index:
-        parser.add_argument("--index", default=DEFAULT_INDEX, help="index the events are in (default: main)")
+    parser.add_argument("--host", help="host the input gives the events, as a forwarder or HEC sets it "
+                                       "(default: the dataset metadata YAML next to the log, else this "
+                                       "machine's name); node= is only a field")
+    parser.add_argument("--host-from-node", action="store_true",
+                        help="host from each line's node= prefix, as a site's index-time host override "
+                             "(props/transforms on indexers or heavy forwarders) would set it")
+    parser.add_argument("--index", default=DEFAULT_INDEX, help="index the events are in (default: main)")
+    parser.add_argument("--sourcetype", help="sourcetype of the events (default: the dataset metadata's, "
+                                             "else linux:audit)")
+    parser.add_argument("--source", help="source of the events (default: the dataset metadata's, "
+                                         "else the path)")
     parser.add_argument("--strict", action="store_true",
                         help="fail on the first line that is not an audit record instead of counting it")
+
+
+def reader_options(args: argparse.Namespace) -> dict[str, object]:
+    """The reader's options from the LOG arguments (add_log_arguments)."""
+    return {"host": args.host, "host_from_node": args.host_from_node, "index": args.index,
+            "sourcetype": args.sourcetype, "source": args.source, "strict": args.strict}
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,8 +97,8 @@ def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.Outco
     context = context_from_args(args)
     paths = log_paths(args)
     with progress(paths) as on_bytes:
-        outcome = runner.run_detection(pipeline, paths, context, host=args.host, index=args.index,
-                                       strict=args.strict, on_bytes=on_bytes)
+        outcome = runner.run_detection(pipeline, paths, context, on_bytes=on_bytes, **reader_options(args))
+    outcome.problems = runner.metadata_problems(detection, pipeline, outcome.stats)
     return detection, context, outcome
 
 
@@ -174,13 +187,15 @@ class _LazyBar:
             self.bar.stop()
 
 
-def warn_about(stats: ReadStats, verb: str) -> None:
-    """One line on stderr when lines were not audit records or not UTF-8, or nothing was read."""
+def warn_about(stats: ReadStats, verb: str, problems: list[str] = ()) -> None:
+    """One line on stderr when lines were not audit records or not UTF-8, or nothing was read, and
+    one when the base search requires metadata no event carries (`runner.metadata_problems`)."""
     problem = stats.warning()
     if problem is None and stats.events + stats.prefiltered == 0:
         problem = f"no audit records read from {', '.join(stats.files) or 'the input'}"
-    if problem:
-        print(f"linux-auditd-at {verb}: warning: {problem}", file=sys.stderr)
+    for line in (problem, "; ".join(problems)):
+        if line:
+            print(f"linux-auditd-at {verb}: warning: {line}", file=sys.stderr)
 
 
 def text_of(value: object, separator: str) -> str:

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     detection, _, outcome = common.evaluate(args)
     report(detection, outcome.result, outcome.stats, sys.stdout)
-    common.warn_about(outcome.stats, "explain")
+    common.warn_about(outcome.stats, "explain", outcome.problems)
     return 0
 
 

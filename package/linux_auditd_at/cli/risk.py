@@ -50,5 +50,5 @@ def run(args: argparse.Namespace) -> int:
         fields = ", ".join(spec.field for spec in action.objects)
         print(f"linux-auditd-at risk: warning: {skipped} result row(s) have no {fields} value; ES writes no "
               "risk event for them", file=sys.stderr)
-    common.warn_about(outcome.stats, "risk")
+    common.warn_about(outcome.stats, "risk", outcome.problems)
     return 0

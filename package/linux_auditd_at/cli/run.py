@@ -22,5 +22,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     _, _, outcome = common.evaluate(args)
     common.print_result(outcome.result, args.format)
-    common.warn_about(outcome.stats, "run")
+    common.warn_about(outcome.stats, "run", outcome.problems)
     return 0

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     current, pipeline = runner.compile_detection(args.app_dir, name=args.name)
     context = common.context_from_args(args)
     start, end = run_range(args, context)
-    events = load_args_events(args, pipeline, context)
+    events = load_args_events(args, current, pipeline, context)
     comparison = compare(current, args.filter, events, context, start=start, end=end)
     rows = ([{**row, "new filter": "kept"} for row in comparison.kept]
             + [{**row, "new filter": "removed"} for row in comparison.removed]
