@@ -44,12 +44,14 @@ def random_line(rng: random.Random) -> str:
     pairs = [f"{key}={_encode(rng.choice(VALUES), rng)}" for key in keys]
     stamp = f"msg=audit(1795915736.{rng.randint(100, 999)}:{rng.randint(1, 99)}):"
     node = rng.choice(["", "", "node=at "])
-    line = f"{node}type={kind} {stamp} " + " ".join(pairs)
+    header = rng.choice(["", "", "Nov 29 02:38:02 at audispd: ", "<13>1 2026-11-29T02:38:02Z at au - - - "])
+    line = f"{header}{node}type={kind} {stamp} " + " ".join(pairs)
     if kind == "USER_ACCT":
         line += f" msg='op=PAM:accounting acct={_encode(rng.choice(VALUES), rng)} res=success'"
     if rng.random() < 0.6:
         enriched = rng.sample(ENRICHED, rng.randint(1, 4))
-        line += "\x1d" + " ".join(f'{k}="{rng.choice(VALUES)}"' for k in enriched)
+        separator = rng.choice(["\x1d", "\x1d", "#035", " "])  # auditd's, rsyslog's escape, an add-on's
+        line += separator + " ".join(f'{k}={_encode(rng.choice(VALUES), rng)}' for k in enriched)
     return line
 
 

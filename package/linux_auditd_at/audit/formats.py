@@ -45,7 +45,7 @@ _HEADERS = (
     (ISO_SYSLOG, re.compile(r"(?:<\d{1,3}>)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? "
                             r"\S+ [^\s:]*: ")),
 )
-_JOURNAL_AUDIT = re.compile(r"audit(?:\[\d+\])?: [A-Z][A-Z_]+ ")
+_JOURNAL_AUDIT = re.compile(r" audit(?:\[\d+\])?: [A-Z][A-Z_]+ ")  # the header's tag, then the type
 INTERPRETED_STAMP = re.compile(r"msg=audit\((\d\d)/(\d\d)/(\d\d(?:\d\d)?) "
                                r"(\d\d):(\d\d):(\d\d)(\.\d+)?:(\d+)\)")
 
@@ -71,7 +71,7 @@ def line_format(line: str) -> str:
 def journal_audit(line: str) -> bool:
     """A line of journald's own audit transport (no `type=`, no stamp; see the module docstring)."""
     wrapper, start = header(line)
-    return wrapper != AUDITD and _JOURNAL_AUDIT.match(line, start) is not None
+    return wrapper != AUDITD and _JOURNAL_AUDIT.search(line, 0, start + 40) is not None
 
 
 def interpreted_time(match: re.Match, tz: tzinfo) -> float | None:

@@ -3,10 +3,11 @@ line whose event the search would match.
 
 Soundness rests on how the audit reader (`audit/record.py`) builds an event: `_raw` is the line,
 and every other field except the metadata ones below (and `_`-prefixed ones) comes from a key
-that stands at the start of the line or after whitespace, 0x1d or `'`, spelled as the field name
-with `_` written `_` or `-`, then `=`, then the value either as `"value"` or bare, ending at
-whitespace, 0x1d, a quote or the end of the line. Hex-encoded values (`comm=6174`) are kept as
-the hex text, so the search sees `6174` and `comm=at` cannot match them: no hex form is needed.
+that stands at the start of the line or after whitespace, 0x1d, `#035` or `'`, spelled as the
+field name with `_` written `_` or `-`, then `=`, then the value either as `"value"` or bare,
+ending at whitespace, 0x1d, `#035`, a quote or the end of the line. Hex-encoded values
+(`comm=6174`) are kept as the hex text, so the search sees `6174` and `comm=at` cannot match
+them: no hex form is needed.
 
 Rules, on the lower-cased line (ASCII lines only: every line holding another character passes,
 because Unicode case rules, e.g. `ſ` matching `s` under IGNORECASE, break "lower-case both"):
@@ -38,8 +39,9 @@ from linux_auditd_at.spl.search_expr import bare_term_regex
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
                         "linecount", "punct", "timestartpos", "timeendpos"})
 
-_NOT_KEY_START = r"[^\s\x1d']"  # a key stands at the line start or after one of these
-_VALUE_END = r"""(?=[\s\x1d'"]|$)"""
+_NOT_KEY_START = r"[^\s\x1d']"  # a key stands at the line start or after one of these, or #035
+_ESCAPED_SEPARATOR = "#035"
+_VALUE_END = r"""(?=[\s\x1d'"]|#035|$)"""
 _GAP = '[^"]*'
 _ANCHOR_MIN = 2  # a shorter common literal is too frequent to scan for
 _ANCHOR_MAX = 16
@@ -55,7 +57,7 @@ class Field(NamedTuple):
 
     def source(self, key_start: bool) -> str:
         """Led by the key's literal (Python's `re` scans fast for a leading literal)."""
-        start = f"(?<!{_NOT_KEY_START}{self.key}=)" if key_start else ""
+        start = _key_starts(f"{self.key}=") if key_start else ""
         return f'{self.key}={start}"?' + self.value_source()
 
     def value_source(self, skip: int = 0) -> str:
@@ -166,9 +168,14 @@ def _common_text(texts: list[str]) -> str:
     return ""
 
 
+def _key_starts(before: str) -> str:
+    """Looking back from here, `before` (a key, `=` and what follows) starts where a key can."""
+    return f"(?:(?<!{_NOT_KEY_START}{before})|(?<={_ESCAPED_SEPARATOR}{before}))"
+
+
 def _after_key(key: str, text: str, key_start: bool) -> str:
     found = f"(?<={key}={text})"
-    return found + f"(?<!{_NOT_KEY_START}{key}={text})" if key_start else found
+    return found + _key_starts(f"{key}={text}") if key_start else found
 
 
 def _anchored(fields: list[Field], key_start: bool) -> str:
