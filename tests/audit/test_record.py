@@ -1,8 +1,16 @@
 """Auto-KV extraction of single real records (lines copied from tests/audit/data)."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from linux_auditd_at.audit.record import audit_time, extract_fields, parse_record
+from linux_auditd_at.audit import formats
+from linux_auditd_at.audit.record import (
+    audit_time,
+    block_is_records,
+    extract_fields,
+    parse_record,
+    record_problem,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,3 +92,56 @@ def test_lines_that_are_not_records_say_why():
     assert parse_record("msg=audit(1795918493.060:4): pid=1") == "no type= field"
     time, fields = parse_record(_line("enriched.log", 5))
     assert time == 1795918493.060 and fields["pid"] == "5658"
+
+
+def test_separator_0x1d_escaped_or_space_gives_the_same_fields():
+    """UNVERIFIED (record.py): a key starts after 0x1d and after rsyslog's `#035`, as after a space."""
+    line = _line("enriched.log", 5)
+    fields = extract_fields(line)
+    assert extract_fields(line.replace("\x1d", "#035")) == fields
+    assert extract_fields(line.replace("\x1d", " ")) == fields
+    raw = _line("enriched.log", 1)  # DAEMON_START: `res=success` then the separator, no quote between
+    assert extract_fields(raw.replace("\x1d", "#035"))["res"] == "success"
+
+
+def test_headers_are_named_and_leave_the_record_fields_alone():
+    line = _line("enriched.log", 5)
+    for header, name in [("Nov 29 02:14:53 vm audisp-syslog: ", formats.RFC3164),
+                         ("<13>Nov  9 02:14:53 vm audispd: ", formats.RFC3164),
+                         ("<109>1 2026-11-29T02:14:53.061Z vm audisp-syslog 812 - - ", formats.RFC5424),
+                         ("2026-11-29T02:14:53.061+00:00 vm audisp-syslog[812]: ", formats.ISO_SYSLOG),
+                         ("", formats.AUDITD)]:
+        assert formats.line_format(header + line) == name, header
+        assert parse_record(header + line) == parse_record(line), header
+    structured = '<109>1 2026-11-29T02:14:53Z vm a - - [origin ip="10.0.0.1"] ' + line
+    assert formats.line_format(structured) == formats.RFC5424
+    time, fields = parse_record(structured)  # a pair in the header is a field, as auto-KV finds it
+    assert (time, fields.pop("ip")) == (1795918493.060, "10.0.0.1") and (time, fields) == parse_record(line)
+
+
+def test_interpreted_stamp_is_read_in_the_given_zone():
+    line = _line("interpreted.log", 13)
+    assert line.startswith("type=SYSCALL msg=audit(11/29/26 02:14:53.060:4) : arch=x86_64 syscall=execve")
+    assert formats.line_format(line) == formats.INTERPRETED
+    assert audit_time(line) == 1795918493.060  # the stamp of the same record in enriched.log, UTC
+    assert audit_time(line, ZoneInfo("America/New_York")) == 1795918493.060 + 5 * 3600
+    assert audit_time(line.replace("11/29/26", "11/29/2026")) == 1795918493.060  # en_US: four digits
+    no_such_day = line.replace("11/29/26", "13/29/26")
+    assert parse_record(no_such_day) == "a msg=audit( stamp whose date does not exist"
+    time, fields = parse_record(line)
+    assert (fields["uid"], fields["syscall"], fields["comm"]) == ("root", "execve", "at")
+    assert "UID" not in fields and "SYSCALL" not in fields
+
+
+def test_record_problem_and_block_check_agree_line_by_line():
+    good = _lines("enriched.log")[:-1]
+    bad = ["msg=audit( quoted in a manual", "type=SYSCALL msg=audit(17959", "\x00\x00" + good[4],
+           'msg=audit(1795918493.060:4): arch=c000003e syscall=59', "", "----"]
+    assert [record_problem(line) for line in good] == [None] * len(good)
+    assert [record_problem(line) for line in bad] == [
+        "no msg=audit(EPOCH:SERIAL) stamp", "no msg=audit(EPOCH:SERIAL) stamp", "NUL bytes before the record",
+        "no type= field", "no msg=audit(EPOCH:SERIAL) stamp", "no msg=audit(EPOCH:SERIAL) stamp"]
+    assert block_is_records("\n".join(good) + "\n", len(good))
+    for line in bad[:4]:
+        lines = [*good[:3], line, *good[3:]]
+        assert not block_is_records("\n".join(lines) + "\n", len(lines)), line
