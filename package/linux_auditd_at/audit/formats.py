@@ -37,7 +37,6 @@ RFC3164 = "syslog RFC 3164"
 RFC5424 = "syslog RFC 5424"
 ISO_SYSLOG = "ISO-stamped syslog/journal"
 INTERPRETED = "ausearch -i"
-JOURNAL_AUDIT = "journald audit transport"
 
 _HEADERS = (
     (RFC5424, re.compile(r"<\d{1,3}>1 \S+ \S+ \S+ \S+ \S+ (?:-|\[.*?\])+ ")),

@@ -10,7 +10,7 @@ so this follows Splunk's documented auto-KV behaviour and the records auditd rea
   `old-auid` -> `old_auid`). UNVERIFIED: whether Splunk starts a key after 0x1d or `#035` (no
   public source says; a space-separated ENRICHED part is extracted either way). We do, so the
   same record gives the same fields with any of the three separators.
-- A value is `"..."` (quotes stripped) or a run of characters up to whitespace, 0x1d or a quote.
+- A value is `"..."` (quotes stripped) or a run of characters up to whitespace, 0x1d, `#035` or a quote.
   Empty values are skipped (`msg='...'` itself has no unquoted value, so only its inner pairs count).
 - The first occurrence of a key wins (auto-KV's default MV_ADD = false): `msg=audit(...):` is kept
   and a later `msg=` does not replace it.
@@ -42,19 +42,11 @@ NO_SUCH_DATE = "a msg=audit( stamp whose date does not exist"
 JOURNAL_AUDIT = ("journald's own copy of a kernel audit record (no type= and no msg=audit( stamp); read "
                  "auditd's log, or its syslog plugin's output, instead")
 
-SEPARATOR = "\x1d"
-"""auditd's ENRICHED separator between the raw record and its interpreted (upper-case) fields."""
-
-ESCAPED_SEPARATOR = "#035"
-"""rsyslog's escape of 0x1d (`$EscapeControlCharactersOnReceive`, on by default)."""
-
 _TIME = re.compile(r"msg=audit\((\d+(?:\.\d+)?):(\d+)\)")
-_KEY_START = r"(?:^|(?<=[\s\x1d'])|(?<=#035))"
+_KEY_START = r"(?:^|(?<=[\s\x1d'])|(?<=#035))"  # 0x1d: auditd's ENRICHED separator; #035: rsyslog's escape
 _PAIR = re.compile(_KEY_START + r"([A-Za-z_][\w-]*)=(\"[^\"]*\"|[^\s\x1d'\"#]*(?:#(?!035)[^\s\x1d'\"#]*)*)")
 # led by its literal text, which Python's re scans for fast
 _TYPE = re.compile(r"type=(?:(?<=^type=)|(?<=[\s\x1d']type=)|(?<=#035type=))(?![\s\x1d'\"]|$)")
-_ANY_STAMP = re.compile(r"msg=audit\((?:\d+(?:\.\d+)?:\d+"
-                        r"|\d\d/\d\d/\d\d(?:\d\d)? \d\d:\d\d:\d\d(?:\.\d+)?:\d+)\)")
 
 
 def audit_time(line: str, tz: tzinfo = UTC) -> float | None:

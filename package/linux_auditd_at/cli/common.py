@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -187,7 +187,7 @@ class _LazyBar:
             self.bar.stop()
 
 
-def warn_about(stats: ReadStats, verb: str, problems: list[str] = ()) -> None:
+def warn_about(stats: ReadStats, verb: str, problems: Sequence[str] = ()) -> None:
     """One line on stderr when lines were not audit records or not UTF-8, or nothing was read, and
     one when the base search requires metadata no event carries (`runner.metadata_problems`)."""
     problem = stats.warning()
