@@ -94,6 +94,8 @@ class ReadStats:
     replaced: int = 0
     replaced_examples: list[BadLine] = field(default_factory=list)
     inputs: dict[tuple[str, ...], None] = field(default_factory=dict)
+    machine_host: list[str] = field(default_factory=list)
+    """The files whose events got this machine's name as host (none given, none described)."""
 
     def metadata_seen(self) -> list[dict[str, str]]:
         """Each distinct `index`, `sourcetype`, `source`, `host` the events were given."""
@@ -121,6 +123,11 @@ class ReadStats:
             parts.append(f"{self.replaced} line(s) held bytes that are not UTF-8, replaced with U+FFFD "
                          f"as Splunk does; first: {first.path}:{first.line}")
         return "; ".join(parts) or None
+
+
+def machine_name() -> str:
+    """This machine's name, the host a local input gives its events (= socket.gethostname())."""
+    return os.uname().nodename
 
 
 class AuditReader:
@@ -184,7 +191,9 @@ class AuditReader:
         """The input's fields for the events of one file (see the module docstring)."""
         described = self.dataset(path) if self.dataset is not None else {}
         known = {key: self.given[key] or described.get(key) for key in self.given}
-        return {"host": known["host"] or os.uname().nodename,  # = gethostname()
+        if not known["host"]:
+            self.stats.machine_host.append(path)
+        return {"host": known["host"] or machine_name(),
                 "source": known["source"] or self._path,
                 "sourcetype": known["sourcetype"] or SOURCETYPE, "index": self.index}
 

@@ -16,14 +16,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from linux_auditd_at.attack_data import dataset_for_log
 from linux_auditd_at.audit import formats
-from linux_auditd_at.audit.reader import ReadStats
-from linux_auditd_at.audit.sources import STDIN
-from linux_auditd_at.detection import BY_FIELDS
-
-SEARCH_FIELDS = tuple(name for name in BY_FIELDS if name != "dest")
-"""Fields the search needs on each SYSCALL record (besides `type` and a host for `dest`)."""
+from linux_auditd_at.audit.reader import ReadStats, machine_name
 
 EXECVE_BY_ARCH = {"c000003e": "59", "c00000b7": "221", "40000003": "11"}
 """execve's syscall number per raw `arch` (x86_64, aarch64, i386), for RAW logs without `SYSCALL=`."""
@@ -61,6 +55,7 @@ class Readiness:
     part, EXECVE/CWD/PROCTITLE never do."""
 
     stats: ReadStats
+    search_fields: tuple[str, ...]
     formats: Counter = field(default_factory=Counter)
     line_formats: Counter = field(default_factory=Counter)
     types: Counter = field(default_factory=Counter)
@@ -87,9 +82,11 @@ class Readiness:
         return not self.problems
 
 
-def assess(events: Iterable[dict[str, object]], stats: ReadStats, *, host_given: bool) -> Readiness:
-    """Read every event once and judge whether the shipped search can fire on this data."""
-    found = Readiness(stats)
+def assess(events: Iterable[dict[str, object]], stats: ReadStats,
+           search_fields: tuple[str, ...]) -> Readiness:
+    """Read every event once and judge whether the shipped search can fire on this data;
+    `search_fields` are the fields it needs on each SYSCALL record (its by-fields but `dest`)."""
+    found = Readiness(stats, search_fields)
     for event in events:
         line_format = formats.line_format(str(event["_raw"]))
         found.line_formats[line_format] += 1
@@ -102,9 +99,9 @@ def assess(events: Iterable[dict[str, object]], stats: ReadStats, *, host_given:
         found.last = time if found.last is None else max(found.last, time)
         if event["type"] == "SYSCALL":
             found.formats[_syscall_format(event, line_format)] += 1
-            found.syscall_fields.update(name for name in SEARCH_FIELDS if name in event)
+            found.syscall_fields.update(name for name in search_fields if name in event)
             found.execve += _is_execve(event)
-    _judge(found, host_given)
+    _judge(found)
     return found
 
 
@@ -124,7 +121,7 @@ def _is_execve(event: dict[str, object]) -> bool:
     return EXECVE_BY_ARCH.get(str(event.get("arch")), "") == event.get("syscall")
 
 
-def _judge(found: Readiness, host_given: bool) -> None:
+def _judge(found: Readiness) -> None:
     events = found.stats.events
     if not events:
         found.problems.append("no audit records in the input")
@@ -141,12 +138,12 @@ def _judge(found: Readiness, host_given: bool) -> None:
     elif found.log_format == "mixed":
         found.notes.append(f"{found.formats['RAW'] + found.formats['interpreted']} record(s) are RAW or "
                            f"interpreted (no SYSCALL/UID): the search misses those; {FIX_ENRICHED}")
-    missing = [name for name in SEARCH_FIELDS if found.syscalls and not found.syscall_fields[name]]
+    missing = [name for name in found.search_fields if found.syscalls and not found.syscall_fields[name]]
     if missing and found.log_format not in ("RAW", "interpreted"):
         found.problems.append(f"SYSCALL records lack {', '.join(missing)}, which the search groups by")
     if warning := found.stats.warning():
         found.notes.append(warning)
-    _judge_hosts(found, host_given)
+    _judge_hosts(found)
 
 
 def format_notes(found: Readiness) -> list[str]:
@@ -158,17 +155,13 @@ def format_notes(found: Readiness) -> list[str]:
     return notes
 
 
-def _judge_hosts(found: Readiness, host_given: bool) -> None:
+def _judge_hosts(found: Readiness) -> None:
     if len(found.nodes) > 1 and len(found.hosts) < len(found.nodes):
         names = ", ".join(name for name, _ in found.nodes.most_common(5))
         found.notes.append(f"WARNING: node= names {len(found.nodes)} hosts ({names}), but the input gives "
                            f"the events {len(found.hosts)} host(s) ({', '.join(found.hosts)}): in Splunk "
                            f"they become that dest unless the site overrides host at index time "
                            f"(emulate that with --host-from-node)")
-    if not host_given and not _hosts_from_metadata(found.stats.files):
+    if found.stats.machine_host and machine_name() in found.hosts:
         found.notes.append("records get this machine's name as host (dest); pass --host with the name "
                            "your forwarder indexes them under")
-
-
-def _hosts_from_metadata(files: list[str]) -> bool:
-    return all(path != STDIN and (info := dataset_for_log(path)) is not None and info.host for path in files)

@@ -19,8 +19,9 @@ import sys
 from typing import TextIO
 
 from linux_auditd_at import runner
-from linux_auditd_at.audit.readiness import SEARCH_FIELDS, Readiness, assess, format_notes
+from linux_auditd_at.audit.readiness import Readiness, assess, format_notes
 from linux_auditd_at.cli import common
+from linux_auditd_at.detection import BY_FIELDS
 
 NOT_READY = 1
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     detection, pipeline = runner.compile_detection(args.app_dir, name=args.name)
     with common.progress(paths) as on_bytes:
         reader = runner.open_logs(None, paths, tz=tz, on_bytes=on_bytes, **common.reader_options(args))
-        found = assess(reader, reader.stats, host_given=bool(args.host) or args.host_from_node)
+        found = assess(reader, reader.stats, tuple(name for name in BY_FIELDS if name != "dest"))
     found.problems.extend(f"not in this app configuration: {problem}"
                           for problem in runner.metadata_problems(detection, pipeline, reader.stats))
     report(found, sys.stdout, tz)
@@ -69,7 +70,7 @@ def report(found: Readiness, out: TextIO, tz) -> None:
     for note in format_notes(found):
         out.write(f"  {note}\n")
     out.write("fields on SYSCALL records:\n")
-    for name in SEARCH_FIELDS:
+    for name in found.search_fields:
         present = found.syscall_fields[name]
         flag = "" if present or not found.syscalls else "  MISSING"
         out.write(f"  {name:<8} {present}/{found.syscalls}{flag}\n")
