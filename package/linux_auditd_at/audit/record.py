@@ -43,8 +43,11 @@ JOURNAL_AUDIT = ("journald's own copy of a kernel audit record (no type= and no 
                  "auditd's log, or its syslog plugin's output, instead")
 
 _TIME = re.compile(r"msg=audit\((\d+(?:\.\d+)?):(\d+)\)")
-_KEY_START = r"(?:^|(?<=[\s\x1d'])|(?<=#035))"  # 0x1d: auditd's ENRICHED separator; #035: rsyslog's escape
-_PAIR = re.compile(_KEY_START + r"([A-Za-z_][\w-]*)=(\"[^\"]*\"|[^\s\x1d'\"#]*(?:#(?!035)[^\s\x1d'\"#]*)*)")
+_PAIR = re.compile(r"(?:^|(?<=[\s\x1d']))([A-Za-z_][\w-]*)=(\"[^\"]*\"|[^\s\x1d'\"]*)")
+# the same where rsyslog wrote 0x1d as #035: a key also starts after it and a bare value ends at it
+# (a third look-behind at every position costs half again as much, so only lines holding #035 pay)
+_PAIR_ESCAPED = re.compile(r"(?:^|(?<=[\s\x1d'])|(?<=#035))([A-Za-z_][\w-]*)="
+                           r"(\"[^\"]*\"|[^\s\x1d'\"#]*(?:#(?!035)[^\s\x1d'\"#]*)*)")
 # led by its literal text, which Python's re scans for fast
 _TYPE = re.compile(r"type=(?:(?<=^type=)|(?<=[\s\x1d']type=)|(?<=#035type=))(?![\s\x1d'\"]|$)")
 
@@ -62,7 +65,7 @@ def audit_time(line: str, tz: tzinfo = UTC) -> float | None:
 def extract_fields(line: str) -> dict[str, str]:
     """Splunk-style automatic key=value extraction of one line (see the module docstring)."""
     fields: dict[str, str] = {}
-    for key, value in _PAIR.findall(line):
+    for key, value in (_PAIR_ESCAPED if "#035" in line else _PAIR).findall(line):
         if value[:1] == '"':
             value = value[1:-1]
         if not value:
@@ -95,7 +98,7 @@ def block_is_records(block: str, count: int) -> bool:
     whole stamp per line, and no NUL byte. False sends the block line by line through
     `record_problem`, so it only has to be right when it says True; it can be fooled only by two
     anomalies in one block that make up for each other (a stampless line beside a line holding two
-    records, which only a lost line break makes). Wrapped and interpreted lines fail it."""
+    records, which only a lost line break makes). Interpreted (`ausearch -i`) lines fail it."""
     return (block.count(" msg=audit(") == count and block.count("): ") == count
             and "\x00" not in block)
 
