@@ -95,10 +95,12 @@ def block_is_records(block: str, count: int) -> bool:
     """Whether each of the `count` lines of `block` looks like a record as auditd writes it, by
     counts over the whole block (str.count, no per-line step: the reader's fast path): one
     ` msg=audit(` (a key before it: a record cut at its start has none) and one `): ` closing a
-    whole stamp per line, and no NUL byte. False sends the block line by line through
-    `record_problem`, so it only has to be right when it says True; it can be fooled only by two
-    anomalies in one block that make up for each other (a stampless line beside a line holding two
-    records, which only a lost line break makes). Interpreted (`ausearch -i`) lines fail it."""
+    stamp per line, and no NUL byte. False sends the block line by line through `record_problem`,
+    so it only has to be right when it says True. It can be fooled by a line that imitates a
+    record's shape (` msg=audit(x): ` without a whole stamp, or without a `type=` key after a
+    space), or by two anomalies in one block that make up for each other; a regex over every line
+    would see those too, and cost about as much CPU as the whole rest of a run. Interpreted
+    (`ausearch -i`) lines fail it."""
     return (block.count(" msg=audit(") == count and block.count("): ") == count
             and "\x00" not in block)
 
