@@ -31,7 +31,7 @@ def ca(tmp_path_factory):
 def fake(ca):
     detection = load_detection(ROOT)
     server = FakeSplunk(ca[1], password=PASSWORD, hec_token=HEC_TOKEN, apps={APP_ID: True},
-                        saved_searches={(APP_ID, SEARCH_NAME): detection.search},
+                        saved_searches={(APP_ID, SEARCH_NAME): dict(detection.settings)},
                         macros=dict(detection.macros), auth_tokens=("fake-bearer-token",)).start()
     yield server
     server.stop()

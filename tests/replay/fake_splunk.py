@@ -5,9 +5,11 @@ No Splunk can run on the CI machine, so this serves, over real HTTPS on 127.0.0.
 HEC codes) and searching with the embedded engine over Splunk-style search-time fields. It can
 fail the way Splunk fails: wrong password (401), bad HEC token (403, code 4), unknown index
 (400, code 7), server busy (503, code 9), HEC unhealthy (503, code 18), missing channel (400,
-code 10), batches never acknowledged, connections dropped mid-request, app or saved search missing.
-Where Splunk's behaviour is not obvious the double follows what Splunk was seen to do, each noted
-where it is coded (session cookie, ackIds per channel, partial batches, `/results` paging).
+code 10), batches never acknowledged, connections dropped mid-request, app or saved search missing,
+job status answered with 204 or QUEUED/PARSING/FINALIZING before it is done, a new index that is
+disabled at first and refuses HEC events (code 7) for a while. It creates and deletes HEC tokens
+over REST. Where Splunk's behaviour is not obvious the double follows a named source (splunk-sdk's
+code and tests, contentctl, Splunk's REST reference), each cited where it is coded.
 
 It is a test double: nothing in `package/` imports it.
 """
@@ -22,6 +24,7 @@ import socket
 import ssl
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +52,26 @@ class Faults:
     failing_jobs: str | None = None  # every search job fails at run time with this FATAL message
     unhealthy: int = 0            # next N health checks answer 503 code 18 (queues full)
     html_pages: bool = False      # after login, splunkd answers like a web page (a proxy in between)
+    # Job status answers before the job is done, one per poll: "204" is an empty 204 answer (as
+    # splunk-sdk's Job.is_ready expects while a job is being set up: splunklib/client.py), any other
+    # value a dispatchState (QUEUED, PARSING, RUNNING, FINALIZING) with isDone false.
+    job_states: tuple[str, ...] = ("RUNNING",)
+    job_status_body: str | None = None  # every job status poll answers 200 with this body
+    # A new index reports disabled=1 for its first N GETs (splunk-sdk's tests wait for a new index
+    # to report disabled == "0": tests/integration/test_index.py setUp, test_input.py) and refuses
+    # HEC events with code 7 until `index_hec_delay` seconds after it was created.
+    index_disabled_polls: int = 0
+    index_hec_delay: float = 0.0
+    hang_event_posts: threading.Event | None = None  # event posts wait until this is set
+
+
+@dataclass
+class HECToken:
+    """A token created over REST: its name, the indexes it may write, indexer acknowledgement."""
+
+    name: str
+    indexes: set[str]
+    use_ack: bool
 
 
 @dataclass
@@ -57,13 +80,14 @@ class Job:
     rows: list[dict[str, object]]
     error: str | None
     polls: int = 0
+    states: tuple[str, ...] = ("RUNNING",)
 
 
 class FakeSplunk:
     """Management and HEC servers sharing one state; `start()` them, `stop()` when done."""
 
     def __init__(self, server_context: ssl.SSLContext, *, password: str, hec_token: str,
-                 apps: dict[str, bool], saved_searches: dict[tuple[str, str], str],
+                 apps: dict[str, bool], saved_searches: dict[tuple[str, str], dict[str, str]],
                  macros: dict[str, Macro], use_ack: bool = True, auth_tokens: tuple[str, ...] = (),
                  hec_indexes: set[str] | None = None):
         self.password, self.hec_token, self.use_ack = password, hec_token, use_ack
@@ -73,6 +97,9 @@ class FakeSplunk:
         self.sessions: set[str] = set()
         self.auth_used: set[str] = set()  # cookie, Splunk (session key header), Bearer
         self.indexes: dict[str, list[dict[str, object]]] = {"main": []}
+        self.index_created: dict[str, float] = {}  # index -> time.monotonic() of its creation
+        self.index_gets: dict[str, int] = {}
+        self.tokens: dict[str, HECToken] = {}  # token value -> the token replay created
         self.jobs: dict[str, Job] = {}
         self.channels: dict[str, dict[int, bool]] = {}  # channel -> ackId -> indexed
         self.next_ack: dict[str, itertools.count] = {}  # Splunk counts ackIds from 0 per channel
@@ -246,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
             if search is None:
                 self._messages(404, f"Could not find object id={segments[2]}")
                 return
-            self._send(200, _feed(segments[2], {"search": search, "disabled": True}))
+            self._send(200, _feed(segments[2], {**search, "disabled": True}))
         elif route == ("GET", "configs", "conf-macros") and len(segments) == 3:
             macro = fake.macros.get(segments[2])
             if macro is None:
@@ -254,12 +281,44 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send(200, _feed(segments[2], {"definition": macro.definition,
                                                 "iseval": macro.iseval, "disabled": False}))
+        elif segments[:3] == ["data", "inputs", "http"] and app == "splunk_httpinput":
+            self._hec_tokens(method, segments[3] if len(segments) == 4 else None)
         elif segments[:2] == ["data", "indexes"]:
             self._indexes(method, segments[2] if len(segments) == 3 else None)
         elif segments[:2] == ["search", "jobs"]:
             self._jobs(method, segments[2:])
         else:
             self._messages(404, f"Not Found: {path}")
+
+    def _hec_tokens(self, method: str, name: str | None) -> None:
+        """HEC tokens over REST, as Splunk's docs show them (Getting Data In, "Use cURL to manage
+        HTTP Event Collector tokens": POST servicesNS/<user>/splunk_httpinput/data/inputs/http
+        with name, index, indexes, useACK; the answer's content holds the generated `token`; the
+        entity's name is `http://<name>`, which contentctl's configure_hec also reads back)."""
+        fake = self.fake
+        if method == "POST" and name is None:
+            form = self._form()
+            token_name = form.get("name", "")
+            indexes = {i for i in form.get("indexes", "").split(",") if i}
+            with fake.lock:
+                if any(t.name == token_name for t in fake.tokens.values()):
+                    self._messages(409, f"Could not create token: token name {token_name} exists")
+                    return
+                value = str(uuid.uuid4())
+                fake.tokens[value] = HECToken(token_name, indexes, form.get("useACK") in ("1", "true"))
+            self._send(201, _feed(f"http://{token_name}", {
+                "token": value, "index": form.get("index", "default"), "indexes": sorted(indexes),
+                "useACK": form.get("useACK", "0"), "disabled": False}))
+        elif method == "DELETE" and name is not None:
+            with fake.lock:
+                value = next((v for v, t in fake.tokens.items() if f"http://{t.name}" == name), None)
+                if value is None:
+                    self._messages(404, f"Could not find object id={name}")
+                    return
+                del fake.tokens[value]
+            self._send(200, {"entry": []})
+        else:
+            self._messages(405, "Method not allowed")
 
     def _indexes(self, method: str, name: str | None) -> None:
         fake = self.fake
@@ -273,12 +332,19 @@ class _Handler(BaseHTTPRequestHandler):
                     self._messages(409, f"Index {name} already exists")
                     return
                 fake.indexes[name] = []
+                fake.index_created[name] = time.monotonic()
+                fake.index_gets[name] = 0
             self._send(201, _feed(name, {"totalEventCount": 0}))
         elif method == "GET" and name is not None:
             if name not in fake.indexes:
                 self._messages(404, f"Could not find object id={name}")
                 return
-            self._send(200, _feed(name, {"totalEventCount": len(fake.indexes[name])}))
+            gets = fake.index_gets.get(name)
+            if gets is not None:
+                fake.index_gets[name] = gets + 1
+            disabled = gets is not None and gets < fake.faults.index_disabled_polls
+            self._send(200, _feed(name, {"totalEventCount": len(fake.indexes[name]),
+                                         "disabled": disabled}))
         elif method == "DELETE" and name is not None:
             with fake.lock:
                 removed = fake.indexes.pop(name, None)
@@ -298,6 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._messages(400, f"Error in 'search' command: {job.error}", "FATAL")
                 return
             sid = f"{time.time():.3f}_{secrets.token_hex(3)}"
+            job.states = fake.faults.job_states
             fake.jobs[sid] = job
             self._send(201, {"sid": sid})
             return
@@ -307,11 +374,19 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if method == "GET" and len(rest) == 1:
             job.polls += 1
-            done = job.polls > 1  # the first poll sees it running, as a real job usually is
+            if fake.faults.job_status_body is not None:
+                self._send(200, fake.faults.job_status_body)
+                return
+            done = job.polls > len(job.states)  # each state answers one poll, then DONE
+            state = "DONE" if done else job.states[job.polls - 1]
+            if state == "204":  # the job is not set up yet: 204, no body (splunk-sdk Job.is_ready)
+                self.send_response(204)
+                self.end_headers()
+                return
             failed = done and fake.faults.failing_jobs is not None
             self._send(200, _feed(rest[0], {
                 "sid": rest[0], "isDone": done, "isFailed": failed,
-                "dispatchState": "FAILED" if failed else "DONE" if done else "RUNNING",
+                "dispatchState": "FAILED" if failed else state,
                 "resultCount": 0 if failed else len(job.rows),
                 "messages": [{"type": "FATAL", "text": fake.faults.failing_jobs}] if failed else []}))
         elif method == "GET" and rest[1:] == ["results"]:
@@ -360,14 +435,20 @@ class _Handler(BaseHTTPRequestHandler):
         if kind != "Splunk" or not token:
             self._hec_error(401, "Invalid authorization", 3)
             return
-        if token != fake.hec_token:
+        if token == fake.hec_token:
+            self.use_ack, self.allowed = fake.use_ack, fake.hec_indexes
+        elif token in fake.tokens:
+            self.use_ack, self.allowed = fake.tokens[token].use_ack, fake.tokens[token].indexes
+        else:
             self._hec_error(403, "Invalid token", 4)
             return
         channel = self.headers.get("X-Splunk-Request-Channel") or self.query.get("channel")
         if path == "/services/collector/ack":
             self._ack(channel)
             return
-        if fake.use_ack and not channel:
+        if fake.faults.hang_event_posts is not None:
+            fake.faults.hang_event_posts.wait()
+        if self.use_ack and not channel:
             self._hec_error(400, "Data channel is missing", 10)
             return
         if channel and not GUID.match(channel):
@@ -395,7 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.faults.drop_after_index -= 1
                 self._drop()
                 return
-            if not fake.use_ack:
+            if not self.use_ack:
                 self._hec_error(200, "Success", 0)
                 return
             ack_id = next(fake.next_ack.setdefault(channel, itertools.count()))
@@ -435,8 +516,10 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(event, str) and not event.strip():
                 return bad("Event field cannot be blank", 13, number)
             index = item.get("index", "main")
-            allowed = self.fake.hec_indexes
-            if index not in self.fake.indexes or (allowed is not None and index not in allowed):
+            created = self.fake.index_created.get(index)
+            not_yet = created is not None and time.monotonic() - created < self.fake.faults.index_hec_delay
+            if (index not in self.fake.indexes or not_yet
+                    or (self.allowed is not None and index not in self.allowed)):
                 return bad("Incorrect index", 7, number + 1)
             raw = event if isinstance(event, str) else json.dumps(event, separators=(",", ":"))
             events.append({"_raw": raw, "_time": float(item.get("time", time.time())),
@@ -448,7 +531,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ack(self, channel: str | None) -> None:
         fake = self.fake
-        if not fake.use_ack:
+        if not self.use_ack:
             self._hec_error(400, "ACK is disabled", 14)
             return
         if not channel:

@@ -32,7 +32,7 @@ def test_tls_context_verifies_unless_insecure(tmp_path):
 def test_urls():
     assert split_url("https://splunk.example:8089") == ("https", "splunk.example", 8089)
     assert split_url("splunk.example") == ("https", "splunk.example", 8089)
-    with pytest.raises(ReplayError, match="not a management URL"):
+    with pytest.raises(ReplayError, match="'ftp://x' is not a URL such as https://localhost:8089"):
         split_url("ftp://x")
     assert default_hec_url("https://splunk.example:8089") == "https://splunk.example:8088"
 

@@ -1,11 +1,13 @@
 """Replay datasets into a real Splunk over HEC and check the saved search there.
 
 For each DATASET (an attack_data metadata YAML or a log; default: attack_data/**/*.yml): check the
-app and its saved search are on the server, create a test index, send every event over HEC with
-acknowledgement, verify the indexed count, run the saved search as the server has it over all time
-limited to that index, PASS when it returns rows with `dest` set in every row and the embedded
-engine returns the same rows. Credentials come from flags or the environment and are never
-printed; TLS is verified unless --insecure.
+app and its saved search are on the server, create a test index and a HEC token that may write only
+there (or use --hec-token), send every event over HEC with acknowledgement, verify the indexed
+count, run the saved search as the server has it over all time limited to that index, PASS when it
+returns rows with the risk object field(s) of the server's `_risk` set in every row and the embedded
+engine returns the same rows; then remove the token and the index. Credentials come from flags or
+the environment and are never printed; TLS is verified unless --insecure. Every request to the
+server ends within --timeout seconds.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from linux_auditd_at.attack_data import default_metadata, load_datasets
 from linux_auditd_at.cli import common
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.hec import HECClient, default_hec_url
+from linux_auditd_at.replay.hec import INDEX_GRACE, HECClient, default_hec_url
 from linux_auditd_at.replay.junit import junit_setup_error, junit_xml, write_junit
 from linux_auditd_at.replay.session import Engine, Replay, embedded_engine
-from linux_auditd_at.replay.splunkd import Splunkd, refuse_credentials, split_url
-from linux_auditd_at.replay.tls import ssl_context
+from linux_auditd_at.replay.splunkd import Splunkd, split_url
+from linux_auditd_at.replay.tls import checked_url, ssl_context
 
 
 def positive(kind: type) -> Callable[[str], int | float]:
@@ -57,7 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Splunk authentication token instead of a password (default: $SPLUNK_TOKEN)")
     parser.add_argument("--hec-url", default=env("SPLUNK_HEC_URL"),
                         help="HEC URL (default: $SPLUNK_HEC_URL, else https on the management host, :8088)")
-    parser.add_argument("--hec-token", default=env("SPLUNK_HEC_TOKEN"), help="default: $SPLUNK_HEC_TOKEN")
+    parser.add_argument("--hec-token", default=env("SPLUNK_HEC_TOKEN"),
+                        help="an existing HEC token to use (default: $SPLUNK_HEC_TOKEN, else replay "
+                             "creates one per dataset, with useACK, for the test index only, and "
+                             "deletes it afterwards)")
     parser.add_argument("--ca-file", type=Path, default=env("SPLUNK_CA_FILE"),
                         help="CA certificate(s) that signed the server's certificates (default: "
                              "$SPLUNK_CA_FILE, else the system trust store)")
@@ -70,7 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tries", type=positive(int), default=5,
                         help="tries per HEC request, and sends per unacknowledged batch (5)")
     parser.add_argument("--timeout", type=positive(float), default=300.0,
-                        help="seconds to wait for acknowledgement, indexing and each search (300)")
+                        help="seconds each request may take (connect to last byte), and to wait "
+                             "for acknowledgement, indexing and each search (300)")
     parser.add_argument("--poll", type=positive(float), default=1.0,
                         help="seconds between polls of acknowledgements, jobs and the count (1)")
     parser.add_argument("--backoff", type=positive(float), default=0.5,
@@ -86,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.url:
         raise ReplayError("no Splunk to replay into: pass --url or set $SPLUNK_URL "
                           "(start one with `make splunk-up` on a machine with Docker)")
-    if not args.hec_token:
-        raise ReplayError("no HEC token: pass --hec-token or set $SPLUNK_HEC_TOKEN")
     split_url(args.url)
     if args.hec_url:
-        refuse_credentials(args.hec_url, "--hec-url")
+        checked_url(args.hec_url, "--hec-url", 8088)
+    if args.junit_xml and not args.junit_xml.resolve().parent.is_dir():
+        raise ReplayError(f"--junit-xml {args.junit_xml}: folder {args.junit_xml.parent} does not exist")
     paths = args.datasets or default_metadata(Path.cwd())
     if not paths:
         raise ReplayError("no datasets given and none found under attack_data/")
@@ -126,17 +132,19 @@ def run(args: argparse.Namespace) -> int:
 
 def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | None) -> Replay:
     """Log in, check the app, its saved search and HEC: what every dataset's replay needs."""
-    splunkd = Splunkd.connect(args.url, context=context, username=args.username,
-                              password=args.password, token=args.token)
+    splunkd = Splunkd.connect(args.url, context=context, timeout=args.timeout,
+                              username=args.username, password=args.password, token=args.token)
     splunkd.require_app(APP_ID)
     saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
-    for name, definition in splunkd.macros_naming_an_index(APP_ID, saved_search).items():
+    for name, definition in splunkd.macros_naming_an_index(APP_ID, saved_search.search).items():
         print(f"warning: the server's macro `{name}` names an index ({definition}); it ANDs with the "
               "test index, so the saved search can only return rows if that index term matches "
               "at_replay_* (or --index)", file=sys.stderr)
-    hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token, context,
+    hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token or "", context,
                     batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
-                    ack_timeout=args.timeout, poll_interval=args.poll)
+                    ack_timeout=args.timeout, poll_interval=args.poll, timeout=args.timeout,
+                    index_grace=min(INDEX_GRACE, args.timeout))
     hec.check_health()
     return Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
-                  index_timeout=args.timeout, search_timeout=args.timeout, poll=args.poll)
+                  own_token=not args.hec_token, index_timeout=args.timeout,
+                  search_timeout=args.timeout, poll=args.poll)

@@ -28,18 +28,17 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import urllib3
-from urllib3.exceptions import HTTPError as TransportError
-from urllib3.exceptions import InsecureRequestWarning, SSLError
-
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.tls import explain_tls_failure, url_parts
+from linux_auditd_at.replay.tls import checked_url
+from linux_auditd_at.replay.transport import Response, TransportError, excerpt, request
 
 HEALTH_PATH = "/services/collector/health"
 EVENT_PATH = "/services/collector/event"
 ACK_PATH = "/services/collector/ack"
 CHANNEL_HEADER = "X-Splunk-Request-Channel"
 MAX_BACKOFF = 30.0
+MAX_ANSWER = 1024 * 1024  # HEC answers a few dozen bytes
+INDEX_GRACE = 30.0  # how long code 7 is retried while a new index comes up
 
 HINTS = {
     2: "no HEC token was sent: pass --hec-token or set $SPLUNK_HEC_TOKEN",
@@ -55,9 +54,10 @@ HINTS = {
 class HECError(ReplayError):
     """HEC refused the data; carries Splunk's status code and HEC code."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None,
+                 event_number: object = None):
         super().__init__(message)
-        self.status, self.code = status, code
+        self.status, self.code, self.event_number = status, code, event_number
 
 
 @dataclass
@@ -68,11 +68,13 @@ class SendReport:
     retries: int = 0
     resent_unacked: int = 0
     acknowledged: bool = True
+    index_wait: float = 0.0  # seconds HEC answered code 7 (index not writable yet) before accepting
 
 
 def default_hec_url(management_url: str) -> str:
     """HEC's usual place: https on the management host, port 8088."""
-    return f"https://{url_parts(management_url).hostname}:8088"
+    host = checked_url(management_url, "--url", 8089)[1]
+    return f"https://[{host}]:8088" if ":" in host else f"https://{host}:8088"
 
 
 def hec_event(event: Mapping[str, object], index: str) -> dict[str, object]:
@@ -103,20 +105,20 @@ class HECClient:
     backoff: float = 0.5
     ack_timeout: float = 120.0
     poll_interval: float = 0.5
-    timeout: float = 30.0
+    timeout: float = 30.0  # each request, connecting to reading the whole answer
+    index_grace: float = INDEX_GRACE
     channel: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def __post_init__(self):
+        checked_url(self.url, "--hec-url", 8088)
         self.url = self.url.rstrip("/")
-        verify = self.context.verify_mode != ssl.CERT_NONE
-        if not verify:  # the user asked for --insecure; the CLI says so once, not per request
-            urllib3.disable_warnings(InsecureRequestWarning)
-        self._pool = urllib3.PoolManager(
-            ssl_context=self.context, cert_reqs="CERT_REQUIRED" if verify else "CERT_NONE",
-            assert_hostname=None if verify else False, retries=False,
-            timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout))
         self._headers = {"Authorization": f"Splunk {self.token}", CHANNEL_HEADER: self.channel,
                          "Content-Type": "application/json"}
+
+    def _exchange(self, method: str, path: str, payload: bytes = b"",
+                  headers: dict[str, str] | None = None) -> Response:
+        return request(method, self.url + path, context=self.context, timeout=self.timeout,
+                       body=payload, headers=headers, limit=MAX_ANSWER)
 
     def check_health(self) -> None:
         """HEC answers and says it is healthy (code 17). Unreachable fails fast with a clear
@@ -124,17 +126,16 @@ class HECClient:
         url = self.url + HEALTH_PATH
         for tries in range(1, self.max_tries + 1):
             try:
-                response = self._pool.request("GET", url, redirect=False)
-            except SSLError as exc:
-                raise explain_tls_failure(self.url, exc) from exc
+                response = self._exchange("GET", HEALTH_PATH)
             except TransportError as exc:
-                raise HECError(f"{url}: cannot reach HEC ({exc}); is HEC enabled, and is --hec-url "
+                raise HECError(f"cannot reach HEC ({exc}); is HEC enabled, and is --hec-url "
                                "right?") from exc
             if response.status != 503 or tries == self.max_tries:
                 break
             self._back_off(tries)
+        body = _json(url, response)
         if response.status != 200:
-            raise _error(url, response.status, _json(response.data))
+            raise _error(url, response.status, body)
 
     def _back_off(self, tries: int) -> None:
         """Wait before try `tries + 1`: `backoff` seconds, doubled per retry, at most MAX_BACKOFF."""
@@ -174,15 +175,39 @@ class HECClient:
 
     def _post(self, batch: _Batch, pending: dict[int, _Batch], report: SendReport) -> None:
         """One batch until HEC accepts it; its ackId goes to `pending` (none when ack is off)."""
-        body = self._request(EVENT_PATH, batch.body, report)
+        body = self._accepted(batch, report)
         batch.accepted += 1
         if batch.accepted == 1:
             report.accepted += batch.size
         ack_id = body.get("ackId")
+        if body.get("code") != 0 or not (ack_id is None or isinstance(ack_id, int)):
+            raise HECError(f"{self.url + EVENT_PATH}: unexpected answer to an accepted batch: "
+                           f"{excerpt(json.dumps(body).encode())}")
         if ack_id is None:
             report.acknowledged = False
         else:
-            pending[int(ack_id)] = batch
+            pending[ack_id] = batch
+
+    def _accepted(self, batch: _Batch, report: SendReport) -> dict:
+        """HEC's answer to the batch. While nothing has reached the index yet, code 7 (index not
+        writable) is retried for `index_grace` seconds: a new index may not take events at once
+        (splunk-sdk's tests wait for a new index before using it). Only when Splunk says the bad
+        event was the first (invalid-event-number 1 for code 7), so nothing is duplicated."""
+        started = None
+        while True:
+            try:
+                body = self._request(EVENT_PATH, batch.body, report)
+            except HECError as exc:
+                now = time.monotonic()
+                started = now if started is None else started
+                if (exc.code != 7 or report.accepted or exc.event_number not in (None, 0, 1)
+                        or now - started >= self.index_grace):
+                    raise
+                time.sleep(self.poll_interval)
+                continue
+            if started is not None:
+                report.index_wait = time.monotonic() - started
+            return body
 
     def _await_acks(self, pending: dict[int, _Batch]) -> list[_Batch]:
         """Poll until every ackId is true or `ack_timeout` passes; the batches still unacknowledged."""
@@ -190,7 +215,10 @@ class HECClient:
         deadline = time.monotonic() + self.ack_timeout
         while waiting:
             body = self._request(ACK_PATH, json.dumps({"acks": sorted(waiting)}).encode(), None)
-            acks = body.get("acks") or {}
+            acks = body.get("acks")
+            if not isinstance(acks, dict):
+                raise HECError(f"{self.url + ACK_PATH}: unexpected answer: "
+                               f"{excerpt(json.dumps(body).encode())}")
             for ack_id in [i for i in waiting if acks.get(str(i)) is True]:
                 del waiting[ack_id]
             if not waiting or time.monotonic() >= deadline:
@@ -205,15 +233,12 @@ class HECClient:
         while True:
             tries += 1
             try:
-                response = self._pool.request("POST", url, body=payload, headers=self._headers,
-                                              preload_content=True, redirect=False)
+                response = self._exchange("POST", path, payload, self._headers)
                 failure = None
-            except SSLError as exc:
-                raise explain_tls_failure(self.url, exc) from exc
             except TransportError as exc:
                 response, failure = None, f"connection failed: {exc}"
             if response is not None:
-                body = _json(response.data)
+                body = _json(url, response)
                 if response.status == 200:
                     return body
                 if response.status != 503:
@@ -227,12 +252,16 @@ class HECClient:
             self._back_off(tries)
 
 
-def _json(data: bytes) -> dict:
+def _json(url: str, response: Response) -> dict:
+    """HEC's JSON object; anything else (a proxy's page, `[]`, garbage) is a HECError quoting it."""
     try:
-        body = json.loads(data or b"{}")
+        body = json.loads(response.body)
     except ValueError:
-        return {"text": data[:200].decode("utf-8", "replace")}
-    return body if isinstance(body, dict) else {}
+        body = None
+    if not isinstance(body, dict):
+        raise HECError(f"{url}: HTTP {response.status}: unexpected answer {excerpt(response.body)}; "
+                       "is --hec-url Splunk's HTTP Event Collector?", status=response.status)
+    return body
 
 
 def _error(url: str, status: int, body: dict) -> HECError:
@@ -244,4 +273,4 @@ def _error(url: str, status: int, body: dict) -> HECError:
                  "events before the bad one)")
     if code in HINTS:
         text += f": {HINTS[code]}"
-    return HECError(text, status=status, code=code)
+    return HECError(text, status=status, code=code, event_number=body.get("invalid-event-number"))

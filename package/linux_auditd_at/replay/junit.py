@@ -8,6 +8,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.session import Outcome
 
 SUITE = "linux-auditd-at replay"
@@ -42,4 +43,7 @@ def junit_setup_error(names: list[str], message: str) -> ET.ElementTree:
 
 def write_junit(tree: ET.ElementTree, path: Path) -> None:
     ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    try:
+        tree.write(path, encoding="utf-8", xml_declaration=True)
+    except OSError as exc:
+        raise ReplayError(f"--junit-xml {path}: cannot write: {exc.strerror or exc}") from exc

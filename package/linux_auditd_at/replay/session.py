@@ -1,18 +1,24 @@
 """One dataset end to end: index, send, verify the count, search, judge, compare, clean up.
 
-The verdict starts from Splunk's own test rule: at least one result row, the risk object `dest`
-non-null in every row. A dataset whose metadata names `expected_rows` is held to those rows
-instead (so a benign dataset passes with no rows, a true-negative test Splunk's rule cannot
-express), `dest` still non-null in every row. Then the differential check: the embedded engine
-must return the same rows on the same events. Each step is timed.
+The verdict starts from Splunk's own test rule: at least one result row, the risk object field(s)
+(read from the server's `action.risk.param._risk`: `dest` as shipped) non-null in every row. A
+dataset whose metadata names `expected_rows` is held to those rows instead (so a benign dataset
+passes with no rows, a true-negative test Splunk's rule cannot express), the risk objects still
+non-null in every row. Then the differential check: the embedded engine must return the same rows
+on the same events. Each step is timed.
+
+What replay creates it removes, also when the run fails or is interrupted (Ctrl-C): the HEC token
+it made for the dataset (unless `--hec-token` named one) and the test index (unless `--keep`, or
+the index was there before).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 
@@ -21,11 +27,10 @@ from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
 from linux_auditd_at.replay.hec import HECClient, SendReport
-from linux_auditd_at.replay.splunkd import Splunkd, index_search
+from linux_auditd_at.replay.splunkd import SavedSearch, Splunkd, index_search
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
 
-RISK_OBJECT = "dest"
 Rows = list[dict[str, object]]
 Engine = Callable[[list[dict[str, object]]], Rows]
 
@@ -72,34 +77,39 @@ class Replay:
     """Everything a replay needs that does not change from one dataset to the next."""
 
     splunkd: Splunkd
-    hec: HECClient
+    hec: HECClient  # its token is replaced by one of our own per dataset when `own_token`
     app: str
-    saved_search: str
+    saved_search: SavedSearch
     engine: Engine | None
     keep: bool = False
+    own_token: bool = False
     index_timeout: float = 300.0
     search_timeout: float = 300.0
     poll: float = 1.0
 
     def run(self, dataset: Dataset, index: str) -> Outcome:
         outcome = Outcome(dataset, index)
-        created = False
+        created, token_name = False, None
         with outcome.timed("total"):
             try:
                 with outcome.timed("prepare_index"):
-                    created = self.splunkd.ensure_index(index)
-                    if not created:
-                        held = self.count(index)
-                        if held:
-                            raise ReplayError(f"index {index} already holds {held} events; replay "
-                                              "needs an empty index (remove it or pick another name)")
+                    created = not self.splunkd.index_exists(index)  # before creating: Ctrl-C
+                    self.prepare_index(index, created, outcome)     # may come at any point
+                hec = self.hec
+                if self.own_token:
+                    token_name = index
+                    token = self.splunkd.create_hec_token(token_name, index)
+                    hec = replace(self.hec, token=token, channel=str(uuid.uuid4()))
                 events = read_events(dataset, index, outcome)
                 report = SendReport()
                 with outcome.timed("send"):
                     try:
-                        self.hec.send(events, index, report)
+                        hec.send(events, index, report)
                     finally:  # what HEC accepted, also when it then failed
                         outcome.sent = report.accepted
+                if report.index_wait:
+                    outcome.notes.append(f"HEC refused the new index (code 7) for "
+                                         f"{report.index_wait:.2f}s, then accepted it")
                 if report.retries or report.resent_unacked:
                     outcome.notes.append(f"HEC: {report.retries} retried requests, "
                                          f"{report.resent_unacked} unacknowledged batches resent")
@@ -116,11 +126,13 @@ class Replay:
                            "been indexed)" if extra > 0 else " (events lost)"))
                     return outcome
                 with outcome.timed("search"):
-                    result = self.splunkd.search(index_search(index, self.saved_search), app=self.app,
-                                                 timeout=self.search_timeout, poll=self.poll)
+                    result = self.splunkd.search(index_search(index, self.saved_search.search),
+                                                 app=self.app, timeout=self.search_timeout,
+                                                 poll=self.poll)
                 outcome.rows = result.rows
                 expected = dataset.expected()
-                outcome.failures.extend(judge(result.rows, expected is not None))
+                outcome.failures.extend(judge(result.rows, self.saved_search.risk_fields,
+                                              expected is not None))
                 if expected is not None:
                     wrong = describe(compare_rows(result.rows, expected), "expected")
                     outcome.differences.extend(wrong)
@@ -136,13 +148,33 @@ class Replay:
                                                 "and the embedded engine's")
             except ToolkitError as exc:
                 outcome.failures.append(str(exc))
-            finally:
+            finally:  # also on KeyboardInterrupt: nothing of ours stays on the server
+                if token_name is not None:
+                    self.clean_up(outcome, f"HEC token {token_name}",
+                                  lambda: self.splunkd.delete_hec_token(token_name))
                 if created and not self.keep:
-                    try:
-                        self.splunkd.delete_index(index)
-                    except ToolkitError as exc:
-                        outcome.notes.append(f"could not remove index {index}: {exc}")
+                    self.clean_up(outcome, f"index {index}", lambda: self.splunkd.delete_index(index))
         return outcome
+
+    def prepare_index(self, index: str, create: bool, outcome: Outcome) -> None:
+        """Create the index and wait until it is enabled, or check that the existing one is empty."""
+        if not create:
+            held = self.count(index)
+            if held:
+                raise ReplayError(f"index {index} already holds {held} events; replay needs an "
+                                  "empty index (remove it or pick another name)")
+            return
+        self.splunkd.create_index(index)
+        waited = self.splunkd.await_index_enabled(index, timeout=self.index_timeout, poll=self.poll)
+        if waited:
+            outcome.notes.append(f"new index {index} enabled after {waited:.2f}s")
+
+    @staticmethod
+    def clean_up(outcome: Outcome, what: str, remove: Callable[[], None]) -> None:
+        try:
+            remove()
+        except ToolkitError as exc:
+            outcome.notes.append(f"could not remove {what}: {exc}")
 
     def count(self, index: str) -> int:
         return self.splunkd.count(index, app=self.app, timeout=self.search_timeout, poll=self.poll)
@@ -173,15 +205,18 @@ def read_events(dataset: Dataset, index: str, outcome: Outcome) -> list[dict[str
     return events
 
 
-def judge(rows: Rows, expected_given: bool = False) -> list[str]:
-    """Splunk's test rule: results exist (unless the dataset says what to expect) and the risk
-    object is set in every row."""
+def judge(rows: Rows, risk_fields: tuple[str, ...], expected_given: bool = False) -> list[str]:
+    """Splunk's test rule: results exist (unless the dataset says what to expect) and every risk
+    object field is set in every row."""
     if not rows:
         return [] if expected_given else ["the saved search returned no results"]
-    missing = [n for n, row in enumerate(rows) if row.get(RISK_OBJECT) in (None, "", [])]
-    if missing:
-        return [f"{len(missing)} of {len(rows)} result rows have no {RISK_OBJECT} (rows {missing[:5]})"]
-    return []
+    failures = []
+    for name in risk_fields:
+        missing = [n for n, row in enumerate(rows) if row.get(name) in (None, "", [])]
+        if missing:
+            failures.append(f"{len(missing)} of {len(rows)} result rows have no {name} "
+                            f"(rows {missing[:5]})")
+    return failures
 
 
 def embedded_engine(app_dir: Path | None, tz: tzinfo) -> Engine:

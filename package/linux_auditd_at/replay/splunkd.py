@@ -12,11 +12,13 @@ import re
 import ssl
 import time
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 from splunklib import binding, client
 
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.tls import explain_tls_failure, url_parts
+from linux_auditd_at.replay.tls import checked_url
+from linux_auditd_at.replay.transport import TransportError, excerpt, sdk_handler
 
 INDEX_TERM = re.compile(r"(?<![\w.])index\s*(=|::|\s+IN\s*\()", re.IGNORECASE)
 
@@ -30,53 +32,58 @@ class SearchResult:
     messages: list[str]
 
 
-def refuse_credentials(url: str, option: str) -> None:
-    """A URL with `user:password@` would put the secret in every message naming the server, so it
-    is refused (without echoing it); credentials have their own flags and variables."""
-    if "@" in url_parts(url).netloc:
-        raise ReplayError(f"{option} must not carry credentials (user:password@): pass --username/"
-                          "--password or --token, and --hec-token, or their environment variables")
-
-
 def split_url(url: str) -> tuple[str, str, int]:
     """scheme, host and port of a management URL; port 8089 when none is given."""
-    refuse_credentials(url, "--url")
-    parts = url_parts(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ReplayError(f"{url!r} is not a management URL such as https://localhost:8089")
-    return parts.scheme, parts.hostname, parts.port or 8089
+    return checked_url(url, "--url", 8089)
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """The saved search as the server has it: its text and its risk objects' fields."""
+
+    search: str
+    risk_fields: tuple[str, ...]
 
 
 class Splunkd:
-    """A logged-in management connection."""
+    """A logged-in management connection; every request ends within `timeout` seconds."""
 
     def __init__(self, service: client.Service, url: str):
         self.service, self.url = service, url
 
     @classmethod
-    def connect(cls, url: str, *, context: ssl.SSLContext, username: str | None = None,
-                password: str | None = None, token: str | None = None) -> Splunkd:
+    def connect(cls, url: str, *, context: ssl.SSLContext, timeout: float = 60.0,
+                username: str | None = None, password: str | None = None,
+                token: str | None = None) -> Splunkd:
         """Log in with a user and password (session key) or an authentication token (Bearer)."""
         scheme, host, port = split_url(url)
         if not token and not (username and password):
             raise ReplayError("no Splunk credentials: pass --username and --password (or set "
                               "$SPLUNK_USERNAME and $SPLUNK_PASSWORD), or --token ($SPLUNK_TOKEN)")
         auth = {"splunkToken": token} if token else {"username": username, "password": password}
-        verify = context.verify_mode != ssl.CERT_NONE
+        handler = sdk_handler(context, timeout)
         try:
-            service = client.connect(scheme=scheme, host=host, port=port, verify=verify,
-                                     context=context, autologin=False, **auth)
+            service = client.connect(scheme=scheme, host=host, port=port, handler=handler,
+                                     autologin=False, **auth)
         except binding.AuthenticationError as exc:
             raise ReplayError(f"{url}: login failed (HTTP 401): check the user and password "
                               "(--username/--password or $SPLUNK_USERNAME/$SPLUNK_PASSWORD)") from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise explain_tls_failure(url, exc) from exc
-        except (OSError, binding.HTTPError) as exc:
+        except binding.HTTPError as exc:
+            raise ReplayError(f"{url}: cannot log in: {_splunk_message(exc)}") from exc
+        except TransportError as exc:
             raise ReplayError(f"{url}: cannot log in: {exc}") from exc
+        except ParseError as exc:  # splunk-sdk reads the login answer as XML
+            raise ReplayError(f"{url}: cannot log in: the answer is not splunkd's XML "
+                              f"({excerpt(handler.last_body)}); is --url splunkd's management "
+                              "port?") from exc
+        if not token and service.token in ("Splunk None", "Splunk "):
+            raise ReplayError(f"{url}: cannot log in: the answer has no sessionKey "
+                              f"({excerpt(handler.last_body)})")
         return cls(service, url)
 
-    def _call(self, method: str, path, *, missing_ok: bool = False, **kwargs) -> dict | None:
-        """One REST call with JSON output; None for a 404 when `missing_ok`."""
+    def _call(self, method: str, path, *, missing_ok: bool = False, **kwargs) -> object:
+        """One REST call with JSON output: the parsed answer, EMPTY for an empty body (splunkd's
+        204), None for a 404 when `missing_ok`."""
         try:
             response = getattr(self.service, method)(path, output_mode="json", **kwargs)
         except binding.HTTPError as exc:
@@ -86,41 +93,52 @@ class Splunkd:
                 raise ReplayError(f"{self.url}: not authorised (HTTP 401): the token or session "
                                   "was rejected") from exc
             raise ReplayError(f"{self.url}: {method.upper()} {path}: {_splunk_message(exc)}") from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise explain_tls_failure(self.url, exc) from exc
-        except OSError as exc:
-            raise ReplayError(f"{self.url}: {method.upper()} {path}: {exc}") from exc
         data = response.body.read()
+        if not data.strip():
+            return EMPTY
         try:
-            return json.loads(data) if data.strip() else {}
+            return json.loads(data)
         except ValueError as exc:  # a proxy or a web page, not splunkd
             raise ReplayError(f"{self.url}: {method.upper()} {path}: the answer is not JSON "
-                              f"({data[:60]!r}); is --url splunkd's management port?") from exc
+                              f"({excerpt(data)}); is --url splunkd's management port?") from exc
+
+    def _entity(self, method: str, path, *, missing_ok: bool = False, **kwargs) -> dict | None:
+        """The `content` of the first entry of an entity feed; a ReplayError quoting any other
+        shape (`{}`, `[]`, an entry without content)."""
+        body = self._call(method, path, missing_ok=missing_ok, **kwargs)
+        if body is None:
+            return None
+        content = _first_content(body)
+        if content is None:
+            raise unexpected(self.url, f"{method.upper()} {path}", body)
+        return content
 
     def require_app(self, app: str) -> None:
         """The app must be installed and enabled."""
-        body = self._call("get", _path("apps/local", app), missing_ok=True)
-        if body is None:
+        content = self._entity("get", _path("apps/local", app), missing_ok=True)
+        if content is None:
             raise ReplayError(f"{self.url}: app {app} is not installed: install "
                               f"dist/{app}-<version>.tar.gz (make package; make splunk-up does it)")
-        content = body["entry"][0]["content"]
         if _true(content.get("disabled")):
             raise ReplayError(f"{self.url}: app {app} is installed but disabled: enable it in Apps")
 
-    def saved_search(self, app: str, name: str) -> str:
-        """The `search` attribute the server has for the saved search (local/ edits included)."""
-        body = self._call("get", _path("saved/searches", name), owner="nobody", app=app, missing_ok=True)
-        if body is None or not body.get("entry"):
+    def saved_search(self, app: str, name: str) -> SavedSearch:
+        """The saved search as the server has it (local/ edits included): its `search` and the
+        risk object fields of its `action.risk.param._risk`."""
+        path = _path("saved/searches", name)
+        content = self._entity("get", path, owner="nobody", app=app, missing_ok=True)
+        if content is None:
             raise ReplayError(f"{self.url}: saved search {name!r} not found in app {app}")
-        return body["entry"][0]["content"]["search"]
+        if not isinstance(content.get("search"), str):
+            raise unexpected(self.url, f"GET {path}", content)
+        return SavedSearch(content["search"], risk_fields(self.url, name, content.get(RISK_PARAM)))
 
     def macro_definition(self, app: str, name: str) -> str | None:
         """The server's definition of a macro as the app sees it (local/ edits included)."""
-        body = self._call("get", _path("configs/conf-macros", name), owner="nobody", app=app,
-                          missing_ok=True)
-        if body is None or not body.get("entry"):
-            return None
-        return body["entry"][0]["content"].get("definition")
+        content = self._entity("get", _path("configs/conf-macros", name), owner="nobody", app=app,
+                               missing_ok=True)
+        definition = None if content is None else content.get("definition")
+        return definition if isinstance(definition, str) else None
 
     def macros_naming_an_index(self, app: str, saved_search: str) -> dict[str, str]:
         """The argument-less macros of the saved search whose server definition has an `index`
@@ -133,45 +151,146 @@ class Splunkd:
                 named[name] = definition
         return named
 
-    def ensure_index(self, name: str) -> bool:
-        """Create the index unless it exists; True when this call created it."""
-        if self._call("get", _path("data/indexes", name), missing_ok=True) is not None:
-            return False
+    def index_exists(self, name: str) -> bool:
+        return self._call("get", _path("data/indexes", name), missing_ok=True) is not None
+
+    def create_index(self, name: str) -> None:
         self._call("post", "data/indexes", name=name)
-        return True
+
+    def await_index_enabled(self, name: str, *, timeout: float, poll: float) -> float:
+        """Seconds until the index reports `disabled` false (splunk-sdk's own tests wait for a new
+        index this way: tests/integration/test_index.py, `index.refresh()["disabled"] == "0"`)."""
+        start = time.monotonic()
+        while True:
+            content = self._entity("get", _path("data/indexes", name))
+            waited = time.monotonic() - start
+            if not _true(content.get("disabled")):
+                return waited
+            if waited >= timeout:
+                raise ReplayError(f"{self.url}: index {name} still disabled after {timeout:g} s")
+            time.sleep(poll)
 
     def delete_index(self, name: str) -> None:
-        self._call("delete", _path("data/indexes", name))
+        """Remove the index; one that is not there (never created: Ctrl-C came first) is fine."""
+        self._call("delete", _path("data/indexes", name), missing_ok=True)
+
+    def create_hec_token(self, name: str, index: str) -> str:
+        """A HEC token of our own that may write `index` only, with indexer acknowledgement
+        (contentctl creates its test token the same way: useACK, an index and an `indexes` list;
+        Splunk's REST reference: POST data/inputs/http with name, index, indexes, useACK)."""
+        content = self._entity("post", HEC_TOKENS, owner="nobody", app=HEC_APP, name=name,
+                               index=index, indexes=index, useACK="1")
+        token = content.get("token")
+        if not isinstance(token, str) or not token:
+            raise unexpected(self.url, f"POST {HEC_TOKENS}", content)
+        return token
+
+    def delete_hec_token(self, name: str) -> None:
+        """Remove the token `create_hec_token` made (its REST name is `http://<name>`); one that is
+        not there (never created: Ctrl-C came first) is fine."""
+        self._call("delete", _path(HEC_TOKENS, f"http://{name}"), owner="nobody", app=HEC_APP,
+                   missing_ok=True)
 
     def search(self, spl: str, *, app: str, timeout: float, poll: float = 0.5) -> SearchResult:
         """Run `spl` over all time in a normal job, wait for it, and read every result row."""
         job = self._call("post", "search/jobs", owner="nobody", app=app, search=spl,
                          earliest_time="0", exec_mode="normal")
-        sid = job["sid"]
+        return self._finish(_sid(self.url, job), spl, timeout, poll)
+
+    def dispatch_saved(self, app: str, name: str, *, earliest: str, latest: str,
+                       trigger_actions: bool, timeout: float, poll: float = 0.5) -> SearchResult:
+        """Dispatch the saved search itself over [earliest, latest) and read its rows; actions
+        run only when `trigger_actions` (contentctl dispatches with trigger_actions to get risk
+        events; Splunk's REST reference: saved/searches/{name}/dispatch, dispatch.* overrides)."""
+        path = _path("saved/searches", name) + "/dispatch"
+        job = self._call("post", path, owner="nobody", app=app, trigger_actions=int(trigger_actions),
+                         **{"dispatch.earliest_time": earliest, "dispatch.latest_time": latest})
+        return self._finish(_sid(self.url, job), f"saved search {name!r}", timeout, poll)
+
+    def _finish(self, sid: str, what: str, timeout: float, poll: float) -> SearchResult:
+        """Wait for the job, read its rows, delete it (also when waiting fails)."""
         status = _path("search/jobs", sid)
-        deadline = time.monotonic() + timeout
         try:
-            while True:
-                content = self._call("get", status)["entry"][0]["content"]
-                if _true(content.get("isFailed")) or content.get("dispatchState") == "FAILED":
-                    why = "; ".join(_job_messages(content)) or "no message"
-                    raise ReplayError(f"{self.url}: search job {sid} failed: {why}; search was: {spl}")
-                if _true(content.get("isDone")):
-                    break
-                if time.monotonic() >= deadline:
-                    raise ReplayError(f"{self.url}: search job {sid} not done after {timeout:.0f} s")
-                time.sleep(poll)
+            content = self._await_job(status, sid, what, timeout, poll)
             results = self._call("get", status + "/results", count=0)
         finally:
             self._call("delete", status, missing_ok=True)
-        messages = [m.get("text", "") for m in results.get("messages", [])]
-        return SearchResult(sid, list(results.get("results", [])), messages + _job_messages(content))
+        if not isinstance(results, dict) or not isinstance(results.get("results"), list):
+            raise unexpected(self.url, f"GET {status}/results", results)
+        messages = [m.get("text", "") for m in results.get("messages") or [] if isinstance(m, dict)]
+        return SearchResult(sid, results["results"], messages + _job_messages(content))
+
+    def _await_job(self, status, sid: str, what: str, timeout: float, poll: float) -> dict:
+        """Poll the job until it is done. Not ready yet: an empty answer (splunkd's 204 while the
+        job is being set up) and the states QUEUED, PARSING, RUNNING, FINALIZING, PAUSED
+        (splunk-sdk's Job.is_ready: 204, QUEUED and PARSING are not ready; Job.is_done then
+        needs isDone)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self._call("get", status)
+            content = None if body is EMPTY else _first_content(body)
+            if body is not EMPTY and (content is None or "dispatchState" not in content):
+                raise unexpected(self.url, f"GET {status}", body)
+            if content is not None:
+                if _true(content.get("isFailed")) or content["dispatchState"] == "FAILED":
+                    why = "; ".join(_job_messages(content)) or "no message"
+                    raise ReplayError(f"{self.url}: search job {sid} failed: {why}; search was: {what}")
+                if _true(content.get("isDone")) and content["dispatchState"] not in NOT_READY:
+                    return content
+            if time.monotonic() >= deadline:
+                raise ReplayError(f"{self.url}: search job {sid} not done after {timeout:g} s")
+            time.sleep(poll)
 
     def count(self, index: str, *, app: str, timeout: float, poll: float = 0.5) -> int:
         """How many events `index` holds (over all time)."""
         rows = self.search(f"search index={_quote(index)} | stats count", app=app, timeout=timeout,
                            poll=poll).rows
-        return int(rows[0]["count"]) if rows else 0
+        if not rows:
+            return 0
+        try:
+            return int(rows[0]["count"])
+        except (KeyError, TypeError, ValueError):
+            raise unexpected(self.url, f"stats count of index {index}", rows[0]) from None
+
+
+EMPTY = object()  # an answer without a body
+NOT_READY = ("QUEUED", "PARSING", "RUNNING", "FINALIZING", "PAUSED")
+RISK_PARAM = "action.risk.param._risk"
+HEC_APP = "splunk_httpinput"
+HEC_TOKENS = "data/inputs/http"
+
+
+def unexpected(url: str, what: str, body: object) -> ReplayError:
+    """The error for an answer of a shape splunkd does not give, quoting (a bounded excerpt of) it."""
+    shown = b"(empty)" if body is EMPTY else json.dumps(body).encode()
+    return ReplayError(f"{url}: {what}: unexpected answer {excerpt(shown)}")
+
+
+def risk_fields(url: str, name: str, value: object) -> tuple[str, ...]:
+    """The `risk_object_field` of each entry of the server's `action.risk.param._risk`."""
+    try:
+        entries = json.loads(value) if isinstance(value, str) else None
+        fields = tuple(entry["risk_object_field"] for entry in entries)
+    except (ValueError, TypeError, KeyError):
+        fields = ()
+    if not fields or not all(isinstance(f, str) and f for f in fields):
+        raise ReplayError(f"{url}: saved search {name!r} has no usable {RISK_PARAM} on the server "
+                          f"({excerpt(str(value).encode())}); replay checks its risk objects")
+    return fields
+
+
+def _first_content(body: object) -> dict | None:
+    if isinstance(body, dict) and isinstance(body.get("entry"), list) and body["entry"]:
+        entry = body["entry"][0]
+        if isinstance(entry, dict) and isinstance(entry.get("content"), dict):
+            return entry["content"]
+    return None
+
+
+def _sid(url: str, job: object) -> str:
+    if isinstance(job, dict) and isinstance(job.get("sid"), str) and job["sid"]:
+        return job["sid"]
+    raise unexpected(url, "POST search/jobs", job)
 
 
 def _path(collection: str, name: str) -> binding.UrlEncoded:

@@ -20,6 +20,23 @@ def url_parts(url: str) -> SplitResult:
     return urlsplit(url if "://" in url else f"https://{url}")
 
 
+def checked_url(url: str, option: str, default_port: int) -> tuple[str, str, int]:
+    """scheme, host and port of a --url or --hec-url, or a ReplayError naming the option. A URL
+    with `user:password@` is refused without being echoed: the secret would otherwise show in every
+    message naming the server (credentials have their own flags and variables)."""
+    if "@" in url.split("://", 1)[-1].partition("/")[0]:
+        raise ReplayError(f"{option} must not carry credentials (user:password@): pass --username/"
+                          "--password or --token, and --hec-token, or their environment variables")
+    try:
+        parts = url_parts(url)
+        port = parts.port or default_port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
+        raise ReplayError(f"{option} {url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ReplayError(f"{option} {url!r} is not a URL such as https://localhost:{default_port}")
+    return parts.scheme, parts.hostname, port
+
+
 def ssl_context(ca_file: Path | None = None, insecure: bool = False) -> ssl.SSLContext:
     """A client context: verifying (optionally against `ca_file`) unless `insecure`."""
     if insecure:
