@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 
 from linux_auditd_at.cli import main
-from linux_auditd_at.detection import APP_ID, SEARCH_NAME, load_detection
 
 trustme = pytest.importorskip("trustme", reason="install the test extra: pip install -e '.[test]'")
 
-from fake_splunk import FakeSplunk  # noqa: E402
-from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT  # noqa: E402
+from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT, start_fake  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,10 +27,7 @@ def ca(tmp_path_factory):
 
 @pytest.fixture
 def fake(ca):
-    detection = load_detection(ROOT)
-    server = FakeSplunk(ca[1], password=PASSWORD, hec_token=HEC_TOKEN, apps={APP_ID: True},
-                        saved_searches={(APP_ID, SEARCH_NAME): dict(detection.settings)},
-                        macros=dict(detection.macros), auth_tokens=("fake-bearer-token",)).start()
+    server = start_fake(ca)
     yield server
     server.stop()
 

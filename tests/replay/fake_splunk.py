@@ -22,6 +22,7 @@ import re
 import secrets
 import socket
 import ssl
+import sys
 import threading
 import time
 import uuid
@@ -89,7 +90,7 @@ class FakeSplunk:
     def __init__(self, server_context: ssl.SSLContext, *, password: str, hec_token: str,
                  apps: dict[str, bool], saved_searches: dict[tuple[str, str], dict[str, str]],
                  macros: dict[str, Macro], use_ack: bool = True, auth_tokens: tuple[str, ...] = (),
-                 hec_indexes: set[str] | None = None):
+                 hec_indexes: set[str] | None = None, hec_tls: bool = True):
         self.password, self.hec_token, self.use_ack = password, hec_token, use_ack
         self.hec_indexes = hec_indexes  # the token's allowed indexes (None: any)
         self.apps, self.saved_searches, self.macros = apps, saved_searches, macros
@@ -100,6 +101,7 @@ class FakeSplunk:
         self.index_created: dict[str, float] = {}  # index -> time.monotonic() of its creation
         self.index_gets: dict[str, int] = {}
         self.tokens: dict[str, HECToken] = {}  # token value -> the token replay created
+        self.hec_tokens_used: list[str] = []  # per HEC post: "provisioned" or the created token's name
         self.jobs: dict[str, Job] = {}
         self.channels: dict[str, dict[int, bool]] = {}  # channel -> ackId -> indexed
         self.next_ack: dict[str, itertools.count] = {}  # Splunk counts ackIds from 0 per channel
@@ -107,11 +109,15 @@ class FakeSplunk:
         self.faults = Faults()
         self.log: list[tuple[str, str, str]] = []  # (server, method, path)
         self.lock = threading.Lock()
-        self._servers = [self._server("mgmt", server_context), self._server("hec", server_context)]
+        self._servers = [self._server("mgmt", server_context),
+                         self._server("hec", server_context if hec_tls else None)]
 
-    def _server(self, kind: str, context: ssl.SSLContext) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+    def _server(self, kind: str, context: ssl.SSLContext | None) -> _Server:
+        """One listener; HEC without TLS (`hec_tls=False`) as inputs.conf's `enableSSL = 0` gives."""
+        server = _Server(("127.0.0.1", 0), _Handler)
+        if context is not None:
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.tls = context is not None  # type: ignore[attr-defined]
         server.daemon_threads = True
         server.kind, server.fake = kind, self  # type: ignore[attr-defined]
         return server
@@ -122,7 +128,8 @@ class FakeSplunk:
 
     @property
     def hec_url(self) -> str:
-        return f"https://127.0.0.1:{self._servers[1].server_address[1]}"
+        scheme = "https" if self._servers[1].tls else "http"  # type: ignore[attr-defined]
+        return f"{scheme}://127.0.0.1:{self._servers[1].server_address[1]}"
 
     def start(self) -> FakeSplunk:
         for server in self._servers:
@@ -158,6 +165,14 @@ class FakeSplunk:
         except SPLError as exc:
             return Job(spl, [], str(exc))
         return Job(spl, rows, None)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that hung up (replay giving up after --timeout, Ctrl-C) is not an error of
+        the double; anything else is reported as usual."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -446,6 +461,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/services/collector/ack":
             self._ack(channel)
             return
+        fake.hec_tokens_used.append("provisioned" if token == fake.hec_token else fake.tokens[token].name)
         if fake.faults.hang_event_posts is not None:
             fake.faults.hang_event_posts.wait()
         if self.use_ack and not channel:

@@ -48,8 +48,10 @@ def excerpt(data: bytes) -> str:
 
 
 def request(method: str, url: str, *, context: ssl.SSLContext, timeout: float, body: bytes = b"",
-            headers: dict[str, str] | None = None, limit: int = MAX_BODY) -> Response:
-    """Send one request and read the whole answer within `timeout` seconds."""
+            headers: dict[str, str] | None = None, limit: int | None = None) -> Response:
+    """Send one request and read the whole answer (at most `limit` bytes, MAX_BODY unless given)
+    within `timeout` seconds."""
+    limit = MAX_BODY if limit is None else limit
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     url = parts._replace(query="").geturl()  # messages name the endpoint, not its parameters
