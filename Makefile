@@ -5,7 +5,7 @@ BIN        := $(VENV)/bin
 TOOL       := $(BIN)/linux-auditd-at
 SAMPLE     := attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log
 
-.PHONY: venv run test lint package inspect bench dataset splunk-up splunk-down replay clean
+.PHONY: venv run test lint package inspect bench dataset splunk-up compose-check splunk-down replay clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,13 +55,16 @@ dataset: venv
 		--scenario at_root --scenario daemon_at --scenario symlink_later --scenario benign
 
 # A local Splunk in Docker (tests/splunk/compose.yml), with our package installed; needs
-# SPLUNK_PASSWORD and SPLUNK_HEC_TOKEN in the environment. After start-up, turn on indexer
-# acknowledgement for the HEC token (the password is expanded inside the container, never echoed).
+# SPLUNK_PASSWORD in the environment. No HEC token is set up: replay creates its own per dataset.
 COMPOSE    := docker compose -f tests/splunk/compose.yml
-HEC_TOKEN_URL := https://localhost:8089/services/data/inputs/http/splunk_hec_token
-splunk-up: package
+splunk-up: compose-check package
 	$(COMPOSE) up -d --wait
-	$(COMPOSE) exec -T splunk sh -c 'curl -sSfk -o /dev/null -u "admin:$$SPLUNK_PASSWORD" -d useACK=1 $(HEC_TOKEN_URL)'
+
+# Debian's own docker.io has no compose v2 plugin; Docker's apt repository has both.
+compose-check:
+	@docker compose version >/dev/null 2>&1 || { echo "make splunk-up: needs 'docker compose' \
+	(Docker Engine with the compose v2 plugin): install docker-ce and docker-compose-plugin \
+	from Docker's apt repository, see https://docs.docker.com/engine/install/" >&2; exit 2; }
 
 splunk-down:
 	$(COMPOSE) down -v
