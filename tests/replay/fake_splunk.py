@@ -28,6 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC
+from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
@@ -64,6 +65,7 @@ class Faults:
     index_disabled_polls: int = 0
     index_hec_delay: float = 0.0
     hang_event_posts: threading.Event | None = None  # event posts wait until this is set
+    roles_ignored: bool = False  # role changes answer 200 but do not take effect
 
 
 @dataclass
@@ -101,6 +103,11 @@ class FakeSplunk:
         self.index_created: dict[str, float] = {}  # index -> time.monotonic() of its creation
         self.index_gets: dict[str, int] = {}
         self.tokens: dict[str, HECToken] = {}  # token value -> the token replay created
+        # Splunk's default authorize.conf: role_user's srchIndexesDefault is main, which admin
+        # imports (importRoles = power;user); admin's own list is left empty here
+        self.roles = {"admin": {"srchIndexesDefault": [], "imported_srchIndexesDefault": ["main"]}}
+        self.dispatches: list[dict[str, str]] = []  # the form of each saved-search dispatch
+        self.role_posts: list[tuple[str, str]] = []  # (role, srchIndexesDefault) of each change
         self.hec_tokens_used: list[str] = []  # per HEC post: "provisioned" or the created token's name
         self.jobs: dict[str, Job] = {}
         self.channels: dict[str, dict[int, bool]] = {}  # channel -> ackId -> indexed
@@ -143,24 +150,31 @@ class FakeSplunk:
 
     # -- search: the embedded engine over search-time fields, as splunkd would extract them
 
-    def events(self) -> list[dict[str, object]]:
+    def events(self, indexes: set[str] | None = None,
+               window: tuple[float, float] = (float("-inf"), float("inf"))) -> list[dict[str, object]]:
+        """Stored events with search-time fields, from `indexes` (all) within [earliest, latest)."""
         out = []
         for index, stored in self.indexes.items():
+            if indexes is not None and index not in indexes:
+                continue
             for event in stored:
+                if not window[0] <= float(event["_time"]) < window[1]:
+                    continue
                 fields = extract_fields(str(event["_raw"]))
                 fields.update(event)
                 fields["index"] = index
                 out.append(fields)
         return out
 
-    def run_search(self, spl: str) -> Job:
+    def run_search(self, spl: str, **scope) -> Job:
+        """The search over every event, or those `events(**scope)` selects."""
         text = spl.strip()
         if not text.startswith("|") and not text.lower().startswith("search "):
             text = "search " + text
         try:
             pipeline = compile_search(expand_macros(text, self.macros))
             with self.lock:
-                events = self.events()
+                events = self.events(**scope)
             rows = pipeline.execute(events, Context(now=time.time(), tz=UTC)).rows
         except SPLError as exc:
             return Job(spl, [], str(exc))
@@ -298,12 +312,61 @@ class _Handler(BaseHTTPRequestHandler):
                                                 "iseval": macro.iseval, "disabled": False}))
         elif segments[:3] == ["data", "inputs", "http"] and app == "splunk_httpinput":
             self._hec_tokens(method, segments[3] if len(segments) == 4 else None)
+        elif route == ("POST", "saved", "searches") and segments[3:] == ["dispatch"]:
+            self._dispatch_saved(app, segments[2])
+        elif route == ("GET", "authentication", "current-context"):
+            # Splunk's REST reference (access endpoints): one entry, "context", with the user's
+            # name and roles
+            self._send(200, _feed("context", {"username": "admin", "roles": sorted(fake.roles)}))
+        elif segments[:2] == ["authorization", "roles"] and len(segments) == 3:
+            self._role(method, segments[2])
         elif segments[:2] == ["data", "indexes"]:
             self._indexes(method, segments[2] if len(segments) == 3 else None)
         elif segments[:2] == ["search", "jobs"]:
             self._jobs(method, segments[2:])
         else:
             self._messages(404, f"Not Found: {path}")
+
+    def _role(self, method: str, name: str) -> None:
+        """A role's default search indexes: srchIndexesDefault (its own) and
+        imported_srchIndexesDefault (from imported roles), as lists; a POST sets its own from a
+        `;`-separated value, as contentctl's configure_imported_roles sends it."""
+        role = self.fake.roles.get(name)
+        if role is None:
+            self._messages(404, f"Could not find object id={name}")
+        elif method == "POST":
+            value = self._form().get("srchIndexesDefault", "")
+            self.fake.role_posts.append((name, value))
+            if not self.fake.faults.roles_ignored:
+                role["srchIndexesDefault"] = [i for i in value.split(";") if i]
+            self._send(200, _feed(name, role))
+        else:
+            self._send(200, _feed(name, role))
+
+    def _dispatch_saved(self, app: str | None, name: str) -> None:
+        """POST saved/searches/{name}/dispatch (Splunk's REST reference): `dispatch.*` override the
+        saved settings, `trigger_actions` runs the alert actions; the answer is the new sid. The
+        search names no index, so it reads the user's default indexes (srchIndexesDefault of
+        their roles, own and imported; `*` does not match internal `_` indexes)."""
+        fake = self.fake
+        saved = fake.saved_searches.get((app, name))
+        if saved is None:
+            self._messages(404, f"Could not find object id={name}")
+            return
+        form = self._form()
+        fake.dispatches.append(form)
+        patterns = [p for role in fake.roles.values()
+                    for p in role["srchIndexesDefault"] + role["imported_srchIndexesDefault"]]
+        indexes = {i for i in fake.indexes if any(fnmatchcase(i, p) and not (i.startswith("_")
+                                                                               and p == "*")
+                                                  for p in patterns)}
+        window = (float(form.get("dispatch.earliest_time", "0")),
+                  float(form.get("dispatch.latest_time", "inf")))
+        job = fake.run_search(saved["search"], indexes=indexes, window=window)
+        sid = f"scheduler__admin__{name[:8]}_{secrets.token_hex(3)}"
+        job.states = fake.faults.job_states
+        fake.jobs[sid] = job
+        self._send(201, {"sid": sid})
 
     def _hec_tokens(self, method: str, name: str | None) -> None:
         """HEC tokens over REST, as Splunk's docs show them (Getting Data In, "Use cURL to manage

@@ -176,3 +176,65 @@ def test_a_saved_search_without_usable_risk_setting_is_refused(replay, fake, val
     code, out, err = replay()
     assert code == 2 and not out
     assert f"saved search {SEARCH_NAME!r} has no usable action.risk.param._risk on the server" in err
+
+
+def event_times() -> list[float]:
+    return [float(line.split("msg=audit(")[1].split(":")[0]) for line in
+            DATASET.read_text(encoding="utf-8").split("\n") if line]
+
+
+def test_the_saved_search_itself_is_dispatched_over_the_data_without_actions(replay, fake):
+    code, out, err = replay()
+    assert code == 0, out + err
+    rows = int(out.split(" rows=")[1].split()[0])
+    assert rows > 0 and f" saved_rows={rows} " in out
+    (form,) = fake.dispatches
+    times = event_times()
+    assert form["trigger_actions"] == "0"
+    assert float(form["dispatch.earliest_time"]) <= min(times)
+    assert max(times) < float(form["dispatch.latest_time"]) <= max(times) + 1
+    # the test index was among admin's default search indexes for the dispatch only
+    index = out.split("index=")[1].split()[0]
+    assert fake.role_posts == [("admin", index), ("admin", "")]
+    assert fake.roles["admin"]["srchIndexesDefault"] == []
+    assert f"note: index {index} was among role admin's default search indexes" in out
+
+
+def test_no_role_change_when_the_default_indexes_already_cover_the_test_index(replay, fake):
+    fake.roles["admin"]["srchIndexesDefault"] = ["at_replay_*"]
+    code, out, err = replay()
+    assert code == 0, out + err
+    assert fake.dispatches and fake.role_posts == []
+    assert "default search indexes" not in out
+
+
+def test_saved_search_rows_that_differ_from_the_ad_hoc_search_fail(replay, fake):
+    # the role change is accepted but does not reach the search: the saved search sees no events
+    fake.faults.roles_ignored = True
+    code, out, _ = replay()
+    assert code == 1
+    assert " saved_rows=0 " in out
+    assert "differences between the saved search dispatched itself and the ad-hoc search" in out
+    assert "diff: only in ad-hoc: {" in out
+
+
+def test_no_dispatch_option(replay, fake):
+    code, out, err = replay("--no-dispatch")
+    assert code == 0, out + err
+    assert not fake.dispatches and not fake.role_posts and "saved_rows=" not in out
+
+
+def test_ctrl_c_during_the_dispatch_restores_the_role(replay, fake, monkeypatch):
+    from linux_auditd_at.replay.splunkd import Splunkd
+
+    monkeypatch.delenv("SPLUNK_HEC_TOKEN")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Splunkd, "dispatch_saved", interrupted)
+    code, _, err = replay()
+    assert code == 130 and "interrupted" in err
+    assert [posted for _, posted in fake.role_posts][-1] == ""
+    assert fake.roles["admin"]["srchIndexesDefault"] == []
+    assert left_behind(fake) == ([], [])

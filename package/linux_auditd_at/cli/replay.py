@@ -3,9 +3,10 @@
 For each DATASET (an attack_data metadata YAML or a log; default: attack_data/**/*.yml): check the
 app and its saved search are on the server, create a test index and a HEC token that may write only
 there (or use --hec-token), send every event over HEC with acknowledgement, verify the indexed
-count, run the saved search as the server has it over all time limited to that index, PASS when it
-returns rows with the risk object field(s) of the server's `_risk` set in every row and the embedded
-engine returns the same rows; then remove the token and the index. Credentials come from flags or
+count, run the saved search's text as the server has it over all time limited to that index, PASS
+when it returns rows with the risk object field(s) of the server's `_risk` set in every row, the
+saved search object dispatched over the events' time span returns the same rows, and so does the
+embedded engine; then remove the token and the index. Credentials come from flags or
 the environment and are never printed; TLS is verified unless --insecure. Every request to the
 server ends within --timeout seconds.
 """
@@ -83,6 +84,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first retry delay in seconds, doubled per retry up to 30 (0.5)")
     parser.add_argument("--tz", default="UTC",
                         help="time zone of the Splunk user, for ctime() in the embedded engine (UTC)")
+    parser.add_argument("--no-dispatch", action="store_true",
+                        help="do not dispatch the saved search itself (that needs the test index "
+                             "among your default search indexes: replay adds it to your role for "
+                             "the dispatch, which takes the edit_roles capability)")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip the differential check against the embedded engine")
     parser.add_argument("--junit-xml", type=Path, help="write the verdicts as JUnit XML")
@@ -146,5 +151,6 @@ def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | 
                     index_grace=min(INDEX_GRACE, args.timeout))
     hec.check_health()
     return Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
-                  own_token=not args.hec_token, index_timeout=args.timeout,
+                  own_token=not args.hec_token, dispatch=not args.no_dispatch,
+                  index_timeout=args.timeout,
                   search_timeout=args.timeout, poll=args.poll)

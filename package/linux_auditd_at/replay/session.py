@@ -14,6 +14,7 @@ the index was there before).
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -48,6 +49,7 @@ class Outcome:
     sent: int = 0  # events HEC accepted (200), each once
     indexed: int = 0
     rows: Rows = field(default_factory=list)
+    saved_rows: int | None = None  # rows of the saved search dispatched itself
 
     @property
     def passed(self) -> bool:
@@ -57,7 +59,9 @@ class Outcome:
         """The PASS/FAIL line with the timings, then notes, failures and differences."""
         timings = " ".join(f"{step}={seconds:.2f}s" for step, seconds in self.timings.items())
         lines = [f"{'PASS' if self.passed else 'FAIL'} {self.dataset.name}: index={self.index} "
-                 f"sent={self.sent} indexed={self.indexed} rows={len(self.rows)} {timings}"]
+                 f"sent={self.sent} indexed={self.indexed} rows={len(self.rows)}"
+                 + (f" saved_rows={self.saved_rows}" if self.saved_rows is not None else "")
+                 + f" {timings}"]
         lines += [f"  note: {note}" for note in self.notes]
         lines += [f"  fail: {failure}" for failure in self.failures]
         lines += [f"  diff: {line}" for line in self.differences]
@@ -83,6 +87,7 @@ class Replay:
     engine: Engine | None
     keep: bool = False
     own_token: bool = False
+    dispatch: bool = True  # also dispatch the saved search object itself
     index_timeout: float = 300.0
     search_timeout: float = 300.0
     poll: float = 1.0
@@ -101,51 +106,8 @@ class Replay:
                     token = self.splunkd.create_hec_token(token_name, index)
                     hec = replace(self.hec, token=token, channel=str(uuid.uuid4()))
                 events = read_events(dataset, index, outcome)
-                report = SendReport()
-                with outcome.timed("send"):
-                    try:
-                        hec.send(events, index, report)
-                    finally:  # what HEC accepted, also when it then failed
-                        outcome.sent = report.accepted
-                if report.index_wait:
-                    outcome.notes.append(f"HEC refused the new index (code 7) for "
-                                         f"{report.index_wait:.2f}s, then accepted it")
-                if report.retries or report.resent_unacked:
-                    outcome.notes.append(f"HEC: {report.retries} retried requests, "
-                                         f"{report.resent_unacked} unacknowledged batches resent")
-                if not report.acknowledged:
-                    outcome.notes.append("HEC token has no indexer acknowledgement (useACK); "
-                                         "relying on the count check alone")
-                with outcome.timed("verify_count"):
-                    outcome.indexed = self.await_count(index, outcome.sent)
-                if outcome.indexed != outcome.sent:
-                    extra = outcome.indexed - outcome.sent
-                    outcome.failures.append(
-                        f"index {index} holds {outcome.indexed} events, {outcome.sent} were sent"
-                        + (f" ({extra} duplicated: a batch resent after a dropped connection had "
-                           "been indexed)" if extra > 0 else " (events lost)"))
-                    return outcome
-                with outcome.timed("search"):
-                    result = self.splunkd.search(index_search(index, self.saved_search.search),
-                                                 app=self.app, timeout=self.search_timeout,
-                                                 poll=self.poll)
-                outcome.rows = result.rows
-                expected = dataset.expected()
-                outcome.failures.extend(judge(result.rows, self.saved_search.risk_fields,
-                                              expected is not None))
-                if expected is not None:
-                    wrong = describe(compare_rows(result.rows, expected), "expected")
-                    outcome.differences.extend(wrong)
-                    if wrong:
-                        outcome.failures.append(f"{len(wrong)} differences from the expected rows "
-                                                f"({dataset.expected_rows})")
-                if self.engine is not None:
-                    with outcome.timed("compare"):
-                        differ = describe(compare_rows(result.rows, self.engine(events)))
-                    outcome.differences.extend(differ)
-                    if differ:
-                        outcome.failures.append(f"{len(differ)} differences between Splunk's rows "
-                                                "and the embedded engine's")
+                if self.send(hec, events, outcome):
+                    self.search(dataset, events, outcome)
             except ToolkitError as exc:
                 outcome.failures.append(str(exc))
             finally:  # also on KeyboardInterrupt: nothing of ours stays on the server
@@ -155,6 +117,96 @@ class Replay:
                 if created and not self.keep:
                     self.clean_up(outcome, f"index {index}", lambda: self.splunkd.delete_index(index))
         return outcome
+
+    def send(self, hec: HECClient, events: list[dict[str, object]], outcome: Outcome) -> bool:
+        """Send the events and check the index holds exactly them; False (with a failure) if not."""
+        report, index = SendReport(), outcome.index
+        with outcome.timed("send"):
+            try:
+                hec.send(events, index, report)
+            finally:  # what HEC accepted, also when it then failed
+                outcome.sent = report.accepted
+        if report.index_wait:
+            outcome.notes.append(f"HEC refused the new index (code 7) for "
+                                 f"{report.index_wait:.2f}s, then accepted it")
+        if report.retries or report.resent_unacked:
+            outcome.notes.append(f"HEC: {report.retries} retried requests, "
+                                 f"{report.resent_unacked} unacknowledged batches resent")
+        if not report.acknowledged:
+            outcome.notes.append("HEC token has no indexer acknowledgement (useACK); "
+                                 "relying on the count check alone")
+        with outcome.timed("verify_count"):
+            outcome.indexed = self.await_count(index, outcome.sent)
+        if outcome.indexed == outcome.sent:
+            return True
+        extra = outcome.indexed - outcome.sent
+        outcome.failures.append(
+            f"index {index} holds {outcome.indexed} events, {outcome.sent} were sent"
+            + (f" ({extra} duplicated: a batch resent after a dropped connection had been "
+               "indexed)" if extra > 0 else " (events lost)"))
+        return False
+
+    def search(self, dataset: Dataset, events: list[dict[str, object]], outcome: Outcome) -> None:
+        """The search ad hoc over the test index, judged; then the saved search itself; then the
+        embedded engine on the same events."""
+        with outcome.timed("search"):
+            result = self.splunkd.search(index_search(outcome.index, self.saved_search.search),
+                                         app=self.app, timeout=self.search_timeout, poll=self.poll)
+        outcome.rows = result.rows
+        expected = dataset.expected()
+        outcome.failures.extend(judge(result.rows, self.saved_search.risk_fields,
+                                      expected is not None))
+        if expected is not None:
+            self.differ(outcome, result.rows, expected, "expected",
+                        f"differences from the expected rows ({dataset.expected_rows})")
+        if self.dispatch and events:
+            with outcome.timed("saved_search"):
+                saved = self.dispatch_saved(events, outcome)
+            self.differ(outcome, saved.rows, result.rows, "ad-hoc", "differences between the saved "
+                        "search dispatched itself and the ad-hoc search")
+        if self.engine is not None:
+            with outcome.timed("compare"):
+                self.differ(outcome, result.rows, self.engine(events), "embedded",
+                            "differences between Splunk's rows and the embedded engine's")
+
+    @staticmethod
+    def differ(outcome: Outcome, rows: Rows, other: Rows, name: str, failure: str) -> None:
+        """Each difference between `rows` (Splunk's) and `other` (`name`), one failure if any."""
+        lines = describe(compare_rows(rows, other), name)
+        outcome.differences.extend(lines)
+        if lines:
+            outcome.failures.append(f"{len(lines)} {failure}")
+
+    def dispatch_saved(self, events: list[dict[str, object]], outcome: Outcome):
+        """The saved search object dispatched over the span of the events, actions not triggered
+        (its own window would miss replayed data). A search naming no index reads the user's
+        default indexes, so the test index is added to them for the dispatch when no pattern
+        covers it, as contentctl does for its test index, and removed again afterwards."""
+        times = [float(event["_time"]) for event in events]
+        earliest, latest = str(math.floor(min(times))), str(math.floor(max(times)) + 1)
+        with self.searched_by_default(outcome):
+            result = self.splunkd.dispatch_saved(self.app, self.saved_search.name, earliest=earliest,
+                                                 latest=latest, trigger_actions=False,
+                                                 timeout=self.search_timeout, poll=self.poll)
+        outcome.saved_rows = len(result.rows)
+        return result
+
+    @contextmanager
+    def searched_by_default(self, outcome: Outcome) -> Iterator[None]:
+        index = outcome.index
+        defaults = self.splunkd.search_defaults()
+        if defaults.cover(index):
+            yield
+            return
+        role = defaults.role
+        self.splunkd.set_default_indexes(role, (*defaults.own, index))
+        outcome.notes.append(f"index {index} was among role {role}'s default search indexes for the "
+                             "saved-search dispatch only")
+        try:
+            yield
+        finally:
+            self.clean_up(outcome, f"index {index} from role {role}'s default search indexes",
+                          lambda: self.splunkd.set_default_indexes(role, defaults.own))
 
     def prepare_index(self, index: str, create: bool, outcome: Outcome) -> None:
         """Create the index and wait until it is enabled, or check that the existing one is empty."""

@@ -12,6 +12,7 @@ import re
 import ssl
 import time
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from xml.etree.ElementTree import ParseError
 
 from splunklib import binding, client
@@ -39,10 +40,25 @@ def split_url(url: str) -> tuple[str, str, int]:
 
 @dataclass(frozen=True)
 class SavedSearch:
-    """The saved search as the server has it: its text and its risk objects' fields."""
+    """The saved search as the server has it: its name, text and its risk objects' fields."""
 
+    name: str
     search: str
     risk_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchDefaults:
+    """Which indexes a search that names none reads for this user: the user's first role, that
+    role's own `srchIndexesDefault`, and every default index pattern of all the user's roles
+    (their own and imported ones)."""
+
+    role: str
+    own: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+    def cover(self, index: str) -> bool:
+        return any(fnmatchcase(index, pattern) for pattern in self.patterns)
 
 
 class Splunkd:
@@ -131,7 +147,8 @@ class Splunkd:
             raise ReplayError(f"{self.url}: saved search {name!r} not found in app {app}")
         if not isinstance(content.get("search"), str):
             raise unexpected(self.url, f"GET {path}", content)
-        return SavedSearch(content["search"], risk_fields(self.url, name, content.get(RISK_PARAM)))
+        return SavedSearch(name, content["search"],
+                           risk_fields(self.url, name, content.get(RISK_PARAM)))
 
     def macro_definition(self, app: str, name: str) -> str | None:
         """The server's definition of a macro as the app sees it (local/ edits included)."""
@@ -190,6 +207,27 @@ class Splunkd:
         not there (never created: Ctrl-C came first) is fine."""
         self._call("delete", _path(HEC_TOKENS, f"http://{name}"), owner="nobody", app=HEC_APP,
                    missing_ok=True)
+
+    def search_defaults(self) -> SearchDefaults:
+        """The user's default search indexes (Splunk's REST reference, access endpoints:
+        authentication/current-context lists the user's roles; authorization/roles/{name} gives
+        srchIndexesDefault and imported_srchIndexesDefault)."""
+        context = self._entity("get", "authentication/current-context")
+        roles = context.get("roles")
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+            raise unexpected(self.url, "GET authentication/current-context", context)
+        own, patterns = None, []
+        for role in roles:
+            content = self._entity("get", _path("authorization/roles", role))
+            mine = _index_list(content.get("srchIndexesDefault"))
+            own = mine if own is None else own
+            patterns += [*mine, *_index_list(content.get("imported_srchIndexesDefault"))]
+        return SearchDefaults(roles[0], tuple(own or ()), tuple(patterns))
+
+    def set_default_indexes(self, role: str, indexes: tuple[str, ...]) -> None:
+        """Set the role's own srchIndexesDefault, `;`-separated as authorize.conf writes it
+        (contentctl's configure_imported_roles posts its test index to the role this way)."""
+        self._call("post", _path("authorization/roles", role), srchIndexesDefault=";".join(indexes))
 
     def search(self, spl: str, *, app: str, timeout: float, poll: float = 0.5) -> SearchResult:
         """Run `spl` over all time in a normal job, wait for it, and read every result row."""
@@ -277,6 +315,13 @@ def risk_fields(url: str, name: str, value: object) -> tuple[str, ...]:
         raise ReplayError(f"{url}: saved search {name!r} has no usable {RISK_PARAM} on the server "
                           f"({excerpt(str(value).encode())}); replay checks its risk objects")
     return fields
+
+
+def _index_list(value: object) -> list[str]:
+    """An index list as splunkd's JSON gives it (a list) or as a conf value (`a;b`)."""
+    if isinstance(value, str):
+        return [v for v in value.split(";") if v]
+    return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []
 
 
 def _first_content(body: object) -> dict | None:
