@@ -30,12 +30,17 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from linux_auditd_at.audit.record import extract_fields
+from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import Context, compile_search
 from linux_auditd_at.spl.macros import Macro, expand_macros
+from linux_auditd_at.tuning.risk import RiskAction
+
+ES_APP = "SplunkEnterpriseSecuritySuite"  # contentctl's ES_APP_NAME
 
 LOGIN_FAILED = ('<?xml version="1.0" encoding="UTF-8"?>\n<response>\n  <messages>\n'
                 '    <msg type="WARN" code="incorrect_username_or_password">Login failed</msg>\n'
@@ -66,6 +71,8 @@ class Faults:
     index_hec_delay: float = 0.0
     hang_event_posts: threading.Event | None = None  # event posts wait until this is set
     roles_ignored: bool = False  # role changes answer 200 but do not take effect
+    risk_after_searches: int = 0  # ES's risk events appear after this many more search jobs
+    risk_score: float | None = None  # ES writes this score instead of the risk action's
 
 
 @dataclass
@@ -107,6 +114,7 @@ class FakeSplunk:
         # imports (importRoles = power;user); admin's own list is left empty here
         self.roles = {"admin": {"srchIndexesDefault": [], "imported_srchIndexesDefault": ["main"]}}
         self.dispatches: list[dict[str, str]] = []  # the form of each saved-search dispatch
+        self.pending_risk: list[list] = []  # [searches to wait, risk events] ES has yet to write
         self.role_posts: list[tuple[str, str]] = []  # (role, srchIndexesDefault) of each change
         self.hec_tokens_used: list[str] = []  # per HEC post: "provisioned" or the created token's name
         self.jobs: dict[str, Job] = {}
@@ -165,6 +173,40 @@ class FakeSplunk:
                 fields["index"] = index
                 out.append(fields)
         return out
+
+    def write_risk(self, name: str, sid: str, saved: dict[str, str], rows) -> None:
+        """ES's risk action for a dispatch with trigger_actions: one event per risk object per row
+        in index=risk, with search_name and orig_sid (the fields contentctl's RiskEvent reads and
+        looks risk events up by). The rows become risk events by the toolkit's own RiskAction, so
+        tests with this double check replay's plumbing, not ES's risk semantics. ES writes them
+        after the search: they are visible once `risk_after_searches` more jobs were created."""
+        detection = Detection(Path("."), name, saved, {})
+        events = RiskAction.from_detection(detection).events(rows, time.time())
+        stored = []
+        for event in events:
+            fields = {"search_name": name, "orig_sid": sid, "risk_object": event.risk_object,
+                      "risk_object_type": event.risk_object_type,
+                      "risk_score": str(self.faults.risk_score or event.risk_score),
+                      "risk_message": event.risk_message}
+            stored.append({"_raw": json.dumps(fields), "_time": event.time, "host": "es",
+                           "source": name, "sourcetype": "stash", **fields})
+        self.pending_risk.append([self.faults.risk_after_searches, stored])
+
+    def age_pending_risk(self) -> None:
+        with self.lock:
+            for pending in list(self.pending_risk):
+                pending[0] -= 1
+                if pending[0] < 0:
+                    self.indexes.setdefault("risk", []).extend(pending[1])
+                    self.pending_risk.remove(pending)
+
+    def delete(self, rows) -> None:
+        """`| delete`: the events the search returned are gone from their index (contentctl
+        removes its risk events with `search index=risk ... | delete`)."""
+        gone = {(row["index"], row["_raw"], float(row["_time"])) for row in rows}
+        with self.lock:
+            for index, stored in self.indexes.items():
+                stored[:] = [e for e in stored if (index, e["_raw"], float(e["_time"])) not in gone]
 
     def run_search(self, spl: str, **scope) -> Job:
         """The search over every event, or those `events(**scope)` selects."""
@@ -366,6 +408,8 @@ class _Handler(BaseHTTPRequestHandler):
         sid = f"scheduler__admin__{name[:8]}_{secrets.token_hex(3)}"
         job.states = fake.faults.job_states
         fake.jobs[sid] = job
+        if form.get("trigger_actions") == "1" and fake.apps.get(ES_APP):
+            fake.write_risk(name, sid, saved, job.rows)
         self._send(201, {"sid": sid})
 
     def _hec_tokens(self, method: str, name: str | None) -> None:
@@ -437,7 +481,11 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         if method == "POST" and not rest:
             form = self._form()
-            job = fake.run_search(form.get("search", ""))
+            fake.age_pending_risk()
+            text, deleting = re.subn(r"\|\s*delete\s*$", "", form.get("search", ""))
+            job = fake.run_search(text)
+            if deleting and not job.error:
+                fake.delete(job.rows)
             if job.error:  # splunkd rejects SPL it cannot parse when the job is created
                 self._messages(400, f"Error in 'search' command: {job.error}", "FATAL")
                 return

@@ -238,3 +238,39 @@ def test_ctrl_c_during_the_dispatch_restores_the_role(replay, fake, monkeypatch)
     assert [posted for _, posted in fake.role_posts][-1] == ""
     assert fake.roles["admin"]["srchIndexesDefault"] == []
     assert left_behind(fake) == ([], [])
+
+
+def test_es_without_enterprise_security_says_so_and_exits_2(replay, fake):
+    code, out, err = replay("--es")
+    assert code == 2 and not out
+    assert "--es needs Enterprise Security, and its app SplunkEnterpriseSecuritySuite is not " \
+           "installed" in err
+    assert not fake.dispatches
+
+
+def test_es_checks_the_risk_events_of_the_dispatch_and_deletes_them(replay, fake):
+    fake.apps["SplunkEnterpriseSecuritySuite"] = True
+    fake.faults.risk_after_searches = 2  # ES writes them a little after the search
+    code, out, err = replay("--es")
+    assert code == 0, out + err
+    (form,) = fake.dispatches
+    assert form["trigger_actions"] == "1"
+    rows = int(out.split(" rows=")[1].split()[0])
+    assert f"note: ES wrote {rows} risk events for scheduler__admin__" in out
+    assert f"`linux-auditd-at risk` expects {rows}" in out  # one risk object (dest) per row
+    assert fake.indexes["risk"] == []  # deleted after the check
+
+
+def test_es_risk_events_that_differ_from_the_risk_command_fail(replay, fake):
+    fake.apps["SplunkEnterpriseSecuritySuite"] = True
+    fake.faults.risk_score = 42
+    code, out, _ = replay("--es")
+    assert code == 1
+    assert "differences between ES's risk events and `linux-auditd-at risk`" in out
+    assert "field 'risk_score': splunk='42' risk='9'" in out
+    assert fake.indexes["risk"] == []
+
+
+def test_es_and_no_dispatch_contradict(replay):
+    code, _, err = replay("--es", "--no-dispatch")
+    assert code == 2 and "drop --no-dispatch" in err

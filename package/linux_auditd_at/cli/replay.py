@@ -27,9 +27,11 @@ from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.hec import INDEX_GRACE, HECClient, default_hec_url
 from linux_auditd_at.replay.junit import junit_setup_error, junit_xml, write_junit
-from linux_auditd_at.replay.session import Engine, Replay, embedded_engine
+from linux_auditd_at.replay.session import Engine, Replay, RiskEngine, embedded_engine, embedded_risk
 from linux_auditd_at.replay.splunkd import Splunkd, split_url
 from linux_auditd_at.replay.tls import checked_url, ssl_context
+
+ES_APP = "SplunkEnterpriseSecuritySuite"  # Enterprise Security's app id (contentctl's ES_APP_NAME)
 
 
 def positive(kind: type) -> Callable[[str], int | float]:
@@ -88,6 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not dispatch the saved search itself (that needs the test index "
                              "among your default search indexes: replay adds it to your role for "
                              "the dispatch, which takes the edit_roles capability)")
+    parser.add_argument("--es", action="store_true",
+                        help="with Enterprise Security installed: dispatch the saved search with "
+                             "its actions, check the risk events it writes to index=risk against "
+                             "`linux-auditd-at risk` on the same data, then delete them (needs "
+                             "the can_delete role)")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip the differential check against the embedded engine")
     parser.add_argument("--junit-xml", type=Path, help="write the verdicts as JUnit XML")
@@ -108,14 +115,18 @@ def run(args: argparse.Namespace) -> int:
     datasets = load_datasets(paths)
     if args.index and len(datasets) > 1:
         raise ReplayError(f"--index names one index but there are {len(datasets)} datasets")
+    if args.es and args.no_dispatch:
+        raise ReplayError("--es checks the risk events of the saved search's dispatch: drop "
+                          "--no-dispatch")
     tz = common.time_zone(args.tz)
     engine = None if args.no_compare else embedded_engine(args.app_dir, tz)
+    risk = embedded_risk(args.app_dir, tz) if args.es else None
 
     context = ssl_context(args.ca_file, args.insecure)
     if args.insecure:
         print("warning: TLS certificates are not verified (--insecure)", file=sys.stderr)
     try:
-        replay = connect(args, context, engine)
+        replay = connect(args, context, engine, risk)
     except ReplayError as exc:
         if args.junit_xml:
             write_junit(junit_setup_error([d.name for d in datasets], str(exc)), args.junit_xml)
@@ -135,11 +146,16 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | None) -> Replay:
-    """Log in, check the app, its saved search and HEC: what every dataset's replay needs."""
+def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | None,
+            risk: RiskEngine | None) -> Replay:
+    """Log in, check the app, its saved search and HEC (and ES for --es): what every dataset's
+    replay needs."""
     splunkd = Splunkd.connect(args.url, context=context, timeout=args.timeout,
                               username=args.username, password=args.password, token=args.token)
     splunkd.require_app(APP_ID)
+    if risk is not None and splunkd.app_state(ES_APP) != "enabled":
+        raise ReplayError(f"{args.url}: --es needs Enterprise Security, and its app {ES_APP} is "
+                          f"{'not installed' if splunkd.app_state(ES_APP) == 'missing' else 'disabled'}")
     saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
     for name, definition in splunkd.macros_naming_an_index(APP_ID, saved_search.search).items():
         print(f"warning: the server's macro `{name}` names an index ({definition}); it ANDs with the "
@@ -151,6 +167,6 @@ def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | 
                     index_grace=min(INDEX_GRACE, args.timeout))
     hec.check_health()
     return Replay(splunkd, hec, APP_ID, saved_search, engine, keep=args.keep,
-                  own_token=not args.hec_token, dispatch=not args.no_dispatch,
+                  own_token=not args.hec_token, dispatch=not args.no_dispatch, risk=risk,
                   index_timeout=args.timeout,
                   search_timeout=args.timeout, poll=args.poll)

@@ -17,23 +17,27 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 
 from linux_auditd_at.attack_data import Dataset
+from linux_auditd_at.detection import load_detection
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
 from linux_auditd_at.replay.hec import HECClient, SendReport
-from linux_auditd_at.replay.splunkd import SavedSearch, Splunkd, index_search
+from linux_auditd_at.replay.splunkd import SavedSearch, Splunkd, index_search, quote
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
+from linux_auditd_at.spl.values import format_number, to_number
+from linux_auditd_at.tuning.risk import RiskAction, RiskEvent
 
 Rows = list[dict[str, object]]
 Engine = Callable[[list[dict[str, object]]], Rows]
+RiskEngine = Callable[[list[dict[str, object]]], list[RiskEvent]]
 
 
 @dataclass
@@ -88,6 +92,7 @@ class Replay:
     keep: bool = False
     own_token: bool = False
     dispatch: bool = True  # also dispatch the saved search object itself
+    risk: RiskEngine | None = None  # with ES: dispatch with actions, check the risk events
     index_timeout: float = 300.0
     search_timeout: float = 300.0
     poll: float = 1.0
@@ -162,8 +167,18 @@ class Replay:
         if self.dispatch and events:
             with outcome.timed("saved_search"):
                 saved = self.dispatch_saved(events, outcome)
-            self.differ(outcome, saved.rows, result.rows, "ad-hoc", "differences between the saved "
-                        "search dispatched itself and the ad-hoc search")
+            try:
+                self.differ(outcome, saved.rows, result.rows, "ad-hoc", "differences between the "
+                            "saved search dispatched itself and the ad-hoc search")
+                if self.risk is not None:
+                    with outcome.timed("risk"):
+                        self.check_risk(saved.sid, self.risk(events), outcome)
+            finally:
+                if self.risk is not None:
+                    self.clean_up(outcome, f"the risk events of {saved.sid}",
+                                  lambda: self.splunkd.search(risk_search(saved.sid) + " | delete",
+                                                              app=self.app, timeout=self.search_timeout,
+                                                              poll=self.poll))
         if self.engine is not None:
             with outcome.timed("compare"):
                 self.differ(outcome, result.rows, self.engine(events), "embedded",
@@ -186,10 +201,26 @@ class Replay:
         earliest, latest = str(math.floor(min(times))), str(math.floor(max(times)) + 1)
         with self.searched_by_default(outcome):
             result = self.splunkd.dispatch_saved(self.app, self.saved_search.name, earliest=earliest,
-                                                 latest=latest, trigger_actions=False,
+                                                 latest=latest, trigger_actions=self.risk is not None,
                                                  timeout=self.search_timeout, poll=self.poll)
         outcome.saved_rows = len(result.rows)
         return result
+
+    def check_risk(self, sid: str, expected: list[RiskEvent], outcome: Outcome) -> None:
+        """ES's risk events for the dispatch (index=risk, orig_sid) against `linux-auditd-at
+        risk`'s on the same events: risk object, its type, score and filled message."""
+        deadline = time.monotonic() + self.search_timeout
+        while True:
+            found = self.splunkd.search(risk_search(sid), app=self.app, timeout=self.search_timeout,
+                                        poll=self.poll).rows
+            if len(found) >= len(expected) or time.monotonic() >= deadline:
+                break
+            time.sleep(self.poll)
+        outcome.notes.append(f"ES wrote {len(found)} risk events for {sid}, "
+                             f"`linux-auditd-at risk` expects {len(expected)}")
+        self.differ(outcome, [risk_fields(e) for e in found],
+                    [risk_fields(e.to_json()) for e in expected], "risk",
+                    "differences between ES's risk events and `linux-auditd-at risk`")
 
     @contextmanager
     def searched_by_default(self, outcome: Outcome) -> Iterator[None]:
@@ -269,6 +300,35 @@ def judge(rows: Rows, risk_fields: tuple[str, ...], expected_given: bool = False
             failures.append(f"{len(missing)} of {len(rows)} result rows have no {name} "
                             f"(rows {missing[:5]})")
     return failures
+
+
+RISK_FIELDS = ("risk_object", "risk_object_type", "risk_score", "risk_message")
+
+
+def risk_search(sid: str) -> str:
+    """The risk events ES wrote for the search job `sid` (contentctl looks them up the same way:
+    index=risk by orig_sid)."""
+    return f"search index=risk orig_sid={quote(sid)}"
+
+
+def risk_fields(event: Mapping[str, object]) -> dict[str, object]:
+    """The compared fields of a risk event, the score as Splunk prints a number."""
+    fields = {key: event.get(key) for key in RISK_FIELDS}
+    score = to_number(fields["risk_score"])
+    fields["risk_score"] = format_number(score) if score is not None else fields["risk_score"]
+    return fields
+
+
+def embedded_risk(app_dir: Path | None, tz: tzinfo) -> RiskEngine:
+    """`linux-auditd-at risk` on a list of events: the risk events the app's risk action gives
+    for the embedded engine's rows."""
+    action = RiskAction.from_detection(load_detection(app_dir))
+    engine = embedded_engine(app_dir, tz)
+
+    def run(events: list[dict[str, object]]) -> list[RiskEvent]:
+        return action.events(engine(events), time.time())
+
+    return run
 
 
 def embedded_engine(app_dir: Path | None, tz: tzinfo) -> Engine:

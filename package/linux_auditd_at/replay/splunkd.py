@@ -129,13 +129,20 @@ class Splunkd:
             raise unexpected(self.url, f"{method.upper()} {path}", body)
         return content
 
-    def require_app(self, app: str) -> None:
-        """The app must be installed and enabled."""
+    def app_state(self, app: str) -> str:
+        """"missing", "disabled" or "enabled"."""
         content = self._entity("get", _path("apps/local", app), missing_ok=True)
         if content is None:
+            return "missing"
+        return "disabled" if _true(content.get("disabled")) else "enabled"
+
+    def require_app(self, app: str) -> None:
+        """The app must be installed and enabled."""
+        state = self.app_state(app)
+        if state == "missing":
             raise ReplayError(f"{self.url}: app {app} is not installed: install "
                               f"dist/{app}-<version>.tar.gz (make package; make splunk-up does it)")
-        if _true(content.get("disabled")):
+        if state == "disabled":
             raise ReplayError(f"{self.url}: app {app} is installed but disabled: enable it in Apps")
 
     def saved_search(self, app: str, name: str) -> SavedSearch:
@@ -281,7 +288,7 @@ class Splunkd:
 
     def count(self, index: str, *, app: str, timeout: float, poll: float = 0.5) -> int:
         """How many events `index` holds (over all time)."""
-        rows = self.search(f"search index={_quote(index)} | stats count", app=app, timeout=timeout,
+        rows = self.search(f"search index={quote(index)} | stats count", app=app, timeout=timeout,
                            poll=poll).rows
         if not rows:
             return 0
@@ -343,7 +350,7 @@ def _path(collection: str, name: str) -> binding.UrlEncoded:
         name, encode_slash=True)
 
 
-def _quote(value: str) -> str:
+def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -385,4 +392,4 @@ def index_search(index: str, saved_search: str) -> str:
                           "a search that starts with search terms to the test index")
     if text.lower().startswith("search "):
         text = text[len("search "):]
-    return f"search index={_quote(index)} {text}"
+    return f"search index={quote(index)} {text}"
