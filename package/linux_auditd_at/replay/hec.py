@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from linux_auditd_at.replay import ReplayError
-from linux_auditd_at.replay.tls import checked_url
+from linux_auditd_at.replay.tls import checked_url, url_parts
 from linux_auditd_at.replay.transport import Response, TransportError, excerpt, request
 
 HEALTH_PATH = "/services/collector/health"
@@ -111,7 +111,7 @@ class HECClient:
 
     def __post_init__(self):
         checked_url(self.url, "--hec-url", 8088)
-        self.url = self.url.rstrip("/")
+        self.url = url_parts(self.url).geturl().rstrip("/")  # https:// when it names no scheme
         self._headers = {"Authorization": f"Splunk {self.token}", CHANNEL_HEADER: self.channel,
                          "Content-Type": "application/json"}
 
@@ -176,13 +176,13 @@ class HECClient:
     def _post(self, batch: _Batch, pending: dict[int, _Batch], report: SendReport) -> None:
         """One batch until HEC accepts it; its ackId goes to `pending` (none when ack is off)."""
         body = self._accepted(batch, report)
-        batch.accepted += 1
-        if batch.accepted == 1:
-            report.accepted += batch.size
         ack_id = body.get("ackId")
         if body.get("code") != 0 or not (ack_id is None or isinstance(ack_id, int)):
             raise HECError(f"{self.url + EVENT_PATH}: unexpected answer to an accepted batch: "
-                           f"{excerpt(json.dumps(body).encode())}")
+                           f"{excerpt(body)}")
+        batch.accepted += 1
+        if batch.accepted == 1:
+            report.accepted += batch.size
         if ack_id is None:
             report.acknowledged = False
         else:
@@ -218,7 +218,7 @@ class HECClient:
             acks = body.get("acks")
             if not isinstance(acks, dict):
                 raise HECError(f"{self.url + ACK_PATH}: unexpected answer: "
-                               f"{excerpt(json.dumps(body).encode())}")
+                               f"{excerpt(body)}")
             for ack_id in [i for i in waiting if acks.get(str(i)) is True]:
                 del waiting[ack_id]
             if not waiting or time.monotonic() >= deadline:

@@ -307,8 +307,7 @@ HEC_TOKENS = "data/inputs/http"
 
 def unexpected(url: str, what: str, body: object) -> ReplayError:
     """The error for an answer of a shape splunkd does not give, quoting (a bounded excerpt of) it."""
-    shown = b"(empty)" if body is EMPTY else json.dumps(body).encode()
-    return ReplayError(f"{url}: {what}: unexpected answer {excerpt(shown)}")
+    return ReplayError(f"{url}: {what}: unexpected answer {excerpt(b'' if body is EMPTY else body)}")
 
 
 def risk_fields(url: str, name: str, value: object) -> tuple[str, ...]:
@@ -320,7 +319,7 @@ def risk_fields(url: str, name: str, value: object) -> tuple[str, ...]:
         fields = ()
     if not fields or not all(isinstance(f, str) and f for f in fields):
         raise ReplayError(f"{url}: saved search {name!r} has no usable {RISK_PARAM} on the server "
-                          f"({excerpt(str(value).encode())}); replay checks its risk objects")
+                          f"({excerpt(value)}); replay checks its risk objects")
     return fields
 
 

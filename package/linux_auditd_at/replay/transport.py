@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import socket
 import ssl
 import threading
@@ -41,8 +42,11 @@ class Response:
     body: bytes
 
 
-def excerpt(data: bytes) -> str:
-    """A bounded, printable quote of what a server sent."""
+def excerpt(data: object) -> str:
+    """A bounded, printable quote of what a server sent: its bytes, or an answer already parsed
+    from JSON (shown as JSON)."""
+    if not isinstance(data, bytes):
+        data = json.dumps(data).encode()
     shown = repr(data[:EXCERPT])
     return shown + (f" ... ({len(data)} bytes)" if len(data) > EXCERPT else "")
 
