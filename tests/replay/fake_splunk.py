@@ -66,9 +66,10 @@ class Faults:
     job_status_body: str | None = None  # every job status poll answers 200 with this body
     # A new index reports disabled=1 for its first N GETs (splunk-sdk's tests wait for a new index
     # to report disabled == "0": tests/integration/test_index.py setUp, test_input.py) and refuses
-    # HEC events with code 7 until `index_hec_delay` seconds after it was created.
+    # refuses its first `index_hec_refusals` HEC event posts with code 7 (a count, not a time, so
+    # that a loaded test machine cannot skip the race).
     index_disabled_polls: int = 0
-    index_hec_delay: float = 0.0
+    index_hec_refusals: int = 0
     hang_event_posts: threading.Event | None = None  # event posts wait until this is set
     roles_ignored: bool = False  # role changes answer 200 but do not take effect
     risk_after_searches: int = 0  # ES's risk events appear after this many more search jobs
@@ -107,7 +108,7 @@ class FakeSplunk:
         self.sessions: set[str] = set()
         self.auth_used: set[str] = set()  # cookie, Splunk (session key header), Bearer
         self.indexes: dict[str, list[dict[str, object]]] = {"main": []}
-        self.index_created: dict[str, float] = {}  # index -> time.monotonic() of its creation
+        self.refusals: dict[str, int] = {}  # new index -> HEC event posts it still refuses
         self.index_gets: dict[str, int] = {}
         self.tokens: dict[str, HECToken] = {}  # token value -> the token replay created
         # Splunk's default authorize.conf: role_user's srchIndexesDefault is main, which admin
@@ -454,7 +455,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self._messages(409, f"Index {name} already exists")
                     return
                 fake.indexes[name] = []
-                fake.index_created[name] = time.monotonic()
+                fake.refusals[name] = fake.faults.index_hec_refusals
                 fake.index_gets[name] = 0
             self._send(201, _feed(name, {"totalEventCount": 0}))
         elif method == "GET" and name is not None:
@@ -643,8 +644,9 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(event, str) and not event.strip():
                 return bad("Event field cannot be blank", 13, number)
             index = item.get("index", "main")
-            created = self.fake.index_created.get(index)
-            not_yet = created is not None and time.monotonic() - created < self.fake.faults.index_hec_delay
+            not_yet = self.fake.refusals.get(index, 0) > 0
+            if not_yet:
+                self.fake.refusals[index] -= 1
             if (index not in self.fake.indexes or not_yet
                     or (self.allowed is not None and index not in self.allowed)):
                 return bad("Incorrect index", 7, number + 1)
