@@ -48,6 +48,17 @@ def test_a_management_port_that_never_finishes_answering_ends_within_timeout(rep
            "within 1 s (--timeout)" in line
 
 
+def test_a_tls_handshake_that_never_completes_ends_within_timeout(replay, raw):
+    # https to a server that accepts the connection and never says a word of TLS
+    server = raw(silent)
+    url = server.url.replace("http://", "https://")
+    start = time.monotonic()
+    code, out, err = replay("--url", url, "--timeout", "1")
+    assert time.monotonic() - start < 5
+    assert code == 2 and not out
+    assert f"{url}/services/auth/login: no complete answer within 1 s (--timeout)" in one_line_error(err)
+
+
 @pytest.mark.parametrize("behave", [silent, trickle(0.2)], ids=["never-answers", "trickles"])
 def test_a_hec_that_never_finishes_answering_ends_within_timeout(replay, raw, fake, behave):
     server = raw(behave)
