@@ -277,3 +277,16 @@ def test_es_risk_events_that_differ_from_the_risk_command_fail(replay, fake):
 def test_es_and_no_dispatch_contradict(replay):
     code, _, err = replay("--es", "--no-dispatch")
     assert code == 2 and "drop --no-dispatch" in err
+
+
+def test_the_new_index_grace_is_30_seconds_unless_timeout_is_shorter(replay, fake, monkeypatch):
+    # UNVERIFIED choice (docs/replay.md): how long a real new index refuses HEC is not documented
+    from linux_auditd_at.replay import hec
+
+    assert hec.INDEX_GRACE == 30.0
+    graces = []
+    monkeypatch.setattr(hec.HECClient, "send", lambda self, *a: graces.append(self.index_grace)
+                        or hec.SendReport())
+    replay("--timeout", "2")
+    replay("--timeout", "100")
+    assert graces == [2.0, 30.0]

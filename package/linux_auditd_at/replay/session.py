@@ -1,4 +1,5 @@
-"""One dataset end to end: index, send, verify the count, search, judge, compare, clean up.
+"""One dataset end to end: index, token, send, verify the count, search, judge, dispatch the saved
+search itself (and with ES check its risk events), compare, clean up.
 
 The verdict starts from Splunk's own test rule: at least one result row, the risk object field(s)
 (read from the server's `action.risk.param._risk`: `dest` as shipped) non-null in every row. A
@@ -8,8 +9,9 @@ non-null in every row. Then the differential check: the embedded engine must ret
 on the same events. Each step is timed.
 
 What replay creates it removes, also when the run fails or is interrupted (Ctrl-C): the HEC token
-it made for the dataset (unless `--hec-token` named one) and the test index (unless `--keep`, or
-the index was there before).
+it made for the dataset (unless `--hec-token` named one), the test index in a role's default
+search indexes, ES's risk events of the dispatch (once its search id is known), and the test index
+(unless `--keep`, or the index was there before).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
 from linux_auditd_at.replay.hec import HECClient, SendReport
-from linux_auditd_at.replay.splunkd import SavedSearch, Splunkd, index_search, quote
+from linux_auditd_at.replay.splunkd import SavedSearch, SearchResult, Splunkd, index_search, quote
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
 from linux_auditd_at.spl.values import format_number, to_number
@@ -192,7 +194,7 @@ class Replay:
         if lines:
             outcome.failures.append(f"{len(lines)} {failure}")
 
-    def dispatch_saved(self, events: list[dict[str, object]], outcome: Outcome):
+    def dispatch_saved(self, events: list[dict[str, object]], outcome: Outcome) -> SearchResult:
         """The saved search object dispatched over the span of the events, actions not triggered
         (its own window would miss replayed data). A search naming no index reads the user's
         default indexes, so the test index is added to them for the dispatch when no pattern
@@ -218,8 +220,8 @@ class Replay:
             time.sleep(self.poll)
         outcome.notes.append(f"ES wrote {len(found)} risk events for {sid}, "
                              f"`linux-auditd-at risk` expects {len(expected)}")
-        self.differ(outcome, [risk_fields(e) for e in found],
-                    [risk_fields(e.to_json()) for e in expected], "risk",
+        self.differ(outcome, [compared_risk(e) for e in found],
+                    [compared_risk(e.to_json()) for e in expected], "risk",
                     "differences between ES's risk events and `linux-auditd-at risk`")
 
     @contextmanager
@@ -230,10 +232,10 @@ class Replay:
             yield
             return
         role = defaults.role
-        self.splunkd.set_default_indexes(role, (*defaults.own, index))
-        outcome.notes.append(f"index {index} was among role {role}'s default search indexes for the "
-                             "saved-search dispatch only")
-        try:
+        try:  # the change inside: Ctrl-C while it is being posted still restores the role
+            self.splunkd.set_default_indexes(role, (*defaults.own, index))
+            outcome.notes.append(f"index {index} was among role {role}'s default search indexes "
+                                 "for the saved-search dispatch only")
             yield
         finally:
             self.clean_up(outcome, f"index {index} from role {role}'s default search indexes",
@@ -311,7 +313,7 @@ def risk_search(sid: str) -> str:
     return f"search index=risk orig_sid={quote(sid)}"
 
 
-def risk_fields(event: Mapping[str, object]) -> dict[str, object]:
+def compared_risk(event: Mapping[str, object]) -> dict[str, object]:
     """The compared fields of a risk event, the score as Splunk prints a number."""
     fields = {key: event.get(key) for key in RISK_FIELDS}
     score = to_number(fields["risk_score"])
