@@ -43,3 +43,11 @@ class AuditInputError(ToolkitError):
 class CaptureError(ToolkitError):
     """A capture cannot run or went wrong: not root, auditd/at missing, the kernel refuses audit,
     or a scenario's process is not in the log as the scenario says it should be."""
+
+
+class OutputError(ToolkitError):
+    """A file we were asked to write (local/macros.conf, a package) cannot be written; names it."""
+
+    def __init__(self, message: str, *, path: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path

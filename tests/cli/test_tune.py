@@ -79,3 +79,25 @@ def test_bad_filter_spl_is_reported_and_nothing_written(app, log, capsys):
     assert cli(app, "tune", log, "--filter", 'search dest="unterminated', "--write") == 2
     assert "unterminated" in capsys.readouterr().err
     assert not (app / "local").exists()
+
+
+@pytest.mark.parametrize(("definition", "why"), [
+    pytest.param('search NOT dest="web-01" \\', "ends with a backslash", id="trailing backslash"),
+    pytest.param('search NOT dest="web-01" \\  ', "ends with a backslash", id="backslash then spaces"),
+    pytest.param('search NOT dest="web-01"\ndescription = x', "holds a line break", id="newline"),
+    pytest.param('search NOT dest="web-01"\r', "holds a line break", id="carriage return"),
+])
+def test_filter_a_conf_value_cannot_hold_is_refused_before_anything_is_written(app, log, capsys, definition,
+                                                                                why):
+    (app / "local").mkdir()
+    conf = app / "local" / "macros.conf"
+    conf.write_text("[linux_auditd_at_application_execution_filter]\ndefinition = search *\n"
+                    "description = kept\n")
+    before = conf.read_bytes()
+    assert cli(app, "tune", log, "--filter", definition, "--write") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"linux-auditd-at tune: error: the filter {why}")
+    assert captured.err.count("\n") == 1
+    assert conf.read_bytes() == before
+    assert sorted(p.name for p in (app / "local").iterdir()) == ["macros.conf"]

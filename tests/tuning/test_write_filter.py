@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linux_auditd_at.detection import FILTER_MACRO, load_detection
-from linux_auditd_at.errors import ConfError
+from linux_auditd_at.errors import ConfError, OutputError
 from linux_auditd_at.tuning.tune import write_filter
 
 NEW = 'search NOT dest IN ("build-01", "build-02")'
@@ -71,7 +71,7 @@ def test_unparsable_local_file_is_reported_not_overwritten(app):
 
 def test_unwritable_app_folder_is_a_conf_error(app):
     (app / "local").write_text("a file where the local/ folder should be")
-    with pytest.raises(ConfError, match="cannot write"):
+    with pytest.raises(OutputError, match="cannot write"):
         write_filter(app, NEW)
 
 

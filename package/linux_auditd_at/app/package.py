@@ -15,8 +15,9 @@ import os
 import tarfile
 from pathlib import Path
 
+from linux_auditd_at import atomic
 from linux_auditd_at.app.identity import read_identity
-from linux_auditd_at.errors import ConfError
+from linux_auditd_at.errors import ConfError, OutputError
 
 # What the package holds, relative to the app folder. Folders are taken whole, minus EXCLUDED.
 APP_CONTENT = ("app.manifest", "LICENSE", "README.md", "default", "metadata/default.meta", "static")
@@ -77,11 +78,13 @@ def build_package(app_dir: Path, output_dir: Path) -> Path:
             else:
                 data = source.read_bytes()
                 tar.addfile(_tarinfo(name, is_dir=False, size=len(data), mtime=mtime), io.BytesIO(data))
-    output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / identity.package_name
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(buffer.getvalue())
-    partial.replace(target)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror or exc}",
+                          path=str(output_dir)) from exc
+    atomic.replace(target, buffer.getvalue())
     return target
 
 

@@ -6,7 +6,9 @@ events, read once; each row of the current result is listed with what the new fi
 (kept / removed; rows only the new filter returns are listed as added), then both schedules are
 backtested (see `backtest`) for the change in alerts per day. `--write` saves the definition to
 the app's local/macros.conf (created if missing; other stanzas and comments kept; default/ is never
-written); writing the same definition again leaves the file untouched.
+written); writing the same definition again leaves the file untouched. The file is replaced
+atomically under a lock, so two `tune --write` at once both land; a filter a .conf value cannot
+hold as written (a line break, a trailing backslash) is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from linux_auditd_at.cli import common
 from linux_auditd_at.cli.backtest import add_range_arguments, load_args_events, run_range
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.spl import Result
-from linux_auditd_at.tuning.tune import Comparison, compare, write_filter
+from linux_auditd_at.tuning.tune import Comparison, compare, refuse_unstorable, write_filter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.filter is None:
         raise ToolkitError("tune needs --filter 'SPL', the new definition of the filter macro")
+    if args.write:
+        refuse_unstorable(args.filter)
     current, pipeline = runner.compile_detection(args.app_dir, name=args.name)
     context = common.context_from_args(args)
     start, end = run_range(args, context)

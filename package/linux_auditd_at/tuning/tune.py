@@ -8,6 +8,7 @@ the change in alerts per day. Saving writes only `local/macros.conf`: an app upg
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -19,12 +20,12 @@ from ksconf.conf.parser import (
     ConfParserException,
     DuplicateStanzaException,
     parse_conf,
-    smart_write_conf,
+    write_conf_stream,
 )
-from ksconf.consts import SMART_NOCHANGE
 
+from linux_auditd_at import atomic
 from linux_auditd_at.detection import FILTER_MACRO, Detection
-from linux_auditd_at.errors import ConfError
+from linux_auditd_at.errors import ConfError, OutputError
 from linux_auditd_at.spl import Context, Row, compile_search
 from linux_auditd_at.tuning.backtest import Backtest, TimeSortedEvents, run_backtest
 
@@ -91,22 +92,48 @@ def compare(current: Detection, definition: str, events: TimeSortedEvents, conte
                       before, after)
 
 
+def refuse_unstorable(definition: str) -> None:
+    """Raise ConfError when a .conf value cannot hold `definition` as written: a line break would
+    end the value (or, written as a continuation, join the next line into it), and a trailing
+    backslash continues the value onto the next line of the file."""
+    if "\n" in definition or "\r" in definition:
+        raise ConfError("the filter holds a line break, which a .conf value cannot store as written; "
+                        "put it on one line")
+    if definition.rstrip().endswith("\\"):
+        raise ConfError("the filter ends with a backslash, which a .conf file reads as a line "
+                        "continuation; remove it or add a space and a term after it")
+
+
 def write_filter(app_dir: Path, definition: str, macro: str = FILTER_MACRO) -> tuple[Path, bool]:
     """Set the filter macro's definition in `local/macros.conf`, keeping every other stanza, key
     and comment as it is; returns the file and whether it changed (a second identical write does
-    not touch the file). `macro` is the stanza (Detection.filter_macro)."""
+    not touch the file). `macro` is the stanza (Detection.filter_macro). The file is read and
+    replaced under a lock (atomic.py), so concurrent writers each keep the others' changes."""
+    refuse_unstorable(definition)
     path = app_dir / "local" / "macros.conf"
-    if path.exists():
-        try:
-            stanzas = parse_conf(str(path), profile=PARSECONF_MID)
-        except (ConfParserException, DuplicateStanzaException) as exc:
-            raise ConfError(str(exc), path=str(path)) from exc
-    else:
-        stanzas = {GLOBAL_STANZA: {"#-000001": LOCAL_HEADER}}
-    stanzas.setdefault(macro, {})["definition"] = definition
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        result = smart_write_conf(str(path), stanzas, sort=False)
     except OSError as exc:
-        raise ConfError(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
-    return path, result is not SMART_NOCHANGE
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
+    with atomic.locked(path):
+        old, stanzas = _read_local(path)
+        stanzas.setdefault(macro, {})["definition"] = definition
+        text = io.StringIO()
+        write_conf_stream(text, stanzas, sort=False)
+        if text.getvalue() == old:
+            return path, False
+        atomic.replace(path, text.getvalue().encode("utf-8"))
+    return path, True
+
+
+def _read_local(path: Path) -> tuple[str | None, dict]:
+    """The file's text (None when missing) and its stanzas, comments kept."""
+    try:
+        text = atomic.read_text(path)
+        if text is None:
+            return None, {GLOBAL_STANZA: {"#-000001": LOCAL_HEADER}}
+        return text, parse_conf(io.StringIO(text), profile=PARSECONF_MID)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", path=str(path)) from exc
+    except (ConfParserException, DuplicateStanzaException) as exc:
+        raise ConfError(str(exc), path=str(path)) from exc
