@@ -4,6 +4,12 @@ The CLI prints them as one line and exits non-zero; anything else escaping is a 
 """
 
 
+def one_line(message: str) -> str:
+    """`message` for one stderr line: line breaks and other control characters (a file name may
+    hold them) shown as escapes, `\\n`, `\\x1b`."""
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in message)
+
+
 class ToolkitError(Exception):
     """Base for problems in the user's input, configuration or environment."""
 

@@ -337,6 +337,7 @@ def test_rotation_numbers_sort_as_numbers_and_a_file_named_twice_is_read_once(tm
     events, stats = _read([tmp_path / "audit.log", tmp_path / "audit.log*", tmp_path / "link.log"])
     assert [Path(p).name for p in stats.files] == list(reversed(names))
     assert [e["_raw"] for e in events] == _records("enriched.log")[:len(names) * 9]
+    assert stats.repeated == [(str(tmp_path / "link.log"), str(tmp_path / "audit.log.3"))]
 
 
 def test_a_file_with_no_audit_record_at_all_is_an_error(tmp_path):

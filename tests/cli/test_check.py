@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 from linux_auditd_at.cli import main
@@ -94,7 +95,7 @@ def test_empty_input_is_not_ready_and_missing_file_is_an_error(capsys, tmp_path)
 def test_lines_that_are_not_records_are_named(capsys, tmp_path):
     """A stamped line without type= is named (as `run` names it), as are lines with bytes that are
     not UTF-8."""
-    lines = (DATA / "enriched.log").read_bytes().split(b"\n")
+    lines = (DATA / "enriched.log").read_bytes().split(b"\n")[:-1]
     lines[4] = lines[4].replace(b'key="fxtest"', b'key="fx\xfftest"')
     log = tmp_path / "cut.log"
     log.write_bytes(b'msg=audit(1795918493.060:4): arch=c000003e syscall=59 comm="at"\n' + b"\n".join(lines))
@@ -120,3 +121,14 @@ def test_a_site_index_in_the_base_macro_is_not_ready_until_index_says_where(caps
             "if that is where Splunk has them, else change the macro\n") in out
     assert main(["--app-dir", str(app), "check", log, "--host", "lab-1", "--index", "os"]) == 0
     assert capsys.readouterr().out.endswith("READY: the shipped search can fire on this data.\n")
+
+
+def test_a_time_past_the_year_9999_is_shown_as_its_epoch(capsys, tmp_path):
+    """A date cannot show the year 10000; the span names the epoch instead of failing."""
+    lines = (DATA / "enriched.log").read_bytes().split(b"\n")[:-1]
+    far = re.sub(rb"audit\(\d+\.\d+", b"audit(253402300805.000", lines[0])
+    log = tmp_path / "far.log"
+    log.write_bytes(b"\n".join([*lines[1:], far]))
+    code, out = _check(capsys, str(log), "--host", "lab-1")
+    assert code == 0
+    assert re.search(r"^time span  2026-11-29T\S+ \.\. epoch 253402300805$", out, re.MULTILINE)

@@ -214,6 +214,12 @@ def _wrong_argument_count(tmp_path: Path) -> list[str]:
     return ["--app-dir", str(app), str(DATA / "enriched.log")]
 
 
+def _hard_link(tmp_path: Path) -> list[str]:
+    log = _log(tmp_path, "audit.log", _lines(*ENRICHED_LINES))
+    os.link(log, tmp_path / "again.log")
+    return [log, str(tmp_path / "again.log")]
+
+
 BAD_INPUT = [
     # id, LOG arguments (or a function of tmp_path), extra arguments, exit code, stderr (a regex;
     # {0} is the first LOG), rows the run still prints (None: nothing printed)
@@ -271,6 +277,18 @@ BAD_INPUT = [
      r"error: invalid time modifier '-1fortnight'", None),
     ("bad --tz", lambda t: [str(DATA / "enriched.log")], ["--tz", "Mars/Olympus"], 2,
      r"error: --tz 'Mars/Olympus': unknown time zone", None),
+    ("a hard link to a log named too", _hard_link, [], 0,
+     r"warning: {1} is the same data as {0}, read once$", 4),
+    ("an existing file whose name looks like a glob", lambda t: [_log(t, "bracket[1].log", _lines(
+        *ENRICHED_LINES))], [], 0, r"^$", 4),
+    ("a name holding a line break", lambda t: [_log(t, "a\nb.log", _lines(*ENRICHED_LINES))], [], 0,
+     r"^$", 4),
+    ("a missing name holding a line break", lambda t: [str(t / "gone\x1b[2J\n.log")], [], 2,
+     r"error: .*/gone\\x1b\[2J\\n\.log: no file matches this pattern$", None),
+    ("a 5,000-digit number", lambda t: [str(DATA / "enriched.log")],
+     ["--filter", f"search * | where pid < {'9' * 5000} AND tonumber(\"{'9' * 5000}\") > 1"], 0, r"^$", 4),
+    ("head 99999999999999999999", lambda t: [str(DATA / "enriched.log")],
+     ["--filter", "search * | head 99999999999999999999"], 0, r"^$", 4),
 ]
 
 # where each SPL error's position must point, in the search as written or as expanded
@@ -334,6 +352,60 @@ def test_bad_input_in_a_real_process(tmp_path):
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().startswith("linux-auditd-at run: error: command 'transaction' is not "
                                            "supported by the offline engine at position ")
+
+
+def test_a_log_in_a_folder_the_user_cannot_enter_is_one_error_line(capsys, tmp_path, monkeypatch):
+    """/var/log/audit for a user who is not root. Root enters any folder, so as root the refusal
+    the kernel gives other users (EACCES on stat) is played by os.stat."""
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    log = Path(_log(folder, "audit.log", _lines(*ENRICHED_LINES)))
+    folder.chmod(0)
+    if os.geteuid() == 0:
+        real_stat = os.stat
+
+        def refusing(path, *args, **kwargs):
+            if str(path).startswith(f"{folder}/"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_stat(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", refusing)
+    try:
+        assert main(["--app-dir", str(REPO), "run", str(log)]) == 2
+    finally:
+        folder.chmod(0o755)
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"linux-auditd-at run: error: {log}: Permission denied\n")
+
+
+def _cli_process(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "linux_auditd_at", "--app-dir", str(REPO), "run", *args],
+                          text=True, check=False, **({"capture_output": True} | options))
+
+
+def test_stdin_closed_is_one_error_line(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when the process starts without fd 0
+    assert main(["--app-dir", str(REPO), "run", "-"]) == 2
+    closed = "linux-auditd-at run: error: -: stdin is closed; name the log files instead\n"
+    assert capsys.readouterr().err == closed
+    done = _cli_process("-", preexec_fn=lambda: os.close(0))  # `run - 0<&-` in a shell
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", closed)
+
+
+def test_stdout_on_a_full_device_is_one_error_line():
+    with open("/dev/full", "w") as full:
+        done = _cli_process(str(DATA / "enriched.log"), "--host", "lab-1", stdout=full,
+                            stderr=subprocess.PIPE, capture_output=False)
+    assert (done.returncode, done.stderr) == (
+        2, "linux-auditd-at run: error: cannot write the output: No space left on device\n")
+
+
+def test_stdin_named_twice_is_read_once_with_a_note():
+    done = _cli_process("-", "/dev/stdin", "--host", "lab-1", "--format", "csv",
+                        input=(DATA / "enriched.log").read_text())
+    assert done.returncode == 0
+    assert done.stderr == "linux-auditd-at run: warning: /dev/stdin is the same data as -, read once\n"
+    assert len(done.stdout.splitlines()) == 5
 
 
 # --- Event metadata: host, source, sourcetype, index, as an input would set them ---------------

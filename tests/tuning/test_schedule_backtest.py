@@ -14,9 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from linux_auditd_at.detection import load_detection
-from linux_auditd_at.errors import ConfError
+from linux_auditd_at.errors import ConfError, ToolkitError
 from linux_auditd_at.runner import compile_detection, load_events
-from linux_auditd_at.tuning.backtest import TimeSortedEvents, Window, coverage, run_backtest, schedule
+from linux_auditd_at.tuning.backtest import (
+    TimeSortedEvents,
+    Window,
+    clusters,
+    coverage,
+    run_backtest,
+    schedule,
+)
 from logbuilder import utc, write_log
 
 # (time, pid, host): times straddle the 08:50 / 09:50 / 10:50 window edges
@@ -143,3 +150,48 @@ def test_within_keeps_earliest_inclusive_latest_exclusive_in_time_order():
     assert part.span == (2.0, 3.0)
     assert part.between(2.5, 10.0) == [{"_time": 3.0, "n": "3.0"}]
     assert len(events.events) == 5  # the original is left whole
+
+
+def test_clusters_split_where_events_are_further_apart_than_the_gap():
+    assert clusters([], 10) == []
+    assert clusters([0, 5, 10, 21, 22, 100], 10) == [(0, 10), (21, 22), (100, 100)]
+
+
+def test_events_centuries_apart_walk_only_the_runs_near_them(app, tmp_path):
+    """An event in the year 3000 beside one in 2026: two short walks, not 8.5 million hourly runs.
+    Runs between them hold no event, and a `stats ... by` search returns nothing on no events."""
+    log = write_log(tmp_path / "audit.log", [(utc("2026-11-29T09:05:00"), 7001, "web-01"),
+                                             (utc("3000-01-01T09:05:00"), 7002, "web-02")])
+    detection, pipeline, events = load(app, log)
+    result = run_backtest(detection, events, UTC, pipeline=pipeline)
+    alerting = [(r.window.run.isoformat(), [row["pid"] for row in r.rows]) for r in result.runs if r.alerted]
+    assert alerting == [("2026-11-29T10:00:00+00:00", ["7001"]), ("3000-01-01T10:00:00+00:00", ["7002"])]
+    assert len(result.runs) < 200
+    assert result.coverage.uncovered == [] and result.coverage.matched == 2
+
+
+def test_a_search_that_returns_rows_on_no_events_walks_every_run_or_refuses(app, tmp_path):
+    """`stats count` gives a row with count 0 on an empty window, so every run counts; a span of
+    centuries is refused with one error instead of hours of work."""
+    near = write_log(tmp_path / "near.log", [(utc("2026-11-29T09:05:00"), 7001, "web-01"),
+                                             (utc("2026-11-29T12:05:00"), 7002, "web-01")])
+    detection, pipeline, events = load(app, near, filter_definition="search * | stats count")
+    result = run_backtest(detection, events, UTC, pipeline=pipeline)
+    assert [r.rows[0]["count"] for r in result.runs] == ["1", "0", "0", "1"]
+    far = write_log(tmp_path / "far.log", [(utc("2026-11-29T09:05:00"), 7001, "web-01"),
+                                           (utc("3000-01-01T09:05:00"), 7002, "web-02")])
+    detection, pipeline, events = load(app, far, filter_definition="search * | stats count")
+    first, last = utc("2026-11-29T09:05:00"), utc("3000-01-01T09:05:00")
+    with pytest.raises(ToolkitError, match=f"^the search returns rows on no events, so every run from "
+                                           f"{first:.0f} to {last:.0f} would be executed"):
+        run_backtest(detection, events, UTC, pipeline=pipeline)
+
+
+def test_an_event_past_the_year_9999_is_one_error(app, tmp_path):
+    log = write_log(tmp_path / "audit.log", [(utc("2026-11-29T09:05:00"), 7001, "web-01"),
+                                             (253402300805.0, 7002, "web-02")])
+    detection, pipeline, events = load(app, log)
+    with pytest.raises(ToolkitError, match=r"^an event or run time at epoch 253402300805 is past the year"):
+        run_backtest(detection, events, UTC, pipeline=pipeline)
+    result = run_backtest(detection, events, UTC, pipeline=pipeline, end=utc("2026-12-01T00:00:00"))
+    assert [r.window.run.hour for r in result.runs if r.alerted] == [10]

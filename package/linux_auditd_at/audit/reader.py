@@ -81,7 +81,8 @@ class BadLine:
 @dataclass
 class ReadStats:
     """What the reader saw: every line is an event, prefiltered, blank, or counted as non-audit;
-    `replaced` counts the lines (of any kind) whose bytes that are not UTF-8 were replaced."""
+    `replaced` counts the lines (of any kind) whose bytes that are not UTF-8 were replaced;
+    `repeated` pairs an input naming data already read (not read again) with the first name."""
 
     files: list[str] = field(default_factory=list)
     empty_files: list[str] = field(default_factory=list)
@@ -100,6 +101,7 @@ class ReadStats:
     def metadata_seen(self) -> list[dict[str, str]]:
         """Each distinct `index`, `sourcetype`, `source`, `host` the events were given."""
         return [dict(zip(METADATA, values, strict=True)) for values in self.inputs]
+    repeated: list[tuple[str, str]] = field(default_factory=list)
 
     def add_bad(self, bad: BadLine) -> None:
         self.non_audit += 1
@@ -113,8 +115,8 @@ class ReadStats:
 
     def warning(self) -> str | None:
         """One line for stderr when some lines were not audit records or held bytes that are not
-        UTF-8, else None."""
-        parts = []
+        UTF-8, or some input named data already read, else None."""
+        parts = [f"{again} is the same data as {first}, read once" for again, first in self.repeated]
         if self.non_audit:
             parts.append(f"{self.non_audit} line(s) were not audit records and were skipped; "
                          f"first: {self.examples[0]}")
@@ -138,11 +140,11 @@ class AuditReader:
                  host_from_node: bool = False, tz: tzinfo = UTC,
                  prefilter: Callable[[str], bool] | None = None, strict: bool = False,
                  on_bytes: Callable[[int], None] | None = None):
-        self.paths = sources.expand(paths or [sources.STDIN])
+        self.paths, repeated = sources.expand(paths or [sources.STDIN])
         self.given = {"host": host, "source": source, "sourcetype": sourcetype}
         self.index, self.dataset, self.host_from_node, self.tz = index, dataset, host_from_node, tz
         self.prefilter, self.strict, self.on_bytes = prefilter, strict, on_bytes
-        self.stats = ReadStats()
+        self.stats = ReadStats(repeated=repeated)
 
     def __iter__(self) -> Iterator[dict[str, object]]:
         for path in self.paths:

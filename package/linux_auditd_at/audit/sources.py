@@ -13,44 +13,75 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from linux_auditd_at.errors import AuditInputError
 
 STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
-_ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<n>\d+))?(?:\.gz)?$")
+_ROTATED = re.compile(r"^(?P<base>.+?)(?:\.(?P<n>\d+))?(?:\.gz)?\Z", re.DOTALL)
 
 
-def expand(paths: list[str]) -> list[str]:
-    """Expand globs, refuse what cannot be read as a log, and put rotated sets oldest first. A file
-    named twice (`audit.log audit.log*`, or through a symlink) is read once, under its first name:
-    an input does not index the same file twice."""
+def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Expand globs, refuse what cannot be read as a log, and put rotated sets oldest first. A name
+    that exists as written is that file, even if it looks like a glob (`bracket[1].log`). Data
+    named twice (`audit.log audit.log*`, a symlink, a hard link, `- /dev/stdin`) is read once,
+    under its first name: an input does not index the same data twice. Returns the paths and the
+    (repeated name, first name) pairs, for a note."""
     expanded: list[str] = []
     for path in paths:
-        if path != STDIN and glob.has_magic(path):
+        if path != STDIN and glob.has_magic(path) and not os.path.lexists(path):
             matches = sorted(glob.glob(path))
             if not matches:
                 raise AuditInputError("no file matches this pattern", path=path)
             expanded.extend(matches)
         else:
             expanded.append(path)
-    seen: set[str] = set()
-    unique = []
+    first: dict[tuple, str] = {}
+    unique, repeated = [], []
     for path in expanded:
-        if path != STDIN:
-            if Path(path).is_dir():
-                raise AuditInputError("is a directory; name the log files in it (for example DIR/audit.log*)",
-                                      path=path)
-            if not Path(path).exists():
-                raise AuditInputError("no such file", path=path)
-        identity = path if path == STDIN else os.path.realpath(path)
-        if identity not in seen:
-            seen.add(identity)
+        identity = _identity(path)
+        if identity in first:
+            if path != first[identity]:  # a glob listing a file named before needs no note
+                repeated.append((path, first[identity]))
+        else:
+            first[identity] = path
             unique.append(path)
-    return _rotation_order(unique)
+    return _rotation_order(unique), repeated
+
+
+def _identity(path: str) -> tuple:
+    """(device, inode) of the data `path` names (stdin's own when it is a file or pipe); raises
+    AuditInputError for what cannot be read as a log."""
+    try:
+        if path == STDIN:
+            return _stdin_identity()
+        status = os.stat(path)
+    except FileNotFoundError as exc:
+        raise AuditInputError("no such file", path=path) from exc
+    except OSError as exc:
+        raise AuditInputError(exc.strerror or str(exc), path=path) from exc
+    if stat.S_ISDIR(status.st_mode):
+        raise AuditInputError("is a directory; name the log files in it (for example DIR/audit.log*)",
+                              path=path)
+    return status.st_dev, status.st_ino
+
+
+def _stdin() -> TextIO:
+    if sys.stdin is None:  # the process was started with its stdin closed
+        raise AuditInputError("stdin is closed; name the log files instead", path=STDIN)
+    return sys.stdin
+
+
+def _stdin_identity() -> tuple:
+    try:
+        status = os.fstat(_stdin().fileno())
+    except (OSError, ValueError):  # a stream without a file descriptor (an embedding program's)
+        return (STDIN,)
+    return status.st_dev, status.st_ino
 
 
 def _rotation_order(paths: list[str]) -> list[str]:
@@ -69,7 +100,7 @@ def open_binary(path: str) -> tuple[BinaryIO, BinaryIO]:
     """`(stream, underlying)`: the decompressed byte stream, and the file whose position counts
     bytes actually read (for the progress bar)."""
     if path == STDIN:
-        raw: BinaryIO = sys.stdin.buffer
+        raw: BinaryIO = _stdin().buffer
     else:
         try:
             raw = open(path, "rb")  # noqa: SIM115 - closed by the reader
@@ -85,5 +116,5 @@ def open_binary(path: str) -> tuple[BinaryIO, BinaryIO]:
 def total_size(paths: list[str]) -> int | None:
     """Bytes on disk of all inputs (compressed size for .gz), None when stdin is one of them:
     the total of a progress bar fed by the reader's `on_bytes`."""
-    expanded = expand(paths or [STDIN])
+    expanded, _ = expand(paths or [STDIN])
     return None if STDIN in expanded else sum(Path(path).stat().st_size for path in expanded)

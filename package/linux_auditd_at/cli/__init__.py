@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import errno
 import importlib
 import importlib.util
 import os
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 
 from linux_auditd_at import __version__
-from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.errors import ToolkitError, one_line
 
 VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "replay", "lint", "package")
 
@@ -77,19 +78,37 @@ def _attach_time_values(argv: list[str]) -> list[str]:
     return joined
 
 
+OUTPUT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+"""Errors writing our output (stdout on a full disk, /dev/full): one line, not a traceback. Every
+other write the toolkit makes raises a ToolkitError naming its file."""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     argv = _attach_time_values(argv)
     args = build_parser(_chosen_verb(argv)).parse_args(argv)
     try:
-        return args.handler(args) or 0
+        code = args.handler(args) or 0
+        sys.stdout.flush()
+        return code
     except ToolkitError as exc:
-        print(f"linux-auditd-at {args.verb}: error: {exc}", file=sys.stderr)
+        print(f"linux-auditd-at {args.verb}: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # The reader of our output went away (`| head`): stop quietly, as the Python docs advise.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return 1
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRORS:
+            raise
+        _drop_stdout()
+        print(f"linux-auditd-at {args.verb}: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"linux-auditd-at {args.verb}: interrupted", file=sys.stderr)
         return 130
+
+
+def _drop_stdout() -> None:
+    """Send what is still buffered for stdout to /dev/null, so that exiting does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -25,7 +25,7 @@ from linux_auditd_at import runner
 from linux_auditd_at.audit.reader import DEFAULT_INDEX, ReadStats
 from linux_auditd_at.audit.sources import STDIN, total_size
 from linux_auditd_at.detection import SEARCH_NAME, Detection
-from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.errors import ToolkitError, one_line
 from linux_auditd_at.spl import Context, Pipeline, Result
 
 PROGRESS_DELAY = 0.5
@@ -146,8 +146,12 @@ def resolve_times(now: float, tz: tzinfo, *modifiers: str | None) -> list[float 
 
 
 def iso_time(epoch: float, tz: tzinfo) -> str:
-    """A time for a person: ISO 8601 to the second, in the user's zone."""
-    return datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")
+    """A time for a person: ISO 8601 to the second, in the user's zone; past the year 9999 (the
+    last a date can show) the epoch itself, `epoch 253402300805`."""
+    try:
+        return datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):
+        return f"epoch {epoch:.0f}"
 
 
 @contextmanager
@@ -195,7 +199,7 @@ def warn_about(stats: ReadStats, verb: str, problems: Sequence[str] = ()) -> Non
         problem = f"no audit records read from {', '.join(stats.files) or 'the input'}"
     for line in (problem, "; ".join(problems)):
         if line:
-            print(f"linux-auditd-at {verb}: warning: {line}", file=sys.stderr)
+            print(f"linux-auditd-at {verb}: warning: {one_line(line)}", file=sys.stderr)
 
 
 def text_of(value: object, separator: str) -> str:

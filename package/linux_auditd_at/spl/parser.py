@@ -27,6 +27,7 @@ from linux_auditd_at.spl.lexer import (
     WORD,
     Token,
 )
+from linux_auditd_at.spl.values import to_number
 
 
 class Cursor:
@@ -266,8 +267,7 @@ def _eval_primary(cursor: Cursor):
     token = cursor.peek()
     if token.kind == NUMBER:
         cursor.next()
-        number = float(token.value) if any(c in token.value for c in ".eE") else int(token.value)
-        return ast.Literal(number, token.pos)
+        return ast.Literal(to_number(token.value), token.pos)
     if token.kind == STRING:
         cursor.next()
         return ast.Literal(token.value, token.pos)

@@ -52,10 +52,19 @@ def to_number(value: object) -> int | float | None:
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.fullmatch(text):
-            if _INTEGER.fullmatch(text):
-                return int(text)
-            return float(text)
+            return _spelled_number(text)
     return None
+
+
+def _spelled_number(text: str) -> int | float:
+    """An integer exactly, a fraction or exponent as a float; an integer too long for Python to
+    convert (over 4,300 digits) as a float too, which is inf beyond 1.8e308, as a double is."""
+    if _INTEGER.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    return float(text)
 
 
 def sort_key(value: object) -> tuple:

@@ -18,21 +18,29 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from linux_auditd_at.detection import Detection
+from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.spl import Context, Event, Pipeline, Row, compile_search
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.timemodifiers import resolve_time
-from linux_auditd_at.spl.values import as_text, values_of
+from linux_auditd_at.spl.values import as_text, format_number, values_of
 from linux_auditd_at.tuning.risk import RiskAction, RiskEvent, setting_error
 
 NOISE_FIELDS = ("dest", "UID", "comm")
 """The result fields whose most frequent values the summary names (the risk object, user, program)."""
 LOOKBACK = timedelta(days=1)
+LOOKBACK_SECONDS = LOOKBACK.total_seconds()
 DAY = 86400.0
+QUIET_GAP = 2 * LOOKBACK_SECONDS + DAY
+"""Events further apart than this are walked as separate clusters (their runs' windows cannot meet)."""
+MAX_RUN_DAYS = 3660
+"""The longest span (ten years) walked run by run when the search returns rows on no events."""
+LAST_EPOCH = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
+"""The latest time the schedule can be walked to (Python's datetime ends with the year 9999)."""
 
 
 @dataclass(frozen=True)
@@ -233,16 +241,11 @@ def run_backtest(detection: Detection, events: TimeSortedEvents, tz: tzinfo, *,
                  start: float | None = None, end: float | None = None,
                  pipeline: Pipeline | None = None) -> Backtest:
     """Run the search on each scheduled window over `events`; [start, end] limits the run times,
-    else every run whose window touches the logs' time span is taken."""
+    else every run whose window touches the logs' time span is taken (see `_windows`)."""
     pipeline = pipeline or compile_search(detection.expanded_search())
     risk = RiskAction.from_detection(detection)
-    span = events.span
-    if start is not None or end is not None:
-        lo = start if start is not None else (span[0] if span else 0.0)
-        hi = end if end is not None else (span[1] if span else 0.0)
-        windows = schedule(detection, lo, hi, tz)
-    else:
-        windows = schedule_covering(detection, *span, tz) if span else []
+    quiet = not pipeline.execute([], Context(now=events.span[0] if events.span else 0.0, tz=tz)).rows
+    windows = _windows(detection, events, tz, start, end, quiet=quiet)
     runs = []
     for window in windows:
         now = window.run.timestamp()
@@ -250,6 +253,56 @@ def run_backtest(detection: Detection, events: TimeSortedEvents, tz: tzinfo, *,
         result = pipeline.execute(events.between(window.earliest, window.latest), Context(now=now, tz=tz))
         runs.append(Run(window, result.rows, risk.events(result.rows, now)))
     return Backtest(runs, _base_coverage(detection, events, windows, tz, start, end))
+
+
+def _windows(detection: Detection, events: TimeSortedEvents, tz: tzinfo, start: float | None,
+             end: float | None, *, quiet: bool) -> list[Window]:
+    """The runs to execute. When the search returns nothing on no events (`quiet`, as a `stats ...
+    by` search does), a run whose window holds no event cannot alert: only the runs near events
+    are walked, cluster by cluster (events less than QUIET_GAP apart), so two events centuries
+    apart cost two short walks, not every hour between them. Otherwise every run is walked."""
+    span = events.span
+    lo = start if start is not None else (span[0] if span else 0.0)
+    hi = end if end is not None else (span[1] if span else 0.0)
+    if not quiet:
+        _check_walkable(lo, hi)
+        if start is None and end is None:
+            return schedule_covering(detection, lo, hi, tz) if span else []
+        return schedule(detection, lo, hi, tz)
+    times = events.times
+    if start is not None or end is not None:
+        times = times[bisect.bisect_left(times, lo - LOOKBACK_SECONDS):
+                      bisect.bisect_right(times, hi + LOOKBACK_SECONDS)]
+    windows = []
+    for first, last in clusters(times, QUIET_GAP):
+        _check_walkable(first, last)
+        windows.extend(w for w in schedule_covering(detection, first, last, tz)
+                       if (start is None and end is None) or lo <= w.run.timestamp() <= hi)
+    return windows
+
+
+def clusters(times: Sequence[float], gap: float) -> list[tuple[float, float]]:
+    """(first, last) of each run of sorted `times` whose neighbours are at most `gap` apart."""
+    found, i = [], 0
+    while i < len(times):
+        j = i
+        while (k := bisect.bisect_right(times, times[j] + gap) - 1) > j:
+            j = k
+        found.append((times[i], times[j]))
+        i = j + 1
+    return found
+
+
+def _check_walkable(first: float, last: float) -> None:
+    """Refuse a span the schedule cannot be walked across: a date past the year 9999 (Python's
+    last), or more than MAX_RUN_DAYS of runs that must each be executed."""
+    if last > LAST_EPOCH:
+        raise ToolkitError(f"an event or run time at epoch {format_number(last)} is past the year 9999, "
+                           "beyond which the schedule cannot be walked; leave it out with --latest")
+    if not math.isinf(first) and (last - first) / DAY > MAX_RUN_DAYS:
+        raise ToolkitError(f"the search returns rows on no events, so every run from "
+                           f"{format_number(first)} to {format_number(last)} would be executed "
+                           f"(over {MAX_RUN_DAYS} days); narrow it with --from/--to or --earliest/--latest")
 
 
 def _base_coverage(detection: Detection, events: TimeSortedEvents, windows: list[Window], tz: tzinfo,

@@ -4,6 +4,7 @@ regular expressions."""
 from __future__ import annotations
 
 import re
+import sys
 
 from linux_auditd_at.spl.lexer import COMMA, EOF, OP, STRING, WORD, Token, tokenize_search
 from linux_auditd_at.spl.parser import Cursor
@@ -59,16 +60,17 @@ def boolean(cursor: Cursor, key: str, value: str) -> bool:
 
 
 def integer(cursor: Cursor, text: str, what: str) -> int:
+    """A row count; one of more than 18 digits, more rows than any search holds, is sys.maxsize."""
     if not re.fullmatch(r"\d+", text):
         raise cursor.error(f"{what} must be a non-negative integer, got {text!r}",
                            cursor.tokens[cursor.index - 1])
-    return int(text)
+    return int(text) if len(text) <= 18 else sys.maxsize
 
 
 def count_or_limit(cursor: Cursor, default: int) -> int:
     """A leading `N` or `limit=N` (head, sort), consumed; `default` when there is neither."""
     if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
-        return int(cursor.next().value)
+        return integer(cursor, cursor.next().value, "count")
     if opt := option(cursor, ("limit",)):
         return integer(cursor, opt[1], "limit")
     return default
