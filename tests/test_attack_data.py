@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from linux_auditd_at.attack_data import dataset_for_log, load_datasets
+from linux_auditd_at.attack_data import MAX_METADATA_BYTES, dataset_for_log, load_datasets
 from linux_auditd_at.errors import AuditInputError
 
 
@@ -72,3 +75,46 @@ def test_broken_metadata_of_this_log_is_named_in_one_line_and_other_broken_yaml_
         dataset_for_log(str(tmp_path / "a.log"))
     assert "\n" not in str(err.value)
     assert str(err.value).startswith(f"{tmp_path / 'site.yml'}:4: not valid YAML (")
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]\n" for n in range(8))
+
+
+def test_a_yaml_alias_bomb_is_refused_not_expanded(tmp_path):
+    """Nine aliases per level, nine levels: 9**9 (387 million) strings from a file of under 500
+    bytes. Metadata has no use for aliases: they are an error, found before anything expands."""
+    assert len(BOMB) < 500
+    (tmp_path / "a.log").write_text("x\n", encoding="utf-8")
+    (tmp_path / "bomb.yml").write_text(BOMB, encoding="utf-8")
+    assert dataset_for_log(str(tmp_path / "a.log")) is None  # not this log's metadata: passed over
+    (tmp_path / "bomb.yml").write_text(f"datasets:\n- path: a.log\n{BOMB}", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"bomb\.yml:4: not valid YAML \(an alias \(\*name\), which "
+                                              r"dataset metadata does not use\)"):
+        dataset_for_log(str(tmp_path / "a.log"))
+    with pytest.raises(AuditInputError, match=r"bomb\.yml:4: not valid YAML"):
+        load_datasets([tmp_path / "bomb.yml"])
+
+
+def test_metadata_larger_than_the_limit_is_refused(tmp_path):
+    meta = tmp_path / "m.yml"
+    padding = "# padding\n" * (MAX_METADATA_BYTES // 10)
+    meta.write_text(f"datasets:\n- path: a.log\n{padding}", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=rf"m\.yml: larger than {MAX_METADATA_BYTES} bytes"):
+        load_datasets([meta])
+
+
+def test_the_metadata_of_a_folder_is_listed_once_for_all_its_logs(tmp_path, monkeypatch):
+    logs = [tmp_path / f"audit{n}.log" for n in range(50)]
+    for log in logs:
+        log.write_text("x\n", encoding="utf-8")
+    (tmp_path / "m.yml").write_text("datasets:\n- path: audit7.log\n  host: seven\n", encoding="utf-8")
+    listed = []
+    real_glob = Path.glob
+    monkeypatch.setattr(Path, "glob", lambda folder, pattern: listed.append(pattern) or real_glob(folder,
+                                                                                                  pattern))
+    assert [n for n, log in enumerate(logs) if dataset_for_log(str(log))] == [7]
+    assert listed == ["*.yml", "*.yaml"]
+    (tmp_path / "n.yml").write_text("datasets:\n- path: audit8.log\n  host: eight\n", encoding="utf-8")
+    os.utime(tmp_path, ns=(1, 1))  # a folder changed within one clock tick still counts as changed
+    assert dataset_for_log(str(logs[8])).host == "eight"

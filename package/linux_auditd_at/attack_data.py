@@ -18,6 +18,8 @@ from pathlib import Path
 from linux_auditd_at.errors import AuditInputError
 
 METADATA_SUFFIXES = (".yml", ".yaml")
+MAX_METADATA_BYTES = 1 << 20
+"""Dataset metadata is a few lines; a larger YAML beside a log is refused, not parsed."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def dataset_for_log(log_path: str) -> Dataset | None:
     text names the log (broken metadata of this very log: the host would be wrong), and is passed
     over otherwise (a compose file or playbook that happens to lie beside the log)."""
     log = Path(log_path)
-    for yaml_path in sorted(p for suffix in METADATA_SUFFIXES for p in log.parent.glob(f"*{suffix}")):
+    for yaml_path in map(Path, _metadata_beside(str(log.parent))):
         try:
             entries = _entries(str(yaml_path))
         except AuditInputError:
@@ -117,6 +119,43 @@ def log_metadata(log_path: str) -> dict[str, str]:
     return info.metadata() if info is not None else {}
 
 
+def _metadata_beside(folder: str) -> tuple[str, ...]:
+    """The *.yml/*.yaml files of a folder, sorted; listed once per folder (5,000 logs of one
+    folder list it once), again only when the folder changed."""
+    try:
+        changed = os.stat(folder or ".").st_mtime_ns
+    except OSError as exc:
+        raise AuditInputError(exc.strerror or str(exc), path=folder) from exc
+    return _listed_metadata(folder, changed)
+
+
+@lru_cache(maxsize=32)
+def _listed_metadata(folder: str, _mtime_ns: int) -> tuple[str, ...]:
+    return tuple(sorted(str(p) for suffix in METADATA_SUFFIXES for p in Path(folder).glob(f"*{suffix}")))
+
+
+def safe_yaml(text: str) -> object:
+    """`text` as yaml.safe_load reads it, except that an alias (`*name`) is a yaml.YAMLError:
+    metadata has no use for them, and a 400-byte file of nested aliases expands to gigabytes."""
+    import yaml  # only when a metadata file is there: `run` on a plain log starts faster
+
+    return yaml.load(text, Loader=_no_alias_loader())  # a SafeLoader without aliases
+
+
+@lru_cache(maxsize=1)
+def _no_alias_loader() -> type:
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.composer.ComposerError(None, None, "an alias (*name), which dataset metadata "
+                                                  "does not use", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
 def _dataset(entry: dict, log: Path, expected_rows: Path | None = None) -> Dataset:
     return Dataset(name=str(entry.get("name") or log.name), path=log,
                    sourcetype=_text(entry.get("sourcetype")), source=_text(entry.get("source")),
@@ -129,16 +168,19 @@ def _entries(yaml_path: str) -> tuple | None:
         stat = os.stat(yaml_path)
     except OSError as exc:
         raise AuditInputError(exc.strerror or str(exc), path=yaml_path) from exc
+    if stat.st_size > MAX_METADATA_BYTES:
+        raise AuditInputError(f"larger than {MAX_METADATA_BYTES} bytes, too large for dataset metadata",
+                              path=yaml_path)
     return _parsed_entries(yaml_path, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=32)
 def _parsed_entries(yaml_path: str, _mtime_ns: int, _size: int) -> tuple | None:
-    import yaml  # only when a metadata file is there: `run` on a plain log starts faster
+    import yaml
 
     try:
         with open(yaml_path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
+            document = safe_yaml(handle.read())
     except OSError as exc:
         raise AuditInputError(exc.strerror or str(exc), path=yaml_path) from exc
     except yaml.YAMLError as exc:

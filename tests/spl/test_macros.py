@@ -102,3 +102,23 @@ def test_arguments_by_name_in_any_order_and_positional_look_alikes():
     assert expand_macros("`pair(b=comm, a=at)`", MACROS) == 'x="at" comm=at'
     # not every name is an argument name: the arguments are positional text
     assert expand_macros("`pair(a=at, c=d)`", MACROS) == 'x="a=at" c=d=a=at'
+
+
+def test_doubling_macros_stop_at_the_expansion_budget_naming_a_macro():
+    """A 1 KB macros.conf where each macro calls the next twice would expand to 2**40 copies."""
+    stanzas = {f"m{n}": {"definition": f"`m{n + 1}` OR `m{n + 1}`"} for n in range(40)}
+    stanzas["m40"] = {"definition": "comm=at"}
+    with pytest.raises(SPLError, match=r"^macro `m\d+` takes the expanded search past 1,000,000 char") as err:
+        expand_macros("search `m0`", macros_from_conf(stanzas))
+    assert err.value.position == 7
+    stanzas["m40"] = {"definition": "x"}
+    stanzas.update({f"m{n}": {"definition": f"`m{n + 1}` `m{n + 1}`"} for n in range(40 - 15, 40)})
+    assert len(expand_macros("`m25`", macros_from_conf(stanzas))) == 2 ** 16 - 1  # 2**15 x's, spaced
+
+
+def test_a_chain_deeper_than_the_limit_is_an_error_that_says_so():
+    stanzas = {f"m{n}": {"definition": f"`m{n + 1}`"} for n in range(60)}
+    stanzas["m60"] = {"definition": "x"}
+    with pytest.raises(SPLError, match=r"^macro `m50` is nested more than 50 macros deep at position 0"):
+        expand_macros("`m0`", macros_from_conf(stanzas))
+    assert expand_macros("`m20`", macros_from_conf(stanzas)) == "x"

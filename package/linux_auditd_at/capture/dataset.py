@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from linux_auditd_at.attack_data import safe_yaml
 from linux_auditd_at.audit.reader import SOURCETYPE
 from linux_auditd_at.capture.scenarios import SCENARIOS, Process
 from linux_auditd_at.capture.window import COLUMNS, Record
@@ -134,7 +135,7 @@ def _existing_metadata(path: Path) -> dict:
     if not path.exists():
         return {}
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safe_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CaptureError(f"{path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

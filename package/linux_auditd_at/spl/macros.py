@@ -46,6 +46,25 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
 
 
 MAX_DEPTH = 50
+"""Macros inside macros deeper than this are an error (a chain this long is a loop in all but name)."""
+MAX_EXPANDED = 1_000_000
+"""Characters of macro definitions an expansion may insert, all levels together: a few doubling
+macros would otherwise make a 1 KB macros.conf expand for hours."""
+
+
+class _Budget:
+    """What is left of MAX_EXPANDED for one expansion."""
+
+    def __init__(self) -> None:
+        self.left = MAX_EXPANDED
+
+    def spend(self, macro: Macro, definition: str) -> str | None:
+        """Take `definition`'s length; the error message when the budget is exceeded."""
+        self.left -= len(definition)
+        if self.left < 0:
+            return (f"macro `{macro.name}` takes the expanded search past {MAX_EXPANDED:,} characters "
+                    "(macros that call each other several times multiply)")
+        return None
 _NAMED_ARG = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=(.*)", re.DOTALL)
 
 
@@ -126,7 +145,8 @@ def _resolve(name: str, args: list[str], macros: dict[str, Macro]) -> tuple[Macr
     return None, f"undefined macro `{stanza}`"
 
 
-def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str, call_at: int | None) -> str:
+def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str, call_at: int | None,
+            budget: _Budget) -> str:
     """Expand `spl`; errors point into `top`, at `call_at` (the outermost call) when nested."""
 
     def report(message: str, position: int) -> SPLError:
@@ -160,8 +180,10 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
         if len(macro.args) != len(args):
             raise report(f"macro `{macro.name}` declares {len(macro.args)} arguments in args =, "
                          f"but is called with {len(args)}", i)
-        if macro.name in chain or len(chain) >= MAX_DEPTH:
+        if macro.name in chain:
             raise report(f"macro `{macro.name}` expands into itself ({' -> '.join((*chain, macro.name))})", i)
+        if len(chain) >= MAX_DEPTH:
+            raise report(f"macro `{macro.name}` is nested more than {MAX_DEPTH} macros deep", i)
         definition = macro.definition
         for arg_name, value in _bind(macro, args).items():
             definition = definition.replace(f"${arg_name}$", value)
@@ -170,7 +192,10 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
                 definition = _evaluate(macro, definition)
             except SPLError as err:
                 raise report(str(err), i) from None
-        out.append(_expand(definition, macros, (*chain, macro.name), top, i if call_at is None else call_at))
+        if over := budget.spend(macro, definition):
+            raise report(over, i)
+        out.append(_expand(definition, macros, (*chain, macro.name), top, i if call_at is None else call_at,
+                           budget))
         i = close + 1
     return "".join(out)
 
@@ -182,4 +207,4 @@ def expand_macros(spl: str, macros: dict[str, Macro]) -> str:
     wrong number of arguments. Positions are offsets into `spl` (for a nested macro, the
     position of the outermost call that contains it).
     """
-    return _expand(spl, macros, (), spl, None)
+    return _expand(spl, macros, (), spl, None, _Budget())
