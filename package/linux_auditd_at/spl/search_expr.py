@@ -31,12 +31,28 @@ Matcher = Callable[[dict], bool]
 _MAJOR = r"\s\x00-\x1f\[\]<>(){}|!;,'\"*&?+"
 _MINOR = r"/:=@.\-$#%\\_"
 _BREAK = _MAJOR + _MINOR
+_MAJOR_CHARACTER = re.compile(f"[{_MAJOR}]")
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
+def glob_body(text: str, gap: str, *, atomic: bool = True) -> str:
+    """The regex body of a `*` pattern, each `*` a run of `gap` (a character class or `.`).
+
+    With `atomic`, each part between two `*` is an atomic group `(?>gap*?part)`: taken at its
+    first occurrence and never retried, so `*a*a*a*b` on a long value is one pass, not a
+    backtrack through every way of splitting it. The first occurrence is always a right choice
+    when the text of a part may also stand in a gap (any `.`, or a part without a character the
+    gap excludes); pass `atomic=False` otherwise (backtracking, polynomial in the value's length)."""
+    if "*" not in text:
+        return re.escape(text)
+    first, *middle, last = (re.escape(part) for part in text.split("*"))
+    inner = "".join(f"(?>{gap}*?{part})" if atomic else f"{gap}*{part}" for part in middle)
+    return f"{first}{inner}{gap}*{last}"
+
+
 def wildcard_regex(value: str, case_sensitive: bool) -> re.Pattern:
-    """A whole-value pattern; `*` matches any run of characters."""
-    body = ".*".join(re.escape(part) for part in value.split("*"))
+    """A whole-value pattern (for fullmatch); `*` matches any run of characters, in linear time."""
+    body = glob_body(value, ".")
     return re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
 
 
@@ -103,10 +119,19 @@ def _field_compare(expr: ast.FieldCompare) -> Matcher:
 
 
 def bare_term_regex(text: str, case_sensitive: bool = False) -> re.Pattern:
-    """Where `text` stands between breakers; searched in `_raw` (lower-cased unless case-sensitive)."""
+    """Where `text` stands between breakers; searched in `_raw` (lower-cased unless case-sensitive).
+
+    A term with `*` and no major breaker in its text matches in linear time: each run between
+    major breakers is tried once, from the first place in it where the term can start (a later
+    start in the same run can only reach less), with glob_body's first-occurrence parts."""
     text = text if case_sensitive else text.lower()
-    body = f"[^{_MAJOR}]*".join(re.escape(part) for part in text.split("*"))
-    return re.compile(f"(?<![^{_BREAK}]){body}(?![^{_BREAK}])", re.DOTALL)
+    gap = f"[^{_MAJOR}]"
+    if "*" not in text or _MAJOR_CHARACTER.search(text.replace("*", "")):
+        body = f"(?<![^{_BREAK}]){glob_body(text, gap, atomic=False)}"
+    else:
+        first, rest = text.split("*", 1)
+        body = f"(?<!{gap})(?>{gap}*?(?<![^{_BREAK}]){re.escape(first)}){glob_body(f'*{rest}', gap)}"
+    return re.compile(f"{body}(?![^{_BREAK}])", re.DOTALL)
 
 
 def _bare_term(expr: ast.BareTerm) -> Matcher:
