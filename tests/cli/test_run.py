@@ -289,6 +289,12 @@ BAD_INPUT = [
      ["--filter", f"search * | where pid < {'9' * 5000} AND tonumber(\"{'9' * 5000}\") > 1"], 0, r"^$", 4),
     ("head 99999999999999999999", lambda t: [str(DATA / "enriched.log")],
      ["--filter", "search * | head 99999999999999999999"], 0, r"^$", 4),
+    ("250 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
+     ["--filter", "search * | where " + "(" * 250 + "pid>0" + ")" * 250], 2,
+     r"error: nested more than 32 levels deep \(parentheses, NOT, unary minus\) "
+     r"at position (?P<position>\d+)", None),
+    ("1,000 ORs in where", lambda t: [str(DATA / "enriched.log")],
+     ["--filter", "search * | where " + " OR ".join(f"pid={n}" for n in range(5000, 6000))], 0, r"^$", 4),
 ]
 
 # where each SPL error's position must point, in the search as written or as expanded
@@ -298,6 +304,7 @@ POSITION_AT = {
     "--filter that does not parse": ("expanded", "("),
     "--filter with an unsupported command": ("expanded", "transaction pid"),
     "--filter with a regex that backtracks without end": ("expanded", '"^(/?[a-z]*)*\\d$"'),
+    "250 nested parentheses in where": ("expanded", "(" * 218 + "pid>0"),
 }
 
 

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from linux_auditd_at.errors import SPLError
+from linux_auditd_at.spl.parser import MAX_NESTING
 
 
 def evaluate(run, expression: str, event: dict | None = None):
@@ -185,3 +186,37 @@ def test_eval_uses_the_same_precedence_as_where(run):
     assert [r["x"] == "y" for r in rows] == [
         e["a"] == "1" or (e["b"] == "2" and e["c"] == "3") for e in events]
     assert [r["z"] == "y" for r in rows] == [e["a"] != "1" and e["b"] == "2" for e in events]
+
+
+# --- nesting: up to MAX_NESTING levels work, deeper is one SPL error at the token past it --------
+
+def _nested(depth: int) -> dict[str, str]:
+    return {
+        "where parentheses": "* | where " + "(" * depth + "a=1" + ")" * depth,
+        "search parentheses": "(" * depth + "a=1" + ")" * depth,
+        "function calls": "* | where " + "lower(" * depth + "a" + ")" * depth + '="1"',
+        "NOT": "* | where " + "NOT " * (depth - 1) + "NOT a=2",
+        "search NOT": "NOT " * depth + "a=2",
+        "unary minus": "* | where " + "-" * depth + "1 != a",
+        "mixed": "* | where " + "NOT (" * depth + "a=2" + ")" * depth,
+    }
+
+
+@pytest.mark.parametrize("kind", _nested(1))
+def test_nesting_up_to_the_limit_evaluates_and_beyond_is_an_spl_error(run, matching, kind):
+    assert matching(_nested(MAX_NESTING)[kind], [{"a": "1"}]) in ([0], [])
+    spl = _nested(MAX_NESTING + 1)[kind]
+    with pytest.raises(SPLError, match=f"^nested more than {MAX_NESTING} levels deep") as err:
+        run(spl, [{"a": "1"}])
+    assert spl[err.value.position] in "(-N"
+
+
+def test_thousands_of_ors_and_ands_in_where_evaluate_left_to_right(matching):
+    """A long allow-list in `where` is one chain, not 10,000 levels of nesting."""
+    values = [str(n) for n in range(10_000)]
+    events = [{"a": "9999"}, {"a": "x"}, {"b": "1"}]
+    assert matching("* | where " + " OR ".join(f'a="{v}"' for v in values), events) == [0]
+    assert matching("* | where " + " AND ".join(f'a!="{v}"' for v in values), events) == [1]
+    assert matching("* | where " + " XOR ".join(['a="x"'] * 3), events) == [1]
+    # three-valued logic is kept: null OR true is true, null AND false is false, on any chain length
+    assert matching("* | where " + " OR ".join(["isnull(z)=false()"] * 7 + ['b="1"']), events) == [2]

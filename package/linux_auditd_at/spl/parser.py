@@ -29,11 +29,31 @@ from linux_auditd_at.spl.lexer import (
 )
 from linux_auditd_at.spl.values import to_number
 
+MAX_NESTING = 32
+"""Deepest nesting the parsers take: parentheses (also of function calls) plus a run of prefix
+operators (NOT, unary -/+). Deeper SPL is an SPLError at the token that goes past it, before any
+recursion: a filter nests a few levels, and at this depth the recursive parsers (about 16 frames
+a level in eval expressions) and evaluators stay well inside Python's default recursion limit
+of 1,000 frames, whoever calls them."""
+_PREFIX = {(WORD, "NOT"), (IDENT, "NOT"), (OP, "-"), (OP, "+")}
+
+
+def check_nesting(tokens: list[Token], spl: str) -> None:
+    """Raise SPLError when `tokens` nest deeper than MAX_NESTING."""
+    depth = run = 0
+    for token in tokens:
+        depth += (token.kind == LPAREN) - (token.kind == RPAREN and depth > 0)
+        run = run + 1 if (token.kind, token.value) in _PREFIX else 0
+        if depth + run > MAX_NESTING:
+            raise SPLError(f"nested more than {MAX_NESTING} levels deep (parentheses, NOT, unary minus)",
+                           spl=spl, position=token.pos)
+
 
 class Cursor:
     """A read position in a token list, with errors that point into the SPL."""
 
     def __init__(self, tokens: list[Token], spl: str):
+        check_nesting(tokens, spl)
         self.tokens, self.spl, self.index = tokens, spl, 0
 
     def peek(self, ahead: int = 0) -> Token:
@@ -196,10 +216,23 @@ def _keyword(cursor: Cursor, word: str) -> Token | None:
 
 
 def _eval_binary(cursor: Cursor, word: str, operand):
-    left = operand(cursor)
+    """`operand (word operand)*` for OR, XOR, AND, built as a balanced tree: they are associative
+    (also in three-valued logic) and the operands still evaluate left to right, so 10,000 ORs
+    nest 14 deep instead of 10,000."""
+    items, positions = [operand(cursor)], []
     while token := _keyword(cursor, word):
-        left = ast.BinaryOp(word, left, operand(cursor), token.pos)
-    return left
+        positions.append(token.pos)
+        items.append(operand(cursor))
+    return _balanced(word, items, positions)
+
+
+def _balanced(word: str, items: list, positions: list[int]):
+    """`items` joined by `word`; positions[i] is the operator between items[i] and items[i + 1]."""
+    if len(items) == 1:
+        return items[0]
+    middle = len(items) // 2
+    return ast.BinaryOp(word, _balanced(word, items[:middle], positions[:middle - 1]),
+                        _balanced(word, items[middle:], positions[middle:]), positions[middle - 1])
 
 
 def _eval_or(cursor: Cursor):
