@@ -46,11 +46,11 @@ def test_lint_of_a_folder_that_is_not_the_app_says_so(tmp_path, capsys):
 def test_lint_reports_a_filter_nested_too_deep_instead_of_a_traceback(tmp_path, capsys):
     app = copy_app(tmp_path / "app")
     (app / "local").mkdir()
-    deep = "(" * 250 + "pid>0" + ")" * 250
+    deep = "(" * 1001 + "pid>0" + ")" * 1001
     (app / "local" / "macros.conf").write_text(
         f"[linux_auditd_at_application_execution_filter]\ndefinition = where {deep}\n")
     assert main(["--app-dir", str(app), "lint"]) == 1
     err = capsys.readouterr().err
     assert (f"{app}/local/macros.conf, [linux_auditd_at_application_execution_filter], definition: not valid "
-            "SPL after a '|': nested more than 32 levels deep (parentheses, NOT, unary minus) at") in err
+            "SPL after a '|': nested more than 1000 levels deep (parentheses, NOT, unary minus) at") in err
     assert "Traceback" not in err

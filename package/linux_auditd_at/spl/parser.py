@@ -11,6 +11,8 @@ UNVERIFIED. Keywords are upper case only (UNVERIFIED for eval; chosen to match s
 
 from __future__ import annotations
 
+import sys
+
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.functions import FUNCTIONS
@@ -29,24 +31,30 @@ from linux_auditd_at.spl.lexer import (
 )
 from linux_auditd_at.spl.values import to_number
 
-MAX_NESTING = 32
+MAX_NESTING = 1000
 """Deepest nesting the parsers take: parentheses (also of function calls) plus a run of prefix
 operators (NOT, unary -/+). Deeper SPL is an SPLError at the token that goes past it, before any
-recursion: a filter nests a few levels, and at this depth the recursive parsers (about 16 frames
-a level in eval expressions) and evaluators stay well inside Python's default recursion limit
-of 1,000 frames, whoever calls them."""
+recursion. The parsers and evaluators recurse once per level (up to FRAMES_PER_LEVEL frames:
+eval's precedence levels), so for SPL deeper than Python's default recursion limit allows,
+that limit is raised (never lowered) to what the depth needs; 3,000 levels were run safely on
+the main thread and in a thread, so the C stack has room for MAX_NESTING."""
+FRAMES_PER_LEVEL = 24
 _PREFIX = {(WORD, "NOT"), (IDENT, "NOT"), (OP, "-"), (OP, "+")}
 
 
 def check_nesting(tokens: list[Token], spl: str) -> None:
-    """Raise SPLError when `tokens` nest deeper than MAX_NESTING."""
-    depth = run = 0
+    """Raise SPLError when `tokens` nest deeper than MAX_NESTING; make room for their depth."""
+    depth = run = deepest = 0
     for token in tokens:
         depth += (token.kind == LPAREN) - (token.kind == RPAREN and depth > 0)
         run = run + 1 if (token.kind, token.value) in _PREFIX else 0
-        if depth + run > MAX_NESTING:
+        deepest = max(deepest, depth + run)
+        if deepest > MAX_NESTING:
             raise SPLError(f"nested more than {MAX_NESTING} levels deep (parentheses, NOT, unary minus)",
                            spl=spl, position=token.pos)
+    needed = 1000 + FRAMES_PER_LEVEL * deepest
+    if sys.getrecursionlimit() < needed:
+        sys.setrecursionlimit(needed)
 
 
 class Cursor:
