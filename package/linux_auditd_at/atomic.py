@@ -57,7 +57,7 @@ def replace(path: Path, data: bytes) -> None:
     """Put `data` at `path` atomically and durably (the mode of a file it replaces is kept)."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+        mode = _mode_of(path)
         fd = os.open(temp, _NEW_FILE, mode)
     except OSError as exc:
         raise _failure(path, exc) from exc
@@ -74,6 +74,13 @@ def replace(path: Path, data: bytes) -> None:
             raise _failure(path, exc) from exc
         raise
     _sync_folder(path.parent)
+
+
+def _mode_of(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o644
 
 
 def _sync_folder(folder: Path) -> None:

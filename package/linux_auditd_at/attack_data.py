@@ -123,7 +123,7 @@ def _metadata_beside(folder: str) -> tuple[str, ...]:
     """The *.yml/*.yaml files of a folder, sorted; listed once per folder (5,000 logs of one
     folder list it once), again only when the folder changed."""
     try:
-        changed = os.stat(folder or ".").st_mtime_ns
+        changed = os.stat(folder).st_mtime_ns
     except OSError as exc:
         raise AuditInputError(exc.strerror or str(exc), path=folder) from exc
     return _listed_metadata(folder, changed)

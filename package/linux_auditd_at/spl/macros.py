@@ -50,6 +50,7 @@ MAX_DEPTH = 50
 MAX_EXPANDED = 1_000_000
 """Characters of macro definitions an expansion may insert, all levels together: a few doubling
 macros would otherwise make a 1 KB macros.conf expand for hours."""
+_NAMED_ARG = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=(.*)", re.DOTALL)
 
 
 class _Budget:
@@ -65,7 +66,6 @@ class _Budget:
             return (f"macro `{macro.name}` takes the expanded search past {MAX_EXPANDED:,} characters "
                     "(macros that call each other several times multiply)")
         return None
-_NAMED_ARG = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=(.*)", re.DOTALL)
 
 
 def _split_args(text: str) -> list[str]:

@@ -265,7 +265,7 @@ def _windows(detection: Detection, events: TimeSortedEvents, tz: tzinfo, start: 
     lo = start if start is not None else (span[0] if span else 0.0)
     hi = end if end is not None else (span[1] if span else 0.0)
     if not quiet:
-        _check_walkable(lo, hi)
+        _check_walkable(lo, hi, every_run=True)
         if start is None and end is None:
             return schedule_covering(detection, lo, hi, tz) if span else []
         return schedule(detection, lo, hi, tz)
@@ -275,7 +275,7 @@ def _windows(detection: Detection, events: TimeSortedEvents, tz: tzinfo, start: 
                       bisect.bisect_right(times, hi + LOOKBACK_SECONDS)]
     windows = []
     for first, last in clusters(times, QUIET_GAP):
-        _check_walkable(first, last)
+        _check_walkable(first, last, every_run=False)
         windows.extend(w for w in schedule_covering(detection, first, last, tz)
                        if (start is None and end is None) or lo <= w.run.timestamp() <= hi)
     return windows
@@ -293,13 +293,13 @@ def clusters(times: Sequence[float], gap: float) -> list[tuple[float, float]]:
     return found
 
 
-def _check_walkable(first: float, last: float) -> None:
+def _check_walkable(first: float, last: float, *, every_run: bool) -> None:
     """Refuse a span the schedule cannot be walked across: a date past the year 9999 (Python's
-    last), or more than MAX_RUN_DAYS of runs that must each be executed."""
+    last), or, when `every_run` must be executed, more than MAX_RUN_DAYS of runs."""
     if last > LAST_EPOCH:
         raise ToolkitError(f"an event or run time at epoch {format_number(last)} is past the year 9999, "
                            "beyond which the schedule cannot be walked; leave it out with --latest")
-    if not math.isinf(first) and (last - first) / DAY > MAX_RUN_DAYS:
+    if every_run and (last - first) / DAY > MAX_RUN_DAYS:
         raise ToolkitError(f"the search returns rows on no events, so every run from "
                            f"{format_number(first)} to {format_number(last)} would be executed "
                            f"(over {MAX_RUN_DAYS} days); narrow it with --from/--to or --earliest/--latest")
