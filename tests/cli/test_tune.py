@@ -101,3 +101,22 @@ def test_filter_a_conf_value_cannot_hold_is_refused_before_anything_is_written(a
     assert captured.err.count("\n") == 1
     assert conf.read_bytes() == before
     assert sorted(p.name for p in (app / "local").iterdir()) == ["macros.conf"]
+
+
+@pytest.mark.parametrize("verb", ["backtest", "tune"])
+def test_times_centuries_apart_finish_and_past_the_year_9999_are_one_error(app, tmp_path, capsys, verb):
+    extra = ["--filter", NEW] if verb == "tune" else []
+    far = write_log(tmp_path / "y3000.log", [(utc("2026-11-29T09:05:00"), 7001, "web-01"),
+                                             (utc("3000-01-01T09:05:00"), 7002, "web-02")])
+    assert cli(app, verb, far, *extra, "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["runs_with_alerts" if verb == "backtest"
+                                                         else "runs_with_alerts_before"] == 2
+    beyond = write_log(tmp_path / "y10000.log", [(utc("2026-11-29T09:05:00"), 7001, "web-01"),
+                                                 (253402300805.0, 7002, "web-02")])
+    assert cli(app, verb, beyond, *extra) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"linux-auditd-at {verb}: error: an event or run time at epoch 253402300805 is "
+                            "past the year 9999, beyond which the schedule cannot be walked; leave it out "
+                            "with --latest\n")
+    assert cli(app, verb, beyond, *extra, "--latest", "2030-01-01", "--format", "json") == 0
