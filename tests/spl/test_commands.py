@@ -166,6 +166,15 @@ def test_head(run):
     assert len(run("* | head limit=4", events).rows) == 4
 
 
+def test_counts_of_more_than_18_digits_mean_all_rows(run):
+    events = [{"n": str(i)} for i in range(20)]
+    for count in ("99999999999999999999", "9" * 5000):
+        assert len(run(f"* | head {count}", events).rows) == 20
+        assert len(run(f"* | head limit={count}", events).rows) == 20
+        assert len(run(f"* | sort {count} n", events).rows) == 20
+        assert len(run(f"* | dedup {count} n", events).rows) == 20
+
+
 def test_dedup(run):
     events = [{"a": "1", "b": "x"}, {"a": "1", "b": "y"}, {"a": "2"}, {"a": "1", "b": "x"}, {"b": "z"}]
     assert run("* | dedup a", events).rows == [{"a": "1", "b": "x"}, {"a": "2", "b": None}]

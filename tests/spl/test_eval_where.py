@@ -220,3 +220,14 @@ def test_thousands_of_ors_and_ands_in_where_evaluate_left_to_right(matching):
     assert matching("* | where " + " XOR ".join(['a="x"'] * 3), events) == [1]
     # three-valued logic is kept: null OR true is true, null AND false is false, on any chain length
     assert matching("* | where " + " OR ".join(["isnull(z)=false()"] * 7 + ['b="1"']), events) == [2]
+
+
+def test_numbers_of_5000_digits_are_infinite_not_a_crash(run):
+    big = "9" * 5000
+    assert evaluate(run, f"{big} * 2") == "inf"
+    assert evaluate(run, f'tonumber("{big}", 16)') == "inf"
+    assert evaluate(run, f'tostring({big}, "hex")') is None
+    assert evaluate(run, 'tostring(255, "hex")') == "0xFF"
+    assert evaluate(run, f'tostring({big}, "commas")') is None
+    assert evaluate(run, f'tostring({big}, "duration")') is None
+    assert evaluate(run, f"round({big}, 2)") == "inf"

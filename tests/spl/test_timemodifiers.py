@@ -84,11 +84,12 @@ def test_days_follow_the_wall_clock_across_dst_hours_do_not():
     ("2026-13-01", 0, "not an epoch number"),
     ("-1000000d", 0, "out of the range of dates"),
     ("@d+100000y", 2, "out of the range of dates"),
+    ("-" + "9" * 5000 + "d", 0, "out of the range of dates"),
 ])
 def test_junk_is_a_clear_error(modifier, position, why):
     with pytest.raises(SPLError, match=why) as err:
         resolve_time(modifier, NOW)
-    assert modifier in str(err.value) and err.value.position == position
+    assert modifier[:20] in str(err.value) and err.value.position == position
 
 
 def test_now_must_be_time_zone_aware():

@@ -32,3 +32,11 @@ def test_to_result_shapes():
     assert to_result(["a"]) == "a"          # a one-value multivalue is a plain string
     assert to_result(["a", 2]) == ["a", "2"]
     assert to_result(1.5) == "1.5"
+
+
+def test_numbers_too_long_for_python_are_infinite():
+    """Python refuses to convert integers of more than 4,300 digits; a double cannot hold them."""
+    assert to_number("9" * 5000) == float("inf")
+    assert to_number("-" + "9" * 5000) == float("-inf")
+    assert to_number("9" * 400) == int("9" * 400)  # within Python's limit: exact, as before
+    assert format_number(10 ** 5000) == "inf" and format_number(-(10 ** 5000)) == "-inf"

@@ -37,7 +37,8 @@ operators (NOT, unary -/+). Deeper SPL is an SPLError at the token that goes pas
 recursion. The parsers and evaluators recurse once per level (up to FRAMES_PER_LEVEL frames:
 eval's precedence levels), so for SPL deeper than Python's default recursion limit allows,
 that limit is raised (never lowered) to what the depth needs; 3,000 levels were run safely on
-the main thread and in a thread, so the C stack has room for MAX_NESTING."""
+the main thread and in a thread, so the C stack has room for MAX_NESTING. UNVERIFIED: Splunk's
+own nesting limit is not documented; this one is ours."""
 FRAMES_PER_LEVEL = 24
 _PREFIX = {(WORD, "NOT"), (IDENT, "NOT"), (OP, "-"), (OP, "+")}
 

@@ -107,8 +107,8 @@ def resolve_time(modifier: str, now: datetime) -> float:
             moment = _snap(moment, unit, int(weekday) if weekday else None)
         else:
             sign, digits = match.group("offset")[0], match.group("offset")[1:]
-            amount = int(digits) if digits else 1
             try:
+                amount = int(digits) if digits else 1
                 moment = _offset(moment, -amount if sign == "-" else amount, unit)
             except (OverflowError, ValueError):
                 raise _error(modifier, position, "out of the range of dates (years 1 to 9999)") from None

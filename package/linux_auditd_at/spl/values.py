@@ -10,6 +10,7 @@ import re
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_HUGE = 10 ** 4000
 
 
 def values_of(value: object) -> list[object]:
@@ -29,6 +30,8 @@ def format_number(number: int | float) -> str:
         return str(int(number))
     if isinstance(number, float):
         return repr(number)
+    if abs(number) >= _HUGE:  # more digits than Python prints, and more than a double holds
+        return "inf" if number > 0 else "-inf"
     return str(number)
 
 
@@ -58,7 +61,8 @@ def to_number(value: object) -> int | float | None:
 
 def _spelled_number(text: str) -> int | float:
     """An integer exactly, a fraction or exponent as a float; an integer too long for Python to
-    convert (over 4,300 digits) as a float too, which is inf beyond 1.8e308, as a double is."""
+    convert (over 4,300 digits) as a float too, which is inf beyond 1.8e308, as a double is
+    (UNVERIFIED: what Splunk makes of such a number is not documented)."""
     if _INTEGER.fullmatch(text):
         try:
             return int(text)

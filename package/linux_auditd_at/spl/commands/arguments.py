@@ -60,7 +60,8 @@ def boolean(cursor: Cursor, key: str, value: str) -> bool:
 
 
 def integer(cursor: Cursor, text: str, what: str) -> int:
-    """A row count; one of more than 18 digits, more rows than any search holds, is sys.maxsize."""
+    """A row count; one of more than 18 digits, more rows than any search holds, is sys.maxsize
+    (UNVERIFIED: Splunk's answer to such a count is not documented; "all rows" is its meaning)."""
     if not re.fullmatch(r"\d+", text):
         raise cursor.error(f"{what} must be a non-negative integer, got {text!r}",
                            cursor.tokens[cursor.index - 1])

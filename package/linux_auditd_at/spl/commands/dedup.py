@@ -8,7 +8,14 @@ from __future__ import annotations
 import re
 
 from linux_auditd_at.spl import ast
-from linux_auditd_at.spl.commands.arguments import boolean, expect_end, field_list, option, search_cursor
+from linux_auditd_at.spl.commands.arguments import (
+    boolean,
+    expect_end,
+    field_list,
+    integer,
+    option,
+    search_cursor,
+)
 from linux_auditd_at.spl.commands.contract import Command, needs, same_columns
 from linux_auditd_at.spl.lexer import EOF, WORD
 from linux_auditd_at.spl.values import as_text, values_of
@@ -20,7 +27,7 @@ def parse(spl: str, start: int, end: int) -> ast.Dedup:
     cursor = search_cursor(spl, start, end)
     count = 1
     if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
-        count = int(cursor.next().value)
+        count = integer(cursor, cursor.next().value, "dedup count")
         if count < 1:
             cursor.fail("dedup count must be at least 1", cursor.tokens[cursor.index - 1])
     fields, options = [], {}

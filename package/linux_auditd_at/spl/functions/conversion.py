@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from linux_auditd_at.spl import ast
@@ -47,7 +48,12 @@ def _tostring(compiler, call):
     if not (isinstance(form, ast.Literal) and form.value in _FORMATS):
         raise compiler.error('tostring() formats are "hex", "commas" and "duration"', form.pos)
     render = _FORMATS[form.value]
-    return lambda row: None if (n := to_number(scalar(value(row)))) is None else render(n)
+    return lambda row: None if (n := to_number(scalar(value(row)))) is None or _infinite(n) else render(n)
+
+
+def _infinite(number: int | float) -> bool:
+    """A number no format can print (one written with more digits than a double holds)."""
+    return isinstance(number, float) and math.isinf(number)
 
 
 def _commas(number: int | float) -> str:
@@ -77,5 +83,5 @@ def _round(compiler, call):
         number, places = to_number(scalar(value(row))), to_number(scalar(digits(row)))
         if number is None or not isinstance(places, int):
             return None
-        return _half_up(number, places)
+        return number if _infinite(number) else _half_up(number, places)
     return evaluate
