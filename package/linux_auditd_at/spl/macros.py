@@ -47,10 +47,11 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
 
 MAX_DEPTH = 50
 """Macros inside macros deeper than this are an error (a chain this long is a loop in all but name)."""
-MAX_EXPANDED = 1_000_000
+MAX_EXPANDED = 250_000
 """Characters of macro definitions an expansion may insert, all levels together: a few doubling
 macros would otherwise make a 1 KB macros.conf expand for hours."""
 _NAMED_ARG = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=(.*)", re.DOTALL)
+_QUOTE_OR_CALL = re.compile('["`]')
 
 
 class _Budget:
@@ -165,8 +166,10 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
             i = comment_end(spl, i)
             continue
         if char != "`":
-            out.append(char)
-            i += 1
+            plain = _QUOTE_OR_CALL.search(spl, i)
+            end = plain.start() if plain else len(spl)
+            out.append(spl[i:end])
+            i = end
             continue
         close = spl.find("`", i + 1)
         if close < 0:
