@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,15 @@ def test_the_metadata_of_a_folder_is_listed_once_for_all_its_logs(tmp_path, monk
     (tmp_path / "n.yml").write_text("datasets:\n- path: audit8.log\n  host: eight\n", encoding="utf-8")
     os.utime(tmp_path, ns=(1, 1))  # a folder changed within one clock tick still counts as changed
     assert dataset_for_log(str(logs[8])).host == "eight"
+
+
+def test_a_folder_that_cannot_be_entered_is_an_error_naming_it(tmp_path, monkeypatch):
+    """Root enters any folder, so the kernel's EACCES for other users is played by Path.stat."""
+    log = tmp_path / "audit" / "a.log"
+
+    def refusing(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "stat", refusing)
+    with pytest.raises(AuditInputError, match=f"^{re.escape(str(log))}: Permission denied$"):
+        load_datasets([log])

@@ -60,19 +60,25 @@ def load_datasets(paths: list[Path]) -> list[Dataset]:
     """Datasets from metadata files and plain logs, in the order given."""
     datasets: list[Dataset] = []
     for path in paths:
-        if path.is_dir():
-            found = default_metadata(path, under="")
-            if not found:
-                raise AuditInputError("a folder without dataset metadata (*.yml): name its logs instead",
-                                      path=str(path))
-            datasets.extend(dataset for metadata in found for dataset in read_metadata(metadata))
-        elif path.suffix in METADATA_SUFFIXES:
-            datasets.extend(read_metadata(path))
-        elif path.is_file():
-            datasets.append(Dataset(name=path.name, path=path))
-        else:
-            raise AuditInputError("no such file", path=str(path))
+        try:
+            datasets.extend(_datasets_of(path))
+        except OSError as exc:  # a folder on the way that cannot be entered
+            raise AuditInputError(exc.strerror or str(exc), path=str(exc.filename or path)) from exc
     return datasets
+
+
+def _datasets_of(path: Path) -> list[Dataset]:
+    if path.is_dir():
+        found = default_metadata(path, under="")
+        if not found:
+            raise AuditInputError("a folder without dataset metadata (*.yml): name its logs instead",
+                                  path=str(path))
+        return [dataset for metadata in found for dataset in read_metadata(metadata)]
+    if path.suffix in METADATA_SUFFIXES:
+        return read_metadata(path)
+    if path.is_file():
+        return [Dataset(name=path.name, path=path)]
+    raise AuditInputError("no such file", path=str(path))
 
 
 def read_metadata(path: Path) -> list[Dataset]:
