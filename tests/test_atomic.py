@@ -89,3 +89,14 @@ def test_replace_keeps_the_mode_of_the_file_it_replaces(tmp_path):
     atomic.replace(target, b"new\n")
     assert (target.read_text(), target.stat().st_mode & 0o777) == ("new\n", 0o600)
     assert [p.name for p in tmp_path.iterdir()] == ["a.conf"]
+
+
+def test_a_symlinked_local_macros_conf_is_refused_not_read_or_replaced(app, tmp_path):
+    outside = tmp_path / "shadow"
+    outside.write_text("root:secret\n")
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").symlink_to(outside)
+    with pytest.raises(OutputError, match=r"local/macros\.conf: is a symbolic link"):
+        write_filter(app, "search NOT comm=new")
+    assert outside.read_text() == "root:secret\n"
+    assert (app / "local" / "macros.conf").is_symlink()

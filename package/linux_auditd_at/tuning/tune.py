@@ -116,6 +116,10 @@ def write_filter(app_dir: Path, definition: str, macro: str = FILTER_MACRO) -> t
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from exc
     with atomic.locked(path):
+        # reading through a symlink could copy any file into the app; replacing it would cut it
+        if path.is_symlink():
+            raise OutputError("is a symbolic link; tune --write replaces only a regular file (edit the "
+                              "file it points to instead)", path=str(path))
         old, stanzas = _read_local(path)
         stanzas.setdefault(macro, {})["definition"] = definition
         text = io.StringIO()
