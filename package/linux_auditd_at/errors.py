@@ -34,7 +34,12 @@ class SPLError(ToolkitError):
         if spl is not None and position is not None:
             text = f"{message} at position {position}: ...{spl[max(0, position - 20):position + 20]!r}"
         super().__init__(text)
-        self.spl, self.position = spl, position
+        self.message, self.spl, self.position = message, spl, position
+
+
+class UnsupportedSPLError(SPLError):
+    """Valid SPL that the offline engine cannot run (a Splunk command it does not implement, a
+    subsearch over indexed events): `lint` reports it apart from syntax errors."""
 
 
 class AuditInputError(ToolkitError):

@@ -267,7 +267,7 @@ BAD_INPUT = [
      r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None),
     ("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],
      ["--filter", "search * | transaction pid"], 2,
-     r"error: command 'transaction' is not supported by the offline engine "
+     r"error: command 'transaction' is valid SPL but not supported by the offline engine "
      r"at position (?P<position>\d+)", None),
     ("--filter with a regex that backtracks without end", lambda t: [str(DATA / "enriched.log")],
      ["--filter", 'search * | where match(exe . exe . exe, "^(/?[a-z]*)*\\d$")'], 2,
@@ -359,8 +359,8 @@ def test_bad_input_in_a_real_process(tmp_path):
                            "--filter", "search * | transaction pid"],
                           input=(DATA / "enriched.log").read_bytes(), capture_output=True, check=False)
     assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr.decode().startswith("linux-auditd-at run: error: command 'transaction' is not "
-                                           "supported by the offline engine at position ")
+    assert done.stderr.decode().startswith("linux-auditd-at run: error: command 'transaction' is valid SPL "
+                                           "but not supported by the offline engine at position ")
 
 
 def test_a_log_in_a_folder_the_user_cannot_enter_is_one_error_line(capsys, tmp_path, monkeypatch):

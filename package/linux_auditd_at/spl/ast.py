@@ -211,3 +211,46 @@ class Bin:
 class Mvexpand:
     field: str
     limit: int = 0  # 0: every value
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """`lookup NAME in [AS ev] ... [OUTPUT|OUTPUTNEW out [AS ev] ...]`; `table` is bound when the
+    pipeline is compiled (see `pipeline.parse_stages`)."""
+
+    name: str
+    inputs: tuple[tuple[str, str], ...]  # (lookup field, event field)
+    outputs: tuple[tuple[str, str], ...] = ()  # (lookup field, event field); () = every other column
+    new_only: bool = False  # OUTPUTNEW
+    pos: int = 0
+    table: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class InputLookup:
+    """`| inputlookup [start=N] [max=N] NAME [WHERE search-expression]` (a generating command)."""
+
+    name: str
+    where: object = None
+    start: int = 0
+    max: int = 1000000000
+    pos: int = 0
+    table: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Format:
+    """`format [mvsep=] [maxresults=] [row/column strings] [emptystr=]`: the rows as one search."""
+
+    mvsep: str = "OR"
+    maxresults: int = 0
+    parts: tuple[str, str, str, str, str, str] = ("(", "(", "AND", ")", "OR", ")")
+    emptystr: str = "NOT ()"
+
+
+@dataclass(frozen=True)
+class Return:
+    """`return [N] [alias=field ...] [field ...] [$field ...]`: one row whose `search` is the text."""
+
+    count: int = 1
+    items: tuple[tuple[str | None, str], ...] = ()  # (name shown, field); name None: `$field`, the value

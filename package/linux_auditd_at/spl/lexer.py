@@ -11,7 +11,7 @@ the operators `== = != < <= > >= + - * / % .`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from linux_auditd_at.errors import SPLError
@@ -150,22 +150,37 @@ def after_quoted(text: str, start: int) -> int:
     return min(i + 1, len(text))
 
 
-def split_pipeline(spl: str) -> list[tuple[int, int]]:
-    """(start, end) of each command: split on `|` outside double-quoted strings.
-
-    A subsearch (`[ ... ]`) is not supported and is reported where it starts.
-    """
-    bounds, start, i = [], 0, 0
+def outside_quotes(spl: str) -> Iterator[tuple[int, str, int]]:
+    """(offset, character, depth) of each character outside double-quoted strings, `depth` being
+    how many subsearches (`[ ... ]`) hold it (a bracket itself counts as outside its subsearch).
+    A `]` without its `[`, or a `[` never closed, is an SPLError."""
+    depth, opened, i = 0, [], 0
     while i < len(spl):
         char = spl[i]
         if char == '"':
             i = read_quoted(spl, i, '"')[1]
             continue
+        if char == "]":
+            if not opened:
+                raise SPLError("']' without a '[' opening a subsearch", spl=spl, position=i)
+            opened.pop()
+            depth -= 1
+        yield i, char, depth
         if char == "[":
-            raise SPLError("subsearches ([...]) are not supported", spl=spl, position=i)
-        if char == "|":
+            opened.append(i)
+            depth += 1
+        i += 1
+    if opened:
+        raise SPLError("subsearch '[' is not closed", spl=spl, position=opened[0])
+
+
+def split_pipeline(spl: str) -> list[tuple[int, int]]:
+    """(start, end) of each command: split on `|` outside double-quoted strings and subsearches
+    (`[ ... ]`, which hold pipes of their own)."""
+    bounds, start = [], 0
+    for i, char, depth in outside_quotes(spl):
+        if char == "|" and depth == 0:
             bounds.append((start, i))
             start = i + 1
-        i += 1
     bounds.append((start, len(spl)))
     return bounds

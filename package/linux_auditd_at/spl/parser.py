@@ -2,7 +2,9 @@
 
 Search expressions bind NOT tighter than OR, and OR tighter than AND (Splunk's order, unlike
 most languages): `A=1 AND B=2 OR C=3` is `A=1 AND (B=2 OR C=3)`; AND is implied between terms.
-Operators are upper case; lower-case `and`/`or`/`not` are ordinary terms.
+Operators are upper case; lower-case `and`/`or`/`not` are ordinary terms. An empty group `()`
+matches everything (UNVERIFIED; it is what the format command's empty result `NOT ()` needs to
+mean for an empty subsearch to keep no event, as Splunk's does).
 
 Eval expressions use the usual order, loosest first: OR, XOR, AND, NOT, comparison (and LIKE,
 IN), `+ - .`, `* / %`, unary minus. `.` (concatenation) sharing the level of `+`/`-` is
@@ -169,8 +171,8 @@ def _search_primary(cursor: Cursor):
     token = cursor.peek()
     if token.kind == LPAREN:
         cursor.next()
-        if cursor.at(RPAREN):
-            cursor.fail("expected a search term inside ()")
+        if cursor.accept(RPAREN):
+            return ast.And(())  # `()`: matches everything, so format's empty `NOT ()` matches nothing
         expr = _search_and(cursor)
         cursor.expect(RPAREN, "')'")
         return expr

@@ -1,11 +1,16 @@
 """A compiled search: the stages, their execution with per-stage counts, and the result shape.
 
-The first command is `search` unless the SPL starts with `|` (then it must be an explicit
-`search`: we have no generating commands). Command names are case-insensitive. Events outside
-Context.earliest (inclusive) .. Context.latest (exclusive) are dropped, and counted, before the
-first stage (an event without `_time` is kept). Stages are chained generators: streaming
-commands hold one row at a time, stats one accumulator per group; sort, fillnull without fields,
-and the final result list hold all rows.
+Subsearches (`[ ... ]`) run first and are replaced by their formatted results (`subsearch`);
+positions in later errors are offsets into the SPL with the subsearches replaced. The first
+command is `search` unless the SPL starts with `|`, which must be followed by an explicit
+`search` or a generating command (`inputlookup`). Command names are case-insensitive. A Splunk
+command the engine does not implement is an UnsupportedSPLError, a name Splunk does not know an
+SPLError. Lookup tables are bound to the `lookup`/`inputlookup` nodes here, through the
+`lookups` resolver the caller passes (see `spl.lookups`), so a missing lookup fails before any
+event is read. Events outside Context.earliest (inclusive) .. Context.latest (exclusive) are
+dropped, and counted, before the first stage (an event without `_time` is kept). Stages are
+chained generators: streaming commands hold one row at a time, stats one accumulator per group;
+sort, fillnull without fields, and the final result list hold all rows.
 
 Order: Splunk searches the most recent events first (Search Reference, dedup and head), while a
 log is read oldest first. When the result shows the events' order (a list of events, or head,
@@ -17,17 +22,23 @@ count, min, max) never needs it. Rows that stats, sort, head or dedup put out ke
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from operator import itemgetter
 
-from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl.commands import COMMANDS, Command, Order
+from linux_auditd_at.errors import SPLError, UnsupportedSPLError
+from linux_auditd_at.spl import ast
+from linux_auditd_at.spl.commands import COMMANDS, SPLUNK_COMMANDS, Command, Order
 from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
+from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.prefilter import build_prefilter
+from linux_auditd_at.spl.subsearch import expand_subsearches
 from linux_auditd_at.spl.values import to_number, to_result
 
 _COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -43,9 +54,32 @@ class Stage:
     step: Callable
 
 
-def parse_stages(spl: str) -> list[Stage]:
+def _command(name: str, spl: str, offset: int, end: int) -> Command:
+    """The Command named `name`; an error saying whether Splunk has such a command."""
+    command = COMMANDS.get(name)
+    if command is not None:
+        return command
+    shown = name or spl[offset:end].split()[0]
+    if name in SPLUNK_COMMANDS:
+        raise UnsupportedSPLError(f"command {shown!r} is valid SPL but not supported by the offline engine",
+                                  spl=spl, position=offset)
+    raise SPLError(f"unknown search command {shown!r}", spl=spl, position=offset)
+
+
+def bind_table(node, spl: str, lookups: Lookups | None):
+    """A lookup/inputlookup node with its table from `lookups` (whose error for a lookup it cannot
+    find, naming the places it looked, passes through); other nodes unchanged."""
+    if not isinstance(node, ast.Lookup | ast.InputLookup):
+        return node
+    if lookups is None:
+        raise SPLError(f"lookup {node.name!r}: no lookup tables were given to the engine", spl=spl,
+                       position=node.pos)
+    return dataclasses.replace(node, table=lookups(node.name))
+
+
+def parse_stages(spl: str, lookups: Lookups | None = None) -> list[Stage]:
     """Split the pipeline (inline comments replaced by a space) and parse each command with its
-    Command (see `commands.contract`)."""
+    Command (see `commands.contract`); `spl` has no subsearches."""
     spl = strip_comments(spl)
     if not spl.strip():
         raise SPLError("empty search", spl=spl, position=0)
@@ -65,15 +99,14 @@ def parse_stages(spl: str) -> list[Stage]:
         if index == 0 and not leading_pipe and not (name == "search" and is_keyword):
             command, args_start = COMMANDS["search"], offset
         else:
-            command = COMMANDS.get(name) if is_keyword else None
-            if command is None:
-                shown = name or spl[offset:end].split()[0]
-                raise SPLError(f"command {shown!r} is not supported by the offline engine",
+            command = _command(name if is_keyword else "", spl, offset, end)
+            if index == 0 and name != "search" and not command.generating:
+                raise SPLError(f"a search must start with search or a generating command, not {name!r}",
                                spl=spl, position=offset)
-            if index == 0 and name != "search":
-                raise SPLError(f"a search must start with search, not {name!r}", spl=spl, position=offset)
+            if index > 0 and command.generating:
+                raise SPLError(f"{name} must be the first command of a search", spl=spl, position=offset)
             args_start = match.end()
-        node = command.parse(spl, args_start, end)
+        node = bind_table(command.parse(spl, args_start, end), spl, lookups)
         stages.append(Stage(text.strip(), node, command, command.prepare(node, spl)))
     return stages
 
@@ -112,9 +145,13 @@ def reorder_point(stages: list[Stage]) -> int | None:
 class Pipeline:
     """A parsed search: a list of command stages (see `linux_auditd_at.spl` for the interface)."""
 
-    def __init__(self, spl: str):
-        self.spl = spl
-        self.stages = parse_stages(spl)
+    def __init__(self, spl: str, lookups: Lookups | None = None):
+        self.warnings: list[str] = []
+        def run(inner: str) -> tuple[list[Row], list[str]]:
+            return _run_subsearch(inner, lookups, self.warnings)
+
+        self.spl = expand_subsearches(strip_comments(spl), run, self.warnings)
+        self.stages = parse_stages(self.spl, lookups)
         self.reorder_at = reorder_point(self.stages)
 
     def raw_prefilter(self) -> Callable[[str], bool] | None:
@@ -153,3 +190,17 @@ class Pipeline:
         result.columns = columns
         result.rows = [{name: to_result(row.get(name)) for name in columns} for row in rows]
         return result
+
+
+def _run_subsearch(spl: str, lookups: Lookups | None, warnings: list[str]) -> tuple[list[Row], list[str]]:
+    """A subsearch's rows and columns. It reads no events: one that does not start with a generating
+    command would search the index, which the offline engine has not got."""
+    pipeline = Pipeline(spl, lookups)
+    warnings += pipeline.warnings
+    first = pipeline.stages[0]
+    if not first.command.generating:
+        start = len(spl) - len(spl.lstrip(" |"))
+        raise UnsupportedSPLError("a subsearch over indexed events is not supported by the offline engine "
+                                  "(start it with | inputlookup)", spl=spl, position=start)
+    result = pipeline.execute([], Context(now=time.time(), tz=UTC))
+    return result.rows, result.columns

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 from collections.abc import Callable
@@ -64,6 +65,8 @@ def compile_matcher(expr) -> Matcher:
         parts = [compile_matcher(item) for item in expr.items]
         return lambda row: all(part(row) for part in parts)
     if isinstance(expr, ast.Or):
+        if (table := _value_table(expr)) is not None:
+            return table
         parts = [compile_matcher(item) for item in expr.items]
         return lambda row: any(part(row) for part in parts)
     if isinstance(expr, ast.Not):
@@ -76,6 +79,42 @@ def compile_matcher(expr) -> Matcher:
     if isinstance(expr, ast.BareTerm):
         return _bare_term(expr)
     raise TypeError(f"not a search expression: {expr!r}")
+
+
+def _plain_terms(item) -> tuple[ast.FieldCompare, ...] | None:
+    """The `f=v` terms of an item that is one or an AND of them, each a plain value (no `*`, no
+    `/` that could make it a CIDR range, not CASE()); else None."""
+    terms = item.items if isinstance(item, ast.And) else (item,)
+    plain = all(isinstance(t, ast.FieldCompare) and t.op == "=" and not t.case_sensitive
+                and "*" not in t.value and "/" not in t.value for t in terms)
+    return terms if plain and terms else None
+
+
+def _value_table(expr: ast.Or) -> Matcher | None:
+    """An OR of many plain `f=v` terms or ANDs of them (what a subsearch's rows become) as set
+    lookups: per set of fields, the lower-cased value combinations. The same answers as testing
+    each term (case-insensitive equality; a multivalue field matches when any value does; a
+    missing field matches nothing), in one probe per field set instead of one test per row."""
+    if len(expr.items) < 8:
+        return None
+    groups: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for item in expr.items:
+        terms = _plain_terms(item)
+        if terms is None:
+            return None
+        pairs = sorted({(t.field, t.value.lower()) for t in terms})
+        fields = tuple(field for field, _ in pairs)
+        if len(set(fields)) != len(fields):  # f=a AND f=b: only a multivalue f matches; test it term by term
+            return None
+        groups.setdefault(fields, set()).add(tuple(value for _, value in pairs))
+
+    def matches(row: dict) -> bool:
+        for fields, combinations in groups.items():
+            values = [[as_text(v).lower() for v in values_of(row.get(name))] for name in fields]
+            if any(combination in combinations for combination in itertools.product(*values)):
+                return True
+        return False
+    return matches
 
 
 def _value_equals(value: str, case_sensitive: bool) -> Callable[[object], bool]:

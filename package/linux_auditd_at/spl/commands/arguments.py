@@ -68,10 +68,17 @@ def integer(cursor: Cursor, text: str, what: str) -> int:
     return int(text) if len(text) <= 18 else sys.maxsize
 
 
+def leading_count(cursor: Cursor, what: str = "count") -> int | None:
+    """A bare non-negative integer at the cursor (head 5, dedup 3 f, return 2 f), consumed; else None."""
+    if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
+        return integer(cursor, cursor.next().value, what)
+    return None
+
+
 def count_or_limit(cursor: Cursor, default: int) -> int:
     """A leading `N` or `limit=N` (head, sort), consumed; `default` when there is neither."""
-    if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
-        return integer(cursor, cursor.next().value, "count")
+    if (count := leading_count(cursor)) is not None:
+        return count
     if opt := option(cursor, ("limit",)):
         return integer(cursor, opt[1], "limit")
     return default

@@ -5,6 +5,7 @@
     prepare    prepare(node, spl) -> step, step(rows, context) -> iterator of rows
     columns    columns(node, cols) -> cols | None: the result columns after it (None: from the rows)
     order      order(node) -> Order: how the command relates to the order of rows (see `pipeline`)
+    generating True for a command that starts a search after a leading `|` (it reads no input)
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def needs(node) -> Order:
     return Order.NEEDS
 
 
+def sets(node) -> Order:
+    return Order.SETS
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -40,6 +45,7 @@ class Command:
     columns: Callable[[object, list[str] | None], list[str] | None]
     order: Callable[[object], Order]
     aliases: tuple[str, ...] = ()
+    generating: bool = False
 
 
 def same_columns(node, cols):

@@ -5,14 +5,12 @@ fields are dropped unless keepempty=true."""
 
 from __future__ import annotations
 
-import re
-
 from linux_auditd_at.spl import ast
 from linux_auditd_at.spl.commands.arguments import (
     boolean,
     expect_end,
     field_list,
-    integer,
+    leading_count,
     option,
     search_cursor,
 )
@@ -25,11 +23,10 @@ NAME = "dedup"
 
 def parse(spl: str, start: int, end: int) -> ast.Dedup:
     cursor = search_cursor(spl, start, end)
-    count = 1
-    if cursor.at(WORD) and re.fullmatch(r"\d+", cursor.peek().value):
-        count = integer(cursor, cursor.next().value, "dedup count")
-        if count < 1:
-            cursor.fail("dedup count must be at least 1", cursor.tokens[cursor.index - 1])
+    count = leading_count(cursor, "dedup count")
+    count = 1 if count is None else count
+    if count < 1:
+        cursor.fail("dedup count must be at least 1", cursor.tokens[cursor.index - 1])
     fields, options = [], {}
     while not cursor.at(EOF):
         if cursor.at(WORD, "sortby"):
