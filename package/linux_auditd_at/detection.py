@@ -15,6 +15,9 @@ from pathlib import Path
 
 from linux_auditd_at.conf import default_path, key_origin, read_layered
 from linux_auditd_at.errors import ConfError
+from linux_auditd_at.lookups import LookupResolver
+from linux_auditd_at.spl import Pipeline, compile_search
+from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
 
 APP_ID = "DA-ESS-linux_auditd_at"
@@ -58,12 +61,14 @@ def app_dir_or_found(app_dir: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Detection:
-    """The saved search stanza (layered) and the app's macros (layered)."""
+    """The saved search stanza (layered), the app's macros (layered) and its lookup tables
+    (`lookups.LookupResolver`; copies made by `with_filter` share it, so each file is read once)."""
 
     app_dir: Path
     name: str
     settings: dict[str, str]
     macros: dict[str, Macro]
+    lookups: Lookups | None = None
 
     @property
     def search(self) -> str:
@@ -79,6 +84,10 @@ class Detection:
         """The SPL Splunk would run, every macro expanded."""
         return expand_macros(self.search, self.macros)
 
+    def compile(self, spl: str | None = None) -> Pipeline:
+        """The expanded search (or `spl`, already expanded) compiled with the app's lookups."""
+        return compile_search(self.expanded_search() if spl is None else spl, self.lookups)
+
     def with_filter(self, definition: str) -> Detection:
         """A copy whose filter macro is `definition`, to try a tuning without saving it."""
         key = self.filter_macro
@@ -91,8 +100,9 @@ class Detection:
 
 
 def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
-                   filter_definition: str | None = None) -> Detection:
-    """Read the saved search `name` and the macros, `local/` over `default/`."""
+                   filter_definition: str | None = None, lookup_dirs: tuple[Path, ...] = ()) -> Detection:
+    """Read the saved search `name` and the macros, `local/` over `default/`; lookups are looked
+    for in `lookup_dirs` (--lookups), then the app's lookups/ (see `lookups`)."""
     app_dir = app_dir_or_found(app_dir)
     saved_searches = default_path(app_dir, "savedsearches")
     searches = read_layered(app_dir, "savedsearches")
@@ -102,5 +112,6 @@ def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
     if not settings.get("search", "").strip():
         raise ConfError("saved search has no search", stanza=name, key="search",
                         path=str(key_origin(app_dir, "savedsearches", name, "search")))
-    detection = Detection(app_dir, name, settings, macros_from_conf(read_layered(app_dir, "macros")))
+    detection = Detection(app_dir, name, settings, macros_from_conf(read_layered(app_dir, "macros")),
+                          LookupResolver(app_dir, lookup_dirs))
     return detection if filter_definition is None else detection.with_filter(filter_definition)

@@ -24,7 +24,7 @@ from pathlib import Path
 from linux_auditd_at.attack_data import log_metadata
 from linux_auditd_at.audit.reader import AuditReader, ReadStats
 from linux_auditd_at.detection import SEARCH_NAME, Detection, load_detection
-from linux_auditd_at.spl import Context, Event, Pipeline, Result, compile_search
+from linux_auditd_at.spl import Context, Event, Pipeline, Result
 from linux_auditd_at.spl.metadata import term_text, unmet_terms
 
 FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source", "host": "--host"}
@@ -41,10 +41,13 @@ class Outcome:
 
 
 def compile_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
-                      filter_definition: str | None = None) -> tuple[Detection, Pipeline]:
-    """The saved search `name`, macros expanded (the filter macro replaced when given), parsed."""
-    detection = load_detection(app_dir, name=name, filter_definition=filter_definition)
-    return detection, compile_search(detection.expanded_search())
+                      filter_definition: str | None = None,
+                      lookup_dirs: tuple[Path, ...] = ()) -> tuple[Detection, Pipeline]:
+    """The saved search `name`, macros expanded (the filter macro replaced when given), parsed
+    with the app's lookups (and those in `lookup_dirs`)."""
+    detection = load_detection(app_dir, name=name, filter_definition=filter_definition,
+                               lookup_dirs=lookup_dirs)
+    return detection, detection.compile()
 
 
 def open_logs(pipeline: Pipeline | None, paths: list[str], **reader_options) -> AuditReader:

@@ -28,6 +28,8 @@ def add_clutter(app: Path) -> None:
     (app / "local" / "macros.conf").write_text("[linux_auditd_at_application_execution_filter]\n"
                                                "definition = search NOT dest=build-01\n")
     (app / "metadata" / "local.meta").write_text("[]\nowner = admin\n")
+    (app / "lookups").mkdir()  # a site's allow-list is site data: the app ships none (docs/tuning.md)
+    (app / "lookups" / "at_allowlist.csv").write_text("dest\nbuild-01\n")
     (app / ".gitignore").write_text("dist/\n")
     (app / "default" / ".macros.conf.swp").write_text("x")
     (app / "default" / "macros.conf~").write_text("x")

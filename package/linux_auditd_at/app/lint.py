@@ -22,10 +22,10 @@ from croniter import croniter
 from linux_auditd_at.app.identity import read_identity
 from linux_auditd_at.conf import LAYERS, default_path, is_true, key_origin, read_conf_file, read_layered
 from linux_auditd_at.detection import Detection, filter_macro_name
-from linux_auditd_at.errors import ConfError, SPLError
+from linux_auditd_at.errors import ConfError, SPLError, UnsupportedSPLError
+from linux_auditd_at.lookups import LookupResolver
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.macros import expand_macros, macros_from_conf
-from linux_auditd_at.spl.pipeline import parse_stages
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.tuning.risk import (
     ANNOTATIONS_KEY,
@@ -43,13 +43,15 @@ MITRE_ID = re.compile(r"T\d{4}(\.\d{3})?")
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: which rule found it, and where (file, stanza, key) in the error's text."""
+    """One problem: which rule found it, and where (file, stanza, key) in the error's text. A
+    warning (valid SPL the offline engine cannot run) does not fail the lint."""
 
     rule: str
     error: ConfError
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.error} [{self.rule}]"
+        return f"{'warning: ' if self.warning else ''}{self.error} [{self.rule}]"
 
 
 @dataclass
@@ -83,19 +85,28 @@ class SavedSearch:
         return None
 
     @cached_property
-    def filter_error(self) -> ConfError | None:
-        """Why the filter macro's definition (the part users edit, often in local/) is not SPL the
-        engine parses where the search calls it, after a `|`; None when it parses or is not defined."""
+    def filter_problem(self) -> Finding | None:
+        """Why the filter macro's definition (the part users edit, often in local/) does not run
+        where the search calls it, after a `|`: `filter-spl` when it is not valid SPL,
+        `filter-lookup` when a lookup it names cannot be found, `filter-offline` (a warning) when
+        it is valid SPL the offline engine cannot run; None when it runs or is not defined."""
         name = filter_macro_name(self.name)
         macro = self.detection.macros.get(name)
         if macro is None or self.macro_error is not None:
             return None
         try:
-            parse_stages("search * | " + expand_macros(macro.definition, self.detection.macros))
-        except SPLError as exc:
-            path = key_origin(self.detection.app_dir, "macros", name, "definition")
-            return ConfError(f"not valid SPL after a '|': {exc}", path=str(path), stanza=name,
-                             key="definition")
+            self.detection.compile("search * | " + expand_macros(macro.definition, self.detection.macros))
+        except (SPLError, ConfError) as exc:
+            path = str(key_origin(self.detection.app_dir, "macros", name, "definition"))
+
+            def found(rule: str, message: str, warning: bool = False) -> Finding:
+                return Finding(rule, ConfError(message, path=path, stanza=name, key="definition"), warning)
+
+            if isinstance(exc, UnsupportedSPLError):
+                return found("filter-offline", f"valid SPL, not supported by the offline engine: {exc}", True)
+            if isinstance(exc, ConfError):
+                return found("filter-lookup", str(exc))
+            return found("filter-spl", f"not valid SPL after a '|': {exc}")
         return None
 
     @cached_property
@@ -104,7 +115,7 @@ class SavedSearch:
         commands (the last stats' by-fields and `as` names, then rename/eval/convert/fields/table);
         None when no command fixes them (no stats: events carry every extracted field)."""
         columns = None
-        for stage in parse_stages(self.detection.expanded_search()):
+        for stage in self.detection.compile().stages:
             columns = stage.command.columns(stage.node, columns)
         return columns
 
@@ -119,9 +130,10 @@ def check_macros(search: SavedSearch) -> Iterator[Finding]:
 
 
 def check_filter_spl(search: SavedSearch) -> Iterator[Finding]:
-    """The filter macro's definition parses, and the finding names the macros.conf that sets it."""
-    if search.filter_error is not None:
-        yield Finding("filter-spl", search.filter_error)
+    """The filter macro's definition runs (see SavedSearch.filter_problem); the finding names the
+    macros.conf that sets it."""
+    if search.filter_problem is not None:
+        yield search.filter_problem
 
 
 def check_filter_last(search: SavedSearch) -> Iterator[Finding]:
@@ -158,7 +170,7 @@ def check_risk(search: SavedSearch) -> Iterator[Finding]:
         yield search.finding("risk-message", MESSAGE_KEY, "the risk action has no risk message")
     named = [(RISK_KEY, spec.field) for spec in action.objects]
     named += [(MESSAGE_KEY, token) for token in TOKEN.findall(action.message)]
-    if search.macro_error is not None or search.filter_error is not None:
+    if search.macro_error is not None or search.filter_problem is not None:
         return  # the macros or filter-spl rule reports it; the fields can be checked once the SPL is sound
     try:
         outputs = search.outputs
@@ -270,8 +282,10 @@ def check_manifest(app_dir: Path) -> list[Finding]:
     return [Finding("manifest", ConfError(problem, path=str(path))) for problem in problems]
 
 
-def lint_app(app_dir: Path, *, now: datetime | None = None) -> list[Finding]:
-    """Every finding for the app in `app_dir`; an empty list means it passes."""
+def lint_app(app_dir: Path, *, now: datetime | None = None,
+             lookup_dirs: tuple[Path, ...] = ()) -> list[Finding]:
+    """Every finding for the app in `app_dir` (lookups also looked for in `lookup_dirs`); no
+    finding but warnings means it passes."""
     findings = check_conf_syntax(app_dir)
     if findings:
         return findings  # the rules below would only repeat the parse errors
@@ -283,8 +297,9 @@ def lint_app(app_dir: Path, *, now: datetime | None = None) -> list[Finding]:
     if not searches:
         path = default_path(app_dir, "savedsearches")
         findings.append(Finding("conf-syntax", ConfError("no saved search with a search", path=str(path))))
+    lookups = LookupResolver(app_dir, lookup_dirs)
     for name, settings in searches.items():
-        search = SavedSearch(Detection(app_dir, name, settings, macros), now)
+        search = SavedSearch(Detection(app_dir, name, settings, macros, lookups), now)
         for rule in SEARCH_RULES:
             findings += rule(search)
     return findings

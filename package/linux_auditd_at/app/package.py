@@ -20,6 +20,7 @@ from linux_auditd_at.app.identity import read_identity
 from linux_auditd_at.errors import ConfError, OutputError
 
 # What the package holds, relative to the app folder. Folders are taken whole, minus EXCLUDED.
+# No `lookups/`: the app ships no lookup table; an allow-list is the site's (docs/tuning.md).
 APP_CONTENT = ("app.manifest", "LICENSE", "README.md", "default", "metadata/default.meta", "static")
 EXCLUDED_NAMES = {"__pycache__", "local.meta"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", "~", ".swp", ".bak")

@@ -1,7 +1,7 @@
 """Arguments and output shared by the verbs that evaluate the detection (run, explain, risk, ...).
 
     common.add_log_arguments(parser)        # LOG ..., --host, --host-from-node, --index, --sourcetype, ...
-    common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz
+    common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz, --lookups
     common.add_format_argument(parser)      # --format table|json|csv
     detection, context, outcome = common.evaluate(args)   # the three above, over the LOG args
 """
@@ -71,6 +71,13 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="TIME",
                         help="the time the search runs at (epoch or ISO 8601; default: the current time)")
     parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times (default: the local zone)")
+    add_lookups_argument(parser)
+
+
+def add_lookups_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lookups", metavar="DIR", type=Path, action="append", default=[],
+                        help="a folder of lookup CSV files (e.g. exported from the search head), looked in "
+                             "before the app's lookups/; repeatable")
 
 
 def add_format_argument(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +95,17 @@ def log_paths(args: argparse.Namespace) -> list[str]:
 
 
 def compile_from_args(args: argparse.Namespace) -> tuple[Detection, Pipeline]:
-    return runner.compile_detection(args.app_dir, name=args.name, filter_definition=args.filter)
+    """The detection and its compiled search; what compiling it warns about (a subsearch cut at
+    Splunk's limit) goes to stderr."""
+    detection, pipeline = runner.compile_detection(
+        args.app_dir, name=args.name, filter_definition=args.filter, lookup_dirs=tuple(args.lookups))
+    warn_all(pipeline.warnings, args.verb)
+    return detection, pipeline
+
+
+def warn_all(warnings: list[str], verb: str) -> None:
+    for warning in warnings:
+        print(f"linux-auditd-at {verb}: warning: {warning}", file=sys.stderr)
 
 
 def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.Outcome]:

@@ -8,7 +8,9 @@ backtested (see `backtest`) for the change in alerts per day. `--write` saves th
 the app's local/macros.conf (created if missing; other stanzas and comments kept; default/ is never
 written); writing the same definition again leaves the file untouched. The file is replaced
 atomically under a lock, so two `tune --write` at once both land; a filter a .conf value cannot
-hold as written (a line break, a trailing backslash) is refused before anything runs.
+hold as written (a line break, a trailing backslash) is refused before anything runs. When the
+filter stored now cannot run offline (a command the engine lacks, a lookup it cannot find), a
+warning says why and the rows are compared with the search without a filter.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import argparse
 import json
 import sys
 
-from linux_auditd_at import runner
 from linux_auditd_at.cli import common
 from linux_auditd_at.cli.backtest import add_range_arguments, load_args_events, run_range
+from linux_auditd_at.detection import load_detection
 from linux_auditd_at.errors import ToolkitError
 from linux_auditd_at.spl import Result
-from linux_auditd_at.tuning.tune import Comparison, compare, refuse_unstorable, write_filter
+from linux_auditd_at.tuning.tune import Comparison, baseline, compare, refuse_unstorable, write_filter
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,11 +41,17 @@ def run(args: argparse.Namespace) -> int:
         raise ToolkitError("tune needs --filter 'SPL', the new definition of the filter macro")
     if args.write:
         refuse_unstorable(args.filter)
-    current, pipeline = runner.compile_detection(args.app_dir, name=args.name)
+    loaded = load_detection(args.app_dir, name=args.name, lookup_dirs=tuple(args.lookups))
+    current, pipeline, problem = baseline(loaded)
+    if problem:
+        common.warn_all([f"the current filter cannot run offline ({problem}); comparing with the search "
+                         "without a filter"], args.verb)
     context = common.context_from_args(args)
     start, end = run_range(args, context)
     events = load_args_events(args, current, pipeline, context)
-    comparison = compare(current, args.filter, events, context, start=start, end=end)
+    comparison = compare(current, args.filter, events, context, start=start, end=end,
+                         current_pipeline=pipeline)
+    common.warn_all(comparison.warnings, args.verb)
     rows = ([{**row, "new filter": "kept"} for row in comparison.kept]
             + [{**row, "new filter": "removed"} for row in comparison.removed]
             + [{**row, "new filter": "added"} for row in comparison.added])

@@ -24,7 +24,7 @@ from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ToolkitError
-from linux_auditd_at.spl import Context, Event, Pipeline, Row, compile_search
+from linux_auditd_at.spl import Context, Event, Pipeline, Row
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import as_text, format_number, values_of
@@ -242,7 +242,7 @@ def run_backtest(detection: Detection, events: TimeSortedEvents, tz: tzinfo, *,
                  pipeline: Pipeline | None = None) -> Backtest:
     """Run the search on each scheduled window over `events`; [start, end] limits the run times,
     else every run whose window touches the logs' time span is taken (see `_windows`)."""
-    pipeline = pipeline or compile_search(detection.expanded_search())
+    pipeline = pipeline or detection.compile()
     risk = RiskAction.from_detection(detection)
     quiet = not pipeline.execute([], Context(now=events.span[0] if events.span else 0.0, tz=tz)).rows
     windows = _windows(detection, events, tz, start, end, quiet=quiet)
@@ -311,7 +311,7 @@ def _base_coverage(detection: Detection, events: TimeSortedEvents, windows: list
     lo = start if start is not None else -math.inf
     hi = math.nextafter(end, math.inf) if end is not None else math.inf
     candidates = events.between(lo, hi)
-    base = compile_search(base_search(detection.expanded_search()))
+    base = detection.compile(base_search(detection.expanded_search()))
     now = windows[-1].run.timestamp() if windows else 0.0
     matched = base.execute(candidates, Context(now=now, tz=tz)).rows
     return coverage(sorted(float(row["_time"]) for row in matched), windows)  # type: ignore[arg-type]

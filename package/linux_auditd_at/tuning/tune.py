@@ -25,8 +25,8 @@ from ksconf.conf.parser import (
 
 from linux_auditd_at import atomic
 from linux_auditd_at.detection import FILTER_MACRO, Detection
-from linux_auditd_at.errors import ConfError, OutputError
-from linux_auditd_at.spl import Context, Row, compile_search
+from linux_auditd_at.errors import ConfError, OutputError, ToolkitError
+from linux_auditd_at.spl import Context, Pipeline, Row
 from linux_auditd_at.tuning.backtest import Backtest, TimeSortedEvents, run_backtest
 
 LOCAL_HEADER = ("# Local tuning of the app's search macros: Splunk layers this file over default/macros.conf,"
@@ -45,6 +45,7 @@ class Comparison:
     added: list[Row]
     before: Backtest
     after: Backtest
+    warnings: list[str]
 
     @property
     def kept(self) -> list[Row]:
@@ -57,7 +58,10 @@ class Comparison:
 
 
 def _key(row: Row) -> str:
-    return json.dumps(row, sort_keys=True, default=str)
+    """A row's identity: its non-null cells (a filter that adds a column, such as the allow-list's
+    `lookup ... OUTPUT reason | where isnull(reason)`, leaves it null on the rows it keeps)."""
+    return json.dumps({name: value for name, value in row.items() if value is not None}, sort_keys=True,
+                      default=str)
 
 
 def row_difference(rows: list[Row], minus: list[Row]) -> list[Row]:
@@ -74,22 +78,31 @@ def row_difference(rows: list[Row], minus: list[Row]) -> list[Row]:
     return out
 
 
+def baseline(current: Detection) -> tuple[Detection, Pipeline, str | None]:
+    """The detection as configured now and its compiled search; when its stored filter cannot run
+    offline (SPL the engine does not support, a lookup it cannot find), the detection with the
+    filter macro set to `search *` instead, and why, so that a new filter can still be tried."""
+    try:
+        return current, current.compile(), None
+    except ToolkitError as exc:
+        unfiltered = current.with_filter("search *")
+        return unfiltered, unfiltered.compile(), str(exc)
+
+
 def compare(current: Detection, definition: str, events: TimeSortedEvents, context: Context, *,
-            start: float | None = None, end: float | None = None) -> Comparison:
+            start: float | None = None, end: float | None = None,
+            current_pipeline: Pipeline | None = None) -> Comparison:
     """Run the search with the current filter and with `definition` over the same events; the
-    schedules are walked in context.tz."""
+    schedules are walked in context.tz. `current_pipeline` is `current` compiled, when it is."""
     proposed = current.with_filter(definition)
-    pipelines = {}
-    results = {}
-    for name, detection in (("current", current), ("proposed", proposed)):
-        pipelines[name] = compile_search(detection.expanded_search())
-        results[name] = pipelines[name].execute(events.events, context)
+    pipelines = {"current": current_pipeline or current.compile(), "proposed": proposed.compile()}
+    results = {name: pipeline.execute(events.events, context) for name, pipeline in pipelines.items()}
     before = run_backtest(current, events, context.tz, start=start, end=end, pipeline=pipelines["current"])
     after = run_backtest(proposed, events, context.tz, start=start, end=end, pipeline=pipelines["proposed"])
     old, new = results["current"].rows, results["proposed"].rows
     columns = list(dict.fromkeys(results["current"].columns + results["proposed"].columns))
     return Comparison(current, proposed, columns, old, row_difference(old, new), row_difference(new, old),
-                      before, after)
+                      before, after, pipelines["current"].warnings + pipelines["proposed"].warnings)
 
 
 def refuse_unstorable(definition: str) -> None:
