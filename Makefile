@@ -5,7 +5,7 @@ BIN        := $(VENV)/bin
 TOOL       := $(BIN)/linux-auditd-at
 SAMPLE     := attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log
 
-.PHONY: venv run test lint package inspect bench dataset splunk-up compose-check splunk-down replay clean
+.PHONY: venv run test lint package inspect bench dataset splunk-up compose-check splunk-down splunk-logs replay clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,14 @@ run: venv
 test: venv lint
 	$(BIN)/pytest
 
+# The CI recipe (docs/ci.md) too: actionlint (with shellcheck on its `run:` scripts) and zizmor,
+# offline (no GitHub API: its online audits are skipped).
+WORKFLOWS  := .github/workflows
 lint: venv
 	$(BIN)/ruff check package tests bench
 	$(TOOL) lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint $(WORKFLOWS)/*.yml
+	$(BIN)/zizmor --offline $(WORKFLOWS)
 
 package: venv
 	$(TOOL) package --output-dir dist
@@ -68,6 +73,11 @@ compose-check:
 
 splunk-down:
 	$(COMPOSE) down -v
+
+# For a failed run: the container's splunkd.log and its console (provisioning) output, into dist/.
+splunk-logs:
+	-$(COMPOSE) cp splunk:/opt/splunk/var/log/splunk/splunkd.log dist/splunkd.log
+	-$(COMPOSE) logs --no-color splunk > dist/splunk-container.log
 
 # Replay the bundled datasets into $SPLUNK_URL; extra flags in REPLAY_ARGS (e.g. --insecure).
 replay: venv
