@@ -10,8 +10,9 @@ files they drive:
   sets a variable the Makefile reads as `$(NAME)`; the recipes run the targets they are built on;
 - variables: every SPLUNK_* variable a recipe sets is one the compose file or `replay` reads; each
   variable the compose file requires (`${NAME:?...}`) reaches every step that runs compose, from a
-  secret of the same name, checked first with the same `${NAME:?...}`; the GitLab service gets
-  the compose file's environment (same names, same fixed values, the same package file).
+  secret of the same name, checked first with the same `${NAME:?...}`, and no other secret is
+  passed; the GitLab service gets the compose file's environment (same names, same fixed values,
+  the same package file).
 
 `problems(root)` returns each mismatch as a sentence; the tests run it on the checkout (none) and
 on copies with one side changed (each caught).
@@ -114,6 +115,10 @@ def _workflow_problems(workflow: dict, makefile: Makefile, known: set[str], requ
     found += [f"{WORKFLOW}: never runs make {target}" for target in sorted(WORKFLOW_TARGETS - ran)]
     found += [f"{WORKFLOW}: secret {name} is not checked with ${{{name}:?...}} before use"
               for name in sorted(secrets - checked)]
+    # the container is the only thing the secrets are for: one it does not read would reach replay
+    # instead, as a credential the server does not have
+    found += [f"{WORKFLOW}: passes the secret {name}, which the compose file does not require"
+              for name in sorted(secrets - required)]
     return found
 
 

@@ -62,6 +62,11 @@ MUTATIONS = {
                                "never reads"),
     "compose secret": ("tests/splunk/compose.yml", "SPLUNK_PASSWORD", "SPLUNK_ADMIN_PASSWORD",
                        "without SPLUNK_ADMIN_PASSWORD"),
+    # a secret compose does not read (as when compose stops requiring one) would reach replay only
+    "workflow extra secret": (".github/workflows/replay.yml", "Replay the datasets\n        env:\n",
+                              "Replay the datasets\n        env:\n"
+                              "          SPLUNK_TOKEN: ${{ secrets.SPLUNK_TOKEN }}\n",
+                              "passes the secret SPLUNK_TOKEN, which the compose file does not require"),
     "compose new requirement": ("tests/splunk/compose.yml", "SPLUNK_START_ARGS: --accept-license",
                                 "SPLUNK_START_ARGS: --accept-license\n      SPLUNK_LICENSE_URI: "
                                 "${SPLUNK_LICENSE_URI:?set it}", "SPLUNK_LICENSE_URI"),
