@@ -21,8 +21,8 @@ run: venv
 test: venv lint
 	$(BIN)/pytest
 
-# The CI recipe (docs/ci.md) too: actionlint (with shellcheck on its `run:` scripts) and zizmor,
-# offline (no GitHub API: its online audits are skipped).
+# Also lints the CI workflow (docs/ci.md): actionlint, with shellcheck on its `run:` scripts, and
+# zizmor offline (its audits that need the GitHub API are skipped).
 WORKFLOWS  := .github/workflows
 lint: venv
 	$(BIN)/ruff check package tests bench
