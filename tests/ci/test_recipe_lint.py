@@ -107,3 +107,25 @@ def test_make_lint_runs_both_linters_offline():
     makefile = (ROOT / "Makefile").read_text()
     lint = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
     assert "/actionlint $(WORKFLOWS)/*.yml" in lint and "/zizmor --offline $(WORKFLOWS)" in lint
+
+
+def secret_uses(script: str, names: set[str]) -> list[str]:
+    """The script's lines that expand a secret other than to check it is set (`${NAME:?...}`)."""
+    return [line.strip() for line in script.splitlines()
+            if any(re.search(rf"\$\{{?{name}\b(?!:\?)", line) for name in names)]
+
+
+def test_no_workflow_script_expands_a_secret():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    names = {name for job in workflow["jobs"].values() for step in job["steps"]
+             for name, value in step.get("env", {}).items() if "secrets." in value}
+    assert names
+    scripts = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert [use for script in scripts for use in secret_uses(script, names)] == []
+
+
+def test_the_gitlab_job_pipes_the_password_to_curl_never_to_the_log():
+    # curl reads its credentials from standard input (-K -), so they are neither printed nor in `ps`
+    uses = [use for script in gitlab_scripts() for use in secret_uses(script, {"SPLUNK_PASSWORD"})]
+    assert uses and all(use.endswith("|") or " | " in use for use in uses), uses
+    assert secret_uses('echo "$SPLUNK_PASSWORD"', {"SPLUNK_PASSWORD"})
