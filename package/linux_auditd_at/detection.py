@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from linux_auditd_at.conf import default_path, key_origin, read_layered
+from linux_auditd_at.conf import default_path, is_true, key_origin, read_layered
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.lookups import LookupResolver
 from linux_auditd_at.spl import Pipeline, compile_search
 from linux_auditd_at.spl.lookups import Lookups
-from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
+from linux_auditd_at.spl.macros import Macro, expand_macros
 
 APP_ID = "DA-ESS-linux_auditd_at"
 SEARCH_NAME = "Linux Auditd At Application Execution - Rule"
@@ -34,6 +34,20 @@ def filter_macro_name(search_name: str) -> str:
 
 
 FILTER_MACRO = filter_macro_name(SEARCH_NAME)
+
+
+def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
+    """Layered macros.conf stanzas to Macro objects keyed by stanza name (`iseval` a .conf boolean)."""
+    return {
+        name: Macro(
+            name=name,
+            definition=keys.get("definition", ""),
+            args=tuple(a.strip() for a in keys.get("args", "").split(",") if a.strip()),
+            iseval=is_true(keys.get("iseval")),
+            description=keys.get("description", ""),
+        )
+        for name, keys in stanzas.items()
+    }
 
 
 def find_app_dir(start: Path | None = None) -> Path:

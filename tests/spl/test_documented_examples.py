@@ -11,9 +11,10 @@ import itertools
 
 import pytest
 
+from linux_auditd_at.detection import macros_from_conf
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import compile_search
-from linux_auditd_at.spl.macros import expand_macros, macros_from_conf
+from linux_auditd_at.spl.macros import expand_macros
 
 # --- Search Manual: "Boolean expressions" -------------------------------------------------------
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from linux_auditd_at.detection import macros_from_conf
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl.macros import Macro, expand_macros, macros_from_conf
+from linux_auditd_at.spl.macros import Macro, expand_macros
 
 MACROS = macros_from_conf({
     "linux_auditd": {"definition": 'sourcetype="linux:audit"'},

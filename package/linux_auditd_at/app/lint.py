@@ -21,11 +21,11 @@ from croniter import croniter
 
 from linux_auditd_at.app.identity import read_identity
 from linux_auditd_at.conf import LAYERS, default_path, is_true, key_origin, read_conf_file, read_layered
-from linux_auditd_at.detection import Detection, filter_macro_name
+from linux_auditd_at.detection import Detection, filter_macro_name, macros_from_conf
 from linux_auditd_at.errors import ConfError, SPLError, UnsupportedSPLError
 from linux_auditd_at.lookups import LookupResolver
 from linux_auditd_at.spl.lexer import split_pipeline
-from linux_auditd_at.spl.macros import expand_macros, macros_from_conf
+from linux_auditd_at.spl.macros import expand_macros
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.tuning.risk import (
     ANNOTATIONS_KEY,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from linux_auditd_at.conf import is_true
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.eval_expr import compile_expression
 from linux_auditd_at.spl.lexer import COMMENT, EOF, after_quoted, comment_end, tokenize_eval
@@ -29,20 +28,6 @@ class Macro:
     args: tuple[str, ...] = ()
     iseval: bool = False
     description: str = ""
-
-
-def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
-    """Layered macros.conf stanzas to Macro objects keyed by stanza name."""
-    return {
-        name: Macro(
-            name=name,
-            definition=keys.get("definition", ""),
-            args=tuple(a.strip() for a in keys.get("args", "").split(",") if a.strip()),
-            iseval=is_true(keys.get("iseval")),
-            description=keys.get("description", ""),
-        )
-        for name, keys in stanzas.items()
-    }
 
 
 MAX_DEPTH = 50
