@@ -1,8 +1,10 @@
 """Toolkit for the Splunk ES detection "Linux Auditd At Application Execution".
 
-The pipeline, one sub-package per step:
+The pipeline, one module or sub-package per step; `spl/` and `audit/` import nothing above them
+(tests/test_layers.py):
   conf      -> the app's .conf files, default/ layered with local/ (ksconf's parser)
   detection -> the saved search and its macros, as the app ships them
+  risk      -> its risk action (ES's `_risk` settings) and the risk events it writes per row
   audit     -> raw audit logs to Splunk-shaped events
   attack_data -> the datasets' metadata YAML (host, source, expected rows)
   spl       -> the embedded SPL engine (lexer, parser, AST, one module per command)
@@ -10,7 +12,7 @@ The pipeline, one sub-package per step:
   app       -> packaging and lint of the Splunk app itself
   capture   -> real auditd captures into attack_data/
   replay    -> replay into a real Splunk over HEC, with a differential check
-  tuning    -> risk events, schedule backtest, filter-macro tuning
+  tuning    -> schedule backtest, filter-macro tuning
   cli       -> thin argparse layer, one module per verb
 """
 

@@ -36,9 +36,9 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 from linux_auditd_at.audit.record import extract_fields
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import SPLError
+from linux_auditd_at.risk import RiskAction
 from linux_auditd_at.spl import Context, compile_search
 from linux_auditd_at.spl.macros import Macro, expand_macros
-from linux_auditd_at.tuning.risk import RiskAction
 
 ES_APP = "SplunkEnterpriseSecuritySuite"  # contentctl's ES_APP_NAME
 

@@ -24,10 +24,7 @@ from linux_auditd_at.conf import LAYERS, default_path, is_true, key_origin, read
 from linux_auditd_at.detection import Detection, filter_macro_name, macros_from_conf
 from linux_auditd_at.errors import ConfError, SPLError, UnsupportedSPLError
 from linux_auditd_at.lookups import LookupResolver
-from linux_auditd_at.spl.lexer import split_pipeline
-from linux_auditd_at.spl.macros import expand_macros
-from linux_auditd_at.spl.timemodifiers import resolve_time
-from linux_auditd_at.tuning.risk import (
+from linux_auditd_at.risk import (
     ANNOTATIONS_KEY,
     MESSAGE_KEY,
     RISK_KEY,
@@ -35,6 +32,9 @@ from linux_auditd_at.tuning.risk import (
     RiskAction,
     setting_error,
 )
+from linux_auditd_at.spl.lexer import split_pipeline
+from linux_auditd_at.spl.macros import expand_macros
+from linux_auditd_at.spl.timemodifiers import resolve_time
 
 RISK_OBJECT_TYPES = ("system", "user", "other")
 DETECTION_TYPES = ("TTP", "Anomaly", "Hunting", "Correlation")

@@ -13,9 +13,9 @@ import json
 import sys
 
 from linux_auditd_at.cli import common
+from linux_auditd_at.risk import RiskAction
 from linux_auditd_at.spl import Result
 from linux_auditd_at.spl.values import format_number
-from linux_auditd_at.tuning.risk import RiskAction
 
 COLUMNS = ["_time", "risk_object", "risk_object_type", "risk_score", "risk_message", "source",
            "annotations.mitre_attack"]

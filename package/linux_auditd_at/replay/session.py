@@ -32,10 +32,10 @@ from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.compare import compare_rows, describe
 from linux_auditd_at.replay.hec import HECClient, SendReport
 from linux_auditd_at.replay.splunkd import SavedSearch, SearchResult, Splunkd, index_search, quote
+from linux_auditd_at.risk import RiskAction, RiskEvent
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
 from linux_auditd_at.spl.values import format_number, to_number
-from linux_auditd_at.tuning.risk import RiskAction, RiskEvent
 
 Rows = list[dict[str, object]]
 Engine = Callable[[list[dict[str, object]]], Rows]

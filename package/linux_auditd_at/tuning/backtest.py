@@ -24,11 +24,11 @@ from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from linux_auditd_at.detection import Detection
 from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.risk import RiskAction, RiskEvent, setting_error
 from linux_auditd_at.spl import Context, Event, Pipeline, Row
 from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import as_text, format_number, values_of
-from linux_auditd_at.tuning.risk import RiskAction, RiskEvent, setting_error
 
 NOISE_FIELDS = ("dest", "UID", "comm")
 """The result fields whose most frequent values the summary names (the risk object, user, program)."""
