@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from linux_auditd_at.errors import AuditInputError
+from linux_auditd_at.errors import AuditInputError, CaptureError
 
 METADATA_SUFFIXES = (".yml", ".yaml")
 MAX_METADATA_BYTES = 1 << 20
@@ -182,20 +182,26 @@ def _entries(yaml_path: str) -> tuple | None:
 
 @lru_cache(maxsize=32)
 def _parsed_entries(yaml_path: str, _mtime_ns: int, _size: int) -> tuple | None:
-    import yaml
+    document = read_yaml(yaml_path, AuditInputError, hint="; is it dataset metadata?")
+    entries = document.get("datasets") if isinstance(document, dict) else None
+    return tuple(entries) if isinstance(entries, list) else None
+
+
+def read_yaml(path: str, error: type[AuditInputError | CaptureError], *, hint: str = "") -> object:
+    """`path` as YAML, the one reading of a YAML file: a file that cannot be read, or is not valid
+    YAML, raises `error` naming the file (and the line of a syntax error)."""
+    import yaml  # only when a metadata file is there: `run` on a plain log starts faster
 
     try:
-        with open(yaml_path, encoding="utf-8") as handle:
-            document = safe_yaml(handle.read())
+        with open(path, encoding="utf-8") as handle:
+            return safe_yaml(handle.read())
     except OSError as exc:
-        raise AuditInputError(exc.strerror or str(exc), path=yaml_path) from exc
+        raise error(exc.strerror or str(exc), path=path) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise AuditInputError(f"not valid YAML ({problem}); is it dataset metadata?", path=yaml_path,
-                              line=mark.line + 1 if mark else None) from exc
-    entries = document.get("datasets") if isinstance(document, dict) else None
-    return tuple(entries) if isinstance(entries, list) else None
+        raise error(f"not valid YAML ({problem}){hint}", path=path,
+                    line=mark.line + 1 if mark else None) from exc
 
 
 def _beside(metadata: Path, name: object, what: str) -> Path:

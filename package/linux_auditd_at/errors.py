@@ -1,7 +1,52 @@
 """User-facing errors: each says where the problem is (file and line, conf stanza and key, SPL position).
 
-The CLI prints them as one line and exits non-zero; anything else escaping is a bug in the toolkit.
+Every error carries one `Location`, and the error formats it once: `path:line, [stanza], key:
+message`, with what is unknown left out, and an SPL error quotes the SPL around its position.
+The CLI prints them as one line and exits with the error's `exit_code` (the `ExitCode` table);
+anything else escaping is a bug in the toolkit. `warn` is the one way to print a warning.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit status of the toolkit's programs (ksconf's consts.py style)."""
+
+    OK = 0
+    FAILED = 1
+    """The verb ran and found a problem: lint findings, data not ready, a replay that failed,
+    or the reader of our output went away."""
+    INPUT_ERROR = 2
+    """Bad input, configuration or environment (a ToolkitError), or bad arguments (argparse's own)."""
+    INTERRUPTED = 130
+    """Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it)."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is; every part is optional."""
+
+    path: str | None = None
+    line: int | None = None
+    stanza: str | None = None
+    key: str | None = None
+    position: int | None = None
+    """A 0-based offset in the (expanded) SPL."""
+
+    def __str__(self) -> str:
+        """`path:line, [stanza], key` with the unknown parts left out (the position is the SPL
+        error's to quote)."""
+        file = f"{self.path}:{self.line}" if self.path and self.line else self.path
+        return ", ".join(p for p in (file, f"[{self.stanza}]" if self.stanza else None, self.key) if p)
+
+
+def located(message: str, location: Location) -> str:
+    """`message` prefixed with where it happened, if known."""
+    where = str(location)
+    return f"{where}: {message}" if where else message
 
 
 def one_line(message: str) -> str:
@@ -13,7 +58,23 @@ def one_line(message: str) -> str:
 class ToolkitError(Exception):
     """Base for problems in the user's input, configuration or environment."""
 
-    exit_code = 2
+    exit_code: int = ExitCode.INPUT_ERROR
+
+    def __init__(self, message: str, *, location: Location | None = None):
+        self.message, self.location = message, location or Location()
+        super().__init__(self.formatted())
+
+    def formatted(self) -> str:
+        """The one-line text the CLI prints."""
+        return located(self.message, self.location)
+
+    @property
+    def path(self) -> str | None:
+        return self.location.path
+
+    @property
+    def position(self) -> int | None:
+        return self.location.position
 
 
 class ConfError(ToolkitError):
@@ -21,20 +82,21 @@ class ConfError(ToolkitError):
 
     def __init__(self, message: str, *, path: str | None = None, stanza: str | None = None,
                  key: str | None = None):
-        where = ", ".join(p for p in (path, f"[{stanza}]" if stanza else None, key) if p)
-        super().__init__(f"{where}: {message}" if where else message)
-        self.path, self.stanza, self.key = path, stanza, key
+        super().__init__(message, location=Location(path=path, stanza=stanza, key=key))
 
 
 class SPLError(ToolkitError):
     """SPL that cannot be parsed or evaluated; `position` is a 0-based offset in the expanded SPL."""
 
     def __init__(self, message: str, *, spl: str | None = None, position: int | None = None):
-        text = message
-        if spl is not None and position is not None:
-            text = f"{message} at position {position}: ...{spl[max(0, position - 20):position + 20]!r}"
-        super().__init__(text)
-        self.message, self.spl, self.position = message, spl, position
+        self.spl = spl
+        super().__init__(message, location=Location(position=position))
+
+    def formatted(self) -> str:
+        position, spl = self.location.position, self.spl
+        if spl is None or position is None:
+            return self.message
+        return f"{self.message} at position {position}: ...{spl[max(0, position - 20):position + 20]!r}"
 
 
 class UnsupportedSPLError(SPLError):
@@ -46,19 +108,19 @@ class AuditInputError(ToolkitError):
     """An audit log that cannot be read or trusted; names the file and, where known, the line."""
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
-        where = f"{path}:{line}" if path and line else path
-        super().__init__(f"{where}: {message}" if where else message)
-        self.path, self.line = path, line
+        super().__init__(message, location=Location(path=path, line=line))
 
 
 class CaptureError(ToolkitError):
     """A capture cannot run or went wrong: not root, auditd/at missing, the kernel refuses audit,
     or a scenario's process is not in the log as the scenario says it should be."""
 
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        super().__init__(message, location=Location(path=path, line=line))
+
 
 class OutputError(ToolkitError):
     """A file we were asked to write (local/macros.conf, a package) cannot be written; names it."""
 
     def __init__(self, message: str, *, path: str):
-        super().__init__(f"{path}: {message}")
-        self.path = path
+        super().__init__(message, location=Location(path=path))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from linux_auditd_at.attack_data import safe_yaml
+from linux_auditd_at.attack_data import read_yaml
 from linux_auditd_at.audit.reader import SOURCETYPE
 from linux_auditd_at.capture.scenarios import SCENARIOS, Process
 from linux_auditd_at.capture.window import COLUMNS, Record
@@ -54,9 +54,9 @@ def check_outdir(outdir: Path) -> None:
     """A CaptureError, before anything runs, when `write` could not write into `outdir`."""
     existing = next(p for p in (outdir, *outdir.parents) if p.exists())
     if not existing.is_dir():
-        raise CaptureError(f"{existing}: not a folder; the dataset needs one")
+        raise CaptureError("not a folder; the dataset needs one", path=str(existing))
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise CaptureError(f"{existing}: cannot write there")
+        raise CaptureError("cannot write there", path=str(existing))
     _existing_metadata(outdir / METADATA)
 
 
@@ -134,20 +134,13 @@ def _existing_metadata(path: Path) -> dict:
     when it is not one this writer can update without dropping what it holds."""
     if not path.exists():
         return {}
-    try:
-        document = safe_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CaptureError(f"{path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise CaptureError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    document = read_yaml(str(path), CaptureError)
     if document is None:
         return {}
     if not isinstance(document, dict) or not isinstance(document.get("datasets", []), list):
-        raise CaptureError(f"{path}: not attack_data metadata (a mapping with a `datasets:` list); "
-                           "fix it or write the dataset to another folder")
+        raise CaptureError("not attack_data metadata (a mapping with a `datasets:` list); "
+                           "fix it or write the dataset to another folder", path=str(path))
     for number, entry in enumerate(document.get("datasets") or [], 1):
         if not isinstance(entry, dict):
-            raise CaptureError(f"{path}: datasets entry {number} is not a mapping")
+            raise CaptureError(f"datasets entry {number} is not a mapping", path=str(path))
     return document

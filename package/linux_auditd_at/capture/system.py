@@ -201,7 +201,8 @@ class AuditLog:
             if marker in data:
                 return data
             if time.monotonic() > deadline:
-                raise CaptureError(f"{self.path}: auditd did not write our end marker within {timeout:.0f} s")
+                raise CaptureError(f"auditd did not write our end marker within {timeout:.0f} s",
+                                   path=str(self.path))
             time.sleep(0.05)
 
 
@@ -306,7 +307,7 @@ def _inode_and_size(path: Path) -> tuple[int, int]:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise CaptureError(f"{path}: cannot read the audit log: {exc.strerror}") from exc
+        raise CaptureError(f"cannot read the audit log: {exc.strerror}", path=str(path)) from exc
     return stat.st_ino, stat.st_size
 
 
