@@ -3,7 +3,7 @@
 Every error carries one `Location`, and the error formats it once: `path:line, [stanza], key:
 message`, with what is unknown left out, and an SPL error quotes the SPL around its position.
 The CLI prints them as one line and exits with the error's `exit_code` (the `ExitCode` table);
-anything else escaping is a bug in the toolkit. `warn` is the one way to print a warning.
+anything else escaping is a bug in the toolkit.
 """
 
 from __future__ import annotations

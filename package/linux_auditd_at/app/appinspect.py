@@ -19,7 +19,7 @@ from pathlib import Path
 
 from linux_auditd_at.app.identity import read_identity
 from linux_auditd_at.detection import app_dir_or_found
-from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.errors import ExitCode, ToolkitError
 
 # Splunk Cloud (Victoria and Classic) vetting, which is what ES customers on Cloud need.
 TAGS = ("cloud", "private_victoria", "private_classic")
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     blocking = findings(report)
     for line in blocking:
         print(line, file=sys.stderr)
-    return 1 if blocking or any(summary.get(result) for result in BLOCKING) else 0
+    return ExitCode.FAILED if blocking or any(summary.get(result) for result in BLOCKING) else ExitCode.OK
 
 
 if __name__ == "__main__":

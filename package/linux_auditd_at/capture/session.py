@@ -27,7 +27,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from linux_auditd_at.capture import dataset, scenarios, system, window
-from linux_auditd_at.errors import CaptureError
+from linux_auditd_at.errors import CaptureError, ExitCode
 
 FORMATS = ("ENRICHED", "RAW")
 LOCK = Path("/run/linux-auditd-at-capture.lock")
@@ -38,7 +38,7 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 class Interrupted(CaptureError):
     """SIGTERM or SIGHUP arrived during a capture (SIGINT raises KeyboardInterrupt as usual)."""
 
-    exit_code = 130
+    exit_code = ExitCode.INTERRUPTED
 
 
 def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: str = "ENRICHED",

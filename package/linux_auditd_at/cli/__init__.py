@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from linux_auditd_at import __version__
-from linux_auditd_at.errors import ToolkitError, one_line
+from linux_auditd_at.errors import ExitCode, ToolkitError, one_line
 
 VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "replay", "lint", "package")
 
@@ -97,16 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader of our output went away (`| head`): stop quietly, as the Python docs advise.
         _drop_stdout()
-        return 1
+        return ExitCode.FAILED
     except OSError as exc:
         if exc.errno not in OUTPUT_ERRORS:
             raise
         _drop_stdout()
         print(f"linux-auditd-at {args.verb}: error: cannot write the output: {exc.strerror}", file=sys.stderr)
-        return 2
+        return ExitCode.INPUT_ERROR
     except KeyboardInterrupt:
         print(f"linux-auditd-at {args.verb}: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 def _drop_stdout() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from linux_auditd_at import runner
 from linux_auditd_at.cli import common
 from linux_auditd_at.detection import Detection
-from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.errors import ExitCode, ToolkitError
 from linux_auditd_at.spl import Context, Result
 from linux_auditd_at.spl.values import format_number
 from linux_auditd_at.tuning.backtest import NOISE_FIELDS, Backtest, TimeSortedEvents, run_backtest
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             args.html.write_text(page, encoding="utf-8")
         except OSError as exc:
             raise ToolkitError(f"{args.html}: {exc.strerror or exc}") from exc
-    return 0
+    return ExitCode.OK
 
 
 def print_backtest(result: Backtest, args: argparse.Namespace, context: Context) -> None:

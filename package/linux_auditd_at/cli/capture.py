@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from linux_auditd_at.capture import SCENARIOS, capture
+from linux_auditd_at.errors import ExitCode
 
 
 def add_arguments(parser):
@@ -30,4 +31,4 @@ def run(args) -> int:
                       log_format=args.format.upper(), node=args.node)
     for path in written:
         print(path)
-    return 0
+    return ExitCode.OK

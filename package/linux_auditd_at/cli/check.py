@@ -22,8 +22,7 @@ from linux_auditd_at import runner
 from linux_auditd_at.audit.readiness import Readiness, assess, format_notes
 from linux_auditd_at.cli import common
 from linux_auditd_at.detection import BY_FIELDS
-
-NOT_READY = 1
+from linux_auditd_at.errors import ExitCode
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     found.problems.extend(f"not in this app configuration: {problem}"
                           for problem in runner.metadata_problems(detection, pipeline, reader.stats))
     report(found, sys.stdout, tz)
-    return 0 if found.ready else NOT_READY
+    return ExitCode.OK if found.ready else ExitCode.FAILED
 
 
 def report(found: Readiness, out: TextIO, tz) -> None:

@@ -103,9 +103,18 @@ def compile_from_args(args: argparse.Namespace) -> tuple[Detection, Pipeline]:
     return detection, pipeline
 
 
+PROG = "linux-auditd-at"
+
+
+def warn(verb: str, message: str) -> None:
+    """A warning on stderr, the one style of every verb: `linux-auditd-at VERB: warning: ...`, on
+    one line."""
+    print(f"{PROG} {verb}: warning: {one_line(message)}", file=sys.stderr)
+
+
 def warn_all(warnings: list[str], verb: str) -> None:
     for warning in warnings:
-        print(f"linux-auditd-at {verb}: warning: {warning}", file=sys.stderr)
+        warn(verb, warning)
 
 
 def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.Outcome]:
@@ -216,7 +225,7 @@ def warn_about(stats: ReadStats, verb: str, problems: Sequence[str] = ()) -> Non
         problem = f"no audit records read from {', '.join(stats.files) or 'the input'}"
     for line in (problem, "; ".join(problems)):
         if line:
-            print(f"linux-auditd-at {verb}: warning: {one_line(line)}", file=sys.stderr)
+            warn(verb, line)
 
 
 def text_of(value: object, separator: str) -> str:

@@ -14,6 +14,7 @@ from typing import TextIO
 from linux_auditd_at.audit.reader import ReadStats
 from linux_auditd_at.cli import common
 from linux_auditd_at.detection import Detection
+from linux_auditd_at.errors import ExitCode
 from linux_auditd_at.spl import Result
 
 
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     detection, _, outcome = common.evaluate(args)
     report(detection, outcome.result, outcome.stats, sys.stdout)
     common.warn_about(outcome.stats, "explain", outcome.problems)
-    return 0
+    return ExitCode.OK
 
 
 def report(detection: Detection, result: Result, stats: ReadStats, out: TextIO) -> None:

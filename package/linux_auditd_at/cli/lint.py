@@ -17,6 +17,7 @@ import sys
 from linux_auditd_at.app.lint import lint_app
 from linux_auditd_at.cli.common import add_lookups_argument
 from linux_auditd_at.detection import app_dir_or_found
+from linux_auditd_at.errors import ExitCode
 
 
 def add_arguments(parser):
@@ -31,7 +32,7 @@ def run(args) -> int:
     problems = [finding for finding in findings if not finding.warning]
     if problems:
         print(f"{len(problems)} problem(s) in {app_dir}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     warned = f" ({len(findings)} warning(s))" if findings else ""
     print(f"{app_dir}: no problems{warned}")
-    return 0
+    return ExitCode.OK

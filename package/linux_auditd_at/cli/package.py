@@ -10,6 +10,7 @@ from pathlib import Path
 
 from linux_auditd_at.app.package import build_package, sha256_of
 from linux_auditd_at.detection import app_dir_or_found
+from linux_auditd_at.errors import ExitCode
 
 
 def add_arguments(parser):
@@ -20,4 +21,4 @@ def add_arguments(parser):
 def run(args) -> int:
     path = build_package(app_dir_or_found(args.app_dir), args.output_dir)
     print(f"{sha256_of(path)}  {path}")
-    return 0
+    return ExitCode.OK

@@ -24,6 +24,7 @@ from pathlib import Path
 from linux_auditd_at.attack_data import default_metadata, load_datasets
 from linux_auditd_at.cli import common
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
+from linux_auditd_at.errors import ExitCode
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.hec import INDEX_GRACE, HECClient, default_hec_url
 from linux_auditd_at.replay.junit import junit_setup_error, junit_xml, write_junit
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
     context = ssl_context(args.ca_file, args.insecure)
     if args.insecure:
-        print("warning: TLS certificates are not verified (--insecure)", file=sys.stderr)
+        common.warn("replay", "TLS certificates are not verified (--insecure)")
     try:
         replay = connect(args, context, engine, risk)
     except ReplayError as exc:
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         write_junit(junit_xml(outcomes), args.junit_xml)
     failed = sum(not o.passed for o in outcomes)
     print(f"{len(outcomes) - failed} passed, {failed} failed", file=sys.stderr if failed else sys.stdout)
-    return 1 if failed else 0
+    return ExitCode.FAILED if failed else ExitCode.OK
 
 
 def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | None,
@@ -158,9 +159,9 @@ def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | 
                           f"{'not installed' if splunkd.app_state(ES_APP) == 'missing' else 'disabled'}")
     saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
     for name, definition in splunkd.macros_naming_an_index(APP_ID, saved_search.search).items():
-        print(f"warning: the server's macro `{name}` names an index ({definition}); it ANDs with the "
-              "test index, so the saved search can only return rows if that index term matches "
-              "at_replay_* (or --index)", file=sys.stderr)
+        common.warn("replay", f"the server's macro `{name}` names an index ({definition}); it ANDs with the "
+                    "test index, so the saved search can only return rows if that index term matches "
+                    "at_replay_* (or --index)")
     hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token or "", context,
                     batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
                     ack_timeout=args.timeout, poll_interval=args.poll, timeout=args.timeout,

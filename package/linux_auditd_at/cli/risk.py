@@ -13,6 +13,7 @@ import json
 import sys
 
 from linux_auditd_at.cli import common
+from linux_auditd_at.errors import ExitCode
 from linux_auditd_at.risk import RiskAction
 from linux_auditd_at.spl import Result
 from linux_auditd_at.spl.values import format_number
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         common.print_result(Result(COLUMNS, rows), args.format)
     if skipped:
         fields = ", ".join(spec.field for spec in action.objects)
-        print(f"linux-auditd-at risk: warning: {skipped} result row(s) have no {fields} value; ES writes no "
-              "risk event for them", file=sys.stderr)
+        common.warn("risk", f"{skipped} result row(s) have no {fields} value; ES writes no risk event "
+                            "for them")
     common.warn_about(outcome.stats, "risk", outcome.problems)
-    return 0
+    return ExitCode.OK

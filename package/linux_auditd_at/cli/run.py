@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from linux_auditd_at.cli import common
+from linux_auditd_at.errors import ExitCode
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,4 +24,4 @@ def run(args: argparse.Namespace) -> int:
     _, _, outcome = common.evaluate(args)
     common.print_result(outcome.result, args.format)
     common.warn_about(outcome.stats, "run", outcome.problems)
-    return 0
+    return ExitCode.OK

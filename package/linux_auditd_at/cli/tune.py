@@ -22,7 +22,7 @@ import sys
 from linux_auditd_at.cli import common
 from linux_auditd_at.cli.backtest import add_range_arguments, load_args_events, run_range
 from linux_auditd_at.detection import load_detection
-from linux_auditd_at.errors import ToolkitError
+from linux_auditd_at.errors import ExitCode, ToolkitError
 from linux_auditd_at.spl import Result
 from linux_auditd_at.tuning.tune import Comparison, baseline, compare, refuse_unstorable, write_filter
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         # on stderr when stdout is JSON or CSV, so that it stays parseable
         print(f"{'wrote' if changed else 'unchanged:'} {path}",
               file=sys.stdout if args.format == "table" else sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def _print_summary(s: dict[str, float | int]) -> None:
