@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.app.lint import lint_app
+from linux_auditd_at.app.lint import Finding, lint_app
 from linux_auditd_at.detection import SEARCH_NAME, filter_macro_name
 from scratch_app import SHIPPED
 
@@ -35,17 +35,21 @@ def set_key(app: Path, key: str, value: str) -> None:
     path.write_text("\n".join(lines))
 
 
-def only_finding(app: Path, rule: str) -> str:
+def only_finding(app: Path, rule: str) -> Finding:
     """The one finding lint reports for the app, which must come from `rule`."""
     findings = lint_app(app, now=NOW)
     assert [f.rule for f in findings] == [rule], [str(f) for f in findings]
-    return str(findings[0])
+    return findings[0]
 
 
-def assert_names(text: str, path: str, key: str | None) -> None:
-    assert path in text, text
+def assert_names(finding: Finding, path: str, key: str | None) -> None:
+    """The finding's location is `path` (relative to the app) and, for a saved-search key, the
+    search's stanza and `key`; its text starts with that location."""
+    where = finding.location
+    assert where.path is not None and where.path.endswith(path), finding
     if key is not None:
-        assert STANZA in text and f"] {key}:" in text.replace(",", ""), text
+        assert (where.stanza, where.key) == (SEARCH_NAME, key), finding
+    assert str(finding).startswith(f"{where}: "), finding
 
 
 def test_the_shipped_app_passes(app):
@@ -88,43 +92,48 @@ def test_no_saved_search_is_a_finding(app):
 
 def test_manifest_version_must_agree_with_app_conf(app):
     edit(app, "app.manifest", f'"version": "{SHIPPED.version}"', '"version": "0.0.1"')
-    text = only_finding(app, "manifest")
+    finding = only_finding(app, "manifest")
+    text = str(finding)
     assert "app.manifest" in text and f"info.id.version is '0.0.1', app.conf has '{SHIPPED.version}'" in text
 
 
 def test_manifest_must_be_strict_json(app):
     (app / "app.manifest").write_text((app / "app.manifest").read_text() + "# slim comment\n")
-    assert "not strict JSON" in only_finding(app, "manifest")
+    assert "not strict JSON" in str(only_finding(app, "manifest"))
 
 
 # --- macros and the filter macro ----------------------------------------------------------------
 
 def test_undefined_macro(app):
     edit(app, SAVED, "`linux_auditd` type=SYSCALL", "`linux_auditd_syscall` type=SYSCALL")
-    text = only_finding(app, "macros")  # once: the risk fields wait until the macros expand
-    assert_names(text, SAVED, "search")
+    finding = only_finding(app, "macros")  # once: the risk fields wait until the macros expand
+    text = str(finding)
+    assert_names(finding, SAVED, "search")
     assert "linux_auditd_syscall" in text
 
 
 def test_macro_called_with_the_wrong_argument_count(app):
     edit(app, SAVED, "`security_content_ctime(lastTime)`", "`security_content_ctime(lastTime, UTC)`")
-    text = only_finding(app, "macros")
-    assert_names(text, SAVED, "search")
+    finding = only_finding(app, "macros")
+    text = str(finding)
+    assert_names(finding, SAVED, "search")
     assert "security_content_ctime" in text and "2 arguments" in text
 
 
 def test_filter_macro_must_be_the_last_command(app):
     edit(app, SAVED, LAST_LINE, LAST_LINE.rstrip("\n") + " \\\n| head 5\n")
-    text = only_finding(app, "filter-last")
-    assert_names(text, SAVED, "search")
+    finding = only_finding(app, "filter-last")
+    text = str(finding)
+    assert_names(finding, SAVED, "search")
     assert "'| head 5'" not in text and "'head 5'" in text
 
 
 def test_filter_macro_missing(app):
     edit(app, SAVED, "| `security_content_ctime(lastTime)` \\\n" + LAST_LINE,
          "| `security_content_ctime(lastTime)`\n")
-    text = only_finding(app, "filter-last")
-    assert_names(text, SAVED, "search")
+    finding = only_finding(app, "filter-last")
+    text = str(finding)
+    assert_names(finding, SAVED, "search")
     assert "`linux_auditd_at_application_execution_filter`" in text
 
 
@@ -144,8 +153,9 @@ def test_risk_json_must_be_a_list_of_complete_risk_objects(app, value):
 def test_risk_object_type_must_be_known(app):
     set_key(app, "action.risk.param._risk",
             '[{"risk_object_field": "dest", "risk_object_type": "host", "risk_score": 9}]')
-    text = only_finding(app, "risk-json")
-    assert_names(text, SAVED, "action.risk.param._risk")
+    finding = only_finding(app, "risk-json")
+    text = str(finding)
+    assert_names(finding, SAVED, "action.risk.param._risk")
     assert "'host'" in text
 
 
@@ -153,15 +163,17 @@ def test_risk_object_field_must_be_a_field_the_search_outputs(app):
     # `host` is renamed to `dest` before stats: the results have no host.
     set_key(app, "action.risk.param._risk",
             '[{"risk_object_field": "host", "risk_object_type": "system", "risk_score": 9}]')
-    text = only_finding(app, "risk-fields")
-    assert_names(text, SAVED, "action.risk.param._risk")
+    finding = only_finding(app, "risk-fields")
+    text = str(finding)
+    assert_names(finding, SAVED, "action.risk.param._risk")
     assert "'host' is not a field the search outputs" in text
 
 
 def test_risk_message_tokens_must_be_fields_the_search_outputs(app):
     set_key(app, "action.risk.param._risk_message", "at ran as [$user$] on [$dest$] ([$comm$])")
-    text = only_finding(app, "risk-fields")
-    assert_names(text, SAVED, "action.risk.param._risk_message")
+    finding = only_finding(app, "risk-fields")
+    text = str(finding)
+    assert_names(finding, SAVED, "action.risk.param._risk_message")
     assert "token 'user'" in text
 
 
@@ -169,8 +181,8 @@ def test_fields_renamed_after_stats_are_followed(app):
     edit(app, SAVED, LAST_LINE, "| rename dest as host \\\n" + LAST_LINE)
     findings = lint_app(app, now=NOW)
     assert [f.rule for f in findings] == ["risk-fields", "risk-fields"]
-    assert_names(str(findings[0]), SAVED, "action.risk.param._risk")
-    assert_names(str(findings[1]), SAVED, "action.risk.param._risk_message")
+    assert_names(findings[0], SAVED, "action.risk.param._risk")
+    assert_names(findings[1], SAVED, "action.risk.param._risk_message")
     assert all("'dest' is not a field" in str(f) and "host" in str(f) for f in findings)
 
 
@@ -182,8 +194,9 @@ def test_risk_message_is_required(app):
 def test_a_search_without_stats_cannot_have_its_risk_fields_checked(app):
     edit(app, SAVED, "| stats count min(_time) as firstTime max(_time) as lastTime "
                           "by comm exe SYSCALL UID ppid pid dest \\\n", "")
-    text = only_finding(app, "risk-fields")
-    assert_names(text, SAVED, "search")
+    finding = only_finding(app, "risk-fields")
+    text = str(finding)
+    assert_names(finding, SAVED, "search")
     assert "no stats" in text
 
 
@@ -198,15 +211,17 @@ def test_cron_schedule_must_be_valid(app, cron):
 def test_earliest_must_be_before_latest(app):
     set_key(app, "dispatch.earliest_time", "-10m@m")
     set_key(app, "dispatch.latest_time", "-70m@m")
-    text = only_finding(app, "time-window")
-    assert_names(text, SAVED, "dispatch.earliest_time")
+    finding = only_finding(app, "time-window")
+    text = str(finding)
+    assert_names(finding, SAVED, "dispatch.earliest_time")
     assert "'-10m@m' is not before dispatch.latest_time '-70m@m'" in text
 
 
 def test_an_empty_window_is_refused(app):
     set_key(app, "dispatch.latest_time", "-70m@m")
-    text = only_finding(app, "time-window")
-    assert_names(text, SAVED, "dispatch.earliest_time")
+    finding = only_finding(app, "time-window")
+    text = str(finding)
+    assert_names(finding, SAVED, "dispatch.earliest_time")
     assert "is not before" in text
 
 
@@ -247,7 +262,7 @@ def test_annotations_must_be_valid(app, old, new, says):
     edit(app, SAVED, old, new)
     findings = [f for f in lint_app(app, now=NOW) if f.rule == "annotations"]
     assert len(findings) == 1, findings
-    assert_names(str(findings[0]), SAVED, "action.correlationsearch.annotations")
+    assert_names(findings[0], SAVED, "action.correlationsearch.annotations")
     assert says in str(findings[0])
 
 
@@ -264,7 +279,8 @@ def test_a_local_filter_macro_that_does_not_parse_names_local_macros_conf(app, d
     (app / "local").mkdir()
     (app / "local" / "macros.conf").write_text(
         f"[linux_auditd_at_application_execution_filter]\ndefinition = {definition}\n")
-    text = only_finding(app, "filter-spl")  # once: the risk fields wait until the SPL parses
+    finding = only_finding(app, "filter-spl")  # once: the risk fields wait until the SPL parses
+    text = str(finding)
     assert "local/macros.conf, [linux_auditd_at_application_execution_filter], definition: " in text
 
 
@@ -272,6 +288,7 @@ def test_a_local_filter_macro_that_does_not_expand_is_caught(app):
     (app / "local").mkdir()
     (app / "local" / "macros.conf").write_text(
         "[linux_auditd_at_application_execution_filter]\ndefinition = `no_such_macro`\n")
-    text = only_finding(app, "macros")
-    assert_names(text, SAVED, "search")
+    finding = only_finding(app, "macros")
+    text = str(finding)
+    assert_names(finding, SAVED, "search")
     assert "no_such_macro" in text

@@ -22,7 +22,7 @@ from croniter import croniter
 from linux_auditd_at.app.identity import read_identity
 from linux_auditd_at.conf import LAYERS, default_path, is_true, key_origin, read_conf_file, read_layered
 from linux_auditd_at.detection import Detection, filter_macro_name, macros_from_conf
-from linux_auditd_at.errors import ConfError, SPLError, UnsupportedSPLError
+from linux_auditd_at.errors import ConfError, Location, SPLError, UnsupportedSPLError, located
 from linux_auditd_at.lookups import LookupResolver
 from linux_auditd_at.risk import (
     ANNOTATIONS_KEY,
@@ -43,15 +43,21 @@ MITRE_ID = re.compile(r"T\d{4}(\.\d{3})?")
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: which rule found it, and where (file, stanza, key) in the error's text. A
-    warning (valid SPL the offline engine cannot run) does not fail the lint."""
+    """One problem, as a value: which rule found it, what is wrong, and where (file, stanza, key).
+    A warning (valid SPL the offline engine cannot run) does not fail the lint."""
 
     rule: str
-    error: ConfError
+    message: str
+    location: Location
     warning: bool = False
 
+    @classmethod
+    def of(cls, rule: str, error: ConfError, warning: bool = False) -> Finding:
+        """The finding `rule` makes of a conf error (its message and location)."""
+        return cls(rule, error.message, error.location, warning)
+
     def __str__(self) -> str:
-        return f"{'warning: ' if self.warning else ''}{self.error} [{self.rule}]"
+        return f"{'warning: ' if self.warning else ''}{located(self.message, self.location)} [{self.rule}]"
 
 
 @dataclass
@@ -70,7 +76,7 @@ class SavedSearch:
         return self.detection.settings
 
     def finding(self, rule: str, key: str, message: str) -> Finding:
-        return Finding(rule, setting_error(self.detection, key, message))
+        return Finding.of(rule, setting_error(self.detection, key, message))
 
     def enabled(self, key: str) -> bool:
         return is_true(self.settings.get(key))
@@ -100,7 +106,7 @@ class SavedSearch:
             path = str(key_origin(self.detection.app_dir, "macros", name, "definition"))
 
             def found(rule: str, message: str, warning: bool = False) -> Finding:
-                return Finding(rule, ConfError(message, path=path, stanza=name, key="definition"), warning)
+                return Finding.of(rule, ConfError(message, path=path, stanza=name, key="definition"), warning)
 
             if isinstance(exc, UnsupportedSPLError):
                 return found("filter-offline", f"valid SPL, not supported by the offline engine: {exc}", True)
@@ -160,7 +166,7 @@ def check_risk(search: SavedSearch) -> Iterator[Finding]:
     try:
         action = RiskAction.from_detection(search.detection)
     except ConfError as exc:
-        yield Finding("risk-json", exc)
+        yield Finding.of("risk-json", exc)
         return
     for spec in action.objects:
         if spec.type not in RISK_OBJECT_TYPES:
@@ -259,7 +265,7 @@ def check_conf_syntax(app_dir: Path) -> list[Finding]:
         try:
             read_conf_file(path)
         except ConfError as exc:
-            findings.append(Finding("conf-syntax", exc))
+            findings.append(Finding.of("conf-syntax", exc))
     return findings
 
 
@@ -271,15 +277,15 @@ def check_manifest(app_dir: Path) -> list[Finding]:
     try:
         identity = read_identity(app_dir)
     except ConfError as exc:
-        return [Finding("manifest", exc)]
+        return [Finding.of("manifest", exc)]
     try:
         app_id = json.loads(path.read_text())["info"]["id"]
     except (ValueError, KeyError, TypeError) as exc:
-        return [Finding("manifest", ConfError(f"not strict JSON with info.id ({exc})", path=str(path)))]
+        return [Finding.of("manifest", ConfError(f"not strict JSON with info.id ({exc})", path=str(path)))]
     problems = [f"info.id.{key} is {app_id.get(key)!r}, app.conf has {want!r}"
                 for key, want in (("name", identity.app_id), ("version", identity.version))
                 if app_id.get(key) != want]
-    return [Finding("manifest", ConfError(problem, path=str(path))) for problem in problems]
+    return [Finding.of("manifest", ConfError(problem, path=str(path))) for problem in problems]
 
 
 def lint_app(app_dir: Path, *, now: datetime | None = None,
@@ -296,7 +302,7 @@ def lint_app(app_dir: Path, *, now: datetime | None = None,
                 if settings.get("search", "").strip()}
     if not searches:
         path = default_path(app_dir, "savedsearches")
-        findings.append(Finding("conf-syntax", ConfError("no saved search with a search", path=str(path))))
+        findings.append(Finding.of("conf-syntax", ConfError("no saved search with a search", path=str(path))))
     lookups = LookupResolver(app_dir, lookup_dirs)
     for name, settings in searches.items():
         search = SavedSearch(Detection(app_dir, name, settings, macros, lookups), now)
