@@ -18,7 +18,7 @@ UnsupportedSPLError, anything else an SPLError, both naming it and its position.
 the engine reads none. Each module's docstring states its semantics and marks the UNVERIFIED
 choices; tests in tests/spl pin them.
 
-Modules: lexer (tokens), parser (search and eval expressions), ast (nodes), search_expr and
+Modules: lexer (tokens), parser (search and eval expressions), tree (AST nodes), search_expr and
 eval_expr (evaluation), eval_ops (eval's operators), functions/ (eval functions, one record
 each), regex (PCRE with a bounded fallback), commands/<name> (one per command, each declaring its
 contract), aggregations (stats functions), prefilter (raw-line test), timemodifiers, macros,

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.eval_ops import ORDER, arithmetic, compare, in_list, like, scalar
 from linux_auditd_at.spl.functions import FUNCTIONS, Evaluator, Kind
 from linux_auditd_at.spl.lexer import tokenize_search
@@ -29,26 +29,26 @@ _LOGICAL = ("AND", "OR", "XOR")
 
 def is_boolean(expr) -> bool:
     """Whether an expression yields true/false (which eval cannot assign to a field)."""
-    if isinstance(expr, ast.BinaryOp):
+    if isinstance(expr, tree.BinaryOp):
         return expr.op in ORDER or expr.op in (*_LOGICAL, "LIKE")
-    if isinstance(expr, ast.UnaryOp):
+    if isinstance(expr, tree.UnaryOp):
         return expr.op == "NOT"
-    if isinstance(expr, ast.Call):
+    if isinstance(expr, tree.Call):
         return FUNCTIONS[expr.name].kind is Kind.BOOLEAN
-    return isinstance(expr, ast.InList)
+    return isinstance(expr, tree.InList)
 
 
 def never_boolean(expr) -> bool:
     """Whether an expression can only yield a value, never true/false (so `where` cannot use it)."""
-    if isinstance(expr, ast.Literal):
+    if isinstance(expr, tree.Literal):
         return not isinstance(expr.value, bool)
-    if isinstance(expr, ast.BinaryOp):
+    if isinstance(expr, tree.BinaryOp):
         return expr.op in ("+", "-", "*", "/", "%", ".")
-    if isinstance(expr, ast.UnaryOp):
+    if isinstance(expr, tree.UnaryOp):
         return expr.op == "-"
-    if isinstance(expr, ast.Call):
+    if isinstance(expr, tree.Call):
         return FUNCTIONS[expr.name].kind is Kind.VALUE
-    return isinstance(expr, ast.FieldRef)
+    return isinstance(expr, tree.FieldRef)
 
 
 def to_field_value(value: object):
@@ -80,21 +80,21 @@ class _Compiler:
         return SPLError(message, spl=self.spl, position=pos)
 
     def compile(self, expr) -> Evaluator:
-        if isinstance(expr, ast.Literal):
+        if isinstance(expr, tree.Literal):
             value = expr.value
             return lambda row: value
-        if isinstance(expr, ast.FieldRef):
+        if isinstance(expr, tree.FieldRef):
             name = expr.name
             return lambda row: row.get(name)
-        if isinstance(expr, ast.UnaryOp):
+        if isinstance(expr, tree.UnaryOp):
             return self._unary(expr)
-        if isinstance(expr, ast.BinaryOp):
+        if isinstance(expr, tree.BinaryOp):
             return self._binary(expr)
-        if isinstance(expr, ast.InList):
+        if isinstance(expr, tree.InList):
             operand = self.compile(expr.operand)
             options = [self.compile(v) for v in expr.values]
             return lambda row: in_list(operand(row), [o(row) for o in options])
-        if isinstance(expr, ast.Call):
+        if isinstance(expr, tree.Call):
             return FUNCTIONS[expr.name].build(self, expr)
         raise TypeError(f"not an eval expression: {expr!r}")
 
@@ -110,14 +110,14 @@ class _Compiler:
             raise self.error(f"expected a boolean expression, got {as_text(scalar(result))!r}", pos)
         return value
 
-    def _unary(self, expr: ast.UnaryOp) -> Evaluator:
+    def _unary(self, expr: tree.UnaryOp) -> Evaluator:
         if expr.op == "NOT":
             operand = self.truth(expr.operand)
             return lambda row: None if (v := operand(row)) is None else not v
         operand = self.compile(expr.operand)
         return lambda row: None if (n := to_number(scalar(operand(row)))) is None else -n
 
-    def _binary(self, expr: ast.BinaryOp) -> Evaluator:
+    def _binary(self, expr: tree.BinaryOp) -> Evaluator:
         op = expr.op
         if op in _LOGICAL:
             left, right = self.truth(expr.left), self.truth(expr.right)
@@ -139,8 +139,8 @@ class _Compiler:
 
 def _start(expr) -> int:
     """Where an expression starts in the SPL (a binary operation at its left operand)."""
-    while isinstance(expr, ast.BinaryOp | ast.InList):
-        expr = expr.left if isinstance(expr, ast.BinaryOp) else expr.operand
+    while isinstance(expr, tree.BinaryOp | tree.InList):
+        expr = expr.left if isinstance(expr, tree.BinaryOp) else expr.operand
     return expr.pos
 
 

@@ -17,43 +17,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.pipeline import Pipeline
 from linux_auditd_at.spl.search_expr import compile_matcher
 
 
 def _verdict(expr, metadata: Mapping[str, str]) -> bool | None:
     """True, False, or None (unknown: it depends on fields other than the metadata)."""
-    if isinstance(expr, ast.And | ast.Or):
+    if isinstance(expr, tree.And | tree.Or):
         verdicts = [_verdict(item, metadata) for item in expr.items]
-        decisive = isinstance(expr, ast.Or)  # the value that settles it: True for OR, False for AND
+        decisive = isinstance(expr, tree.Or)  # the value that settles it: True for OR, False for AND
         if decisive in verdicts:
             return decisive
         return None if None in verdicts else not decisive
-    if isinstance(expr, ast.Not):
+    if isinstance(expr, tree.Not):
         inner = _verdict(expr.item, metadata)
         return None if inner is None else not inner
-    if isinstance(expr, ast.FieldCompare | ast.FieldIn) and expr.field in metadata:
+    if isinstance(expr, tree.FieldCompare | tree.FieldIn) and expr.field in metadata:
         return compile_matcher(expr)(dict(metadata))
     return None
 
 
-def _terms(expr) -> Iterable[ast.FieldCompare | ast.FieldIn]:
+def _terms(expr) -> Iterable[tree.FieldCompare | tree.FieldIn]:
     """The field terms of an expression that stand outside any NOT."""
-    if isinstance(expr, ast.And | ast.Or):
+    if isinstance(expr, tree.And | tree.Or):
         for item in expr.items:
             yield from _terms(item)
-    elif isinstance(expr, ast.FieldCompare | ast.FieldIn):
+    elif isinstance(expr, tree.FieldCompare | tree.FieldIn):
         yield expr
 
 
 def first_search(pipeline: Pipeline):
     """The expression of the pipeline's first stage when it is a search, else None."""
     node = pipeline.stages[0].node
-    return node.expr if isinstance(node, ast.Search) else None
+    return node.expr if isinstance(node, tree.Search) else None
 
 
-def unmet_terms(pipeline: Pipeline, seen: list[Mapping[str, str]]) -> list[ast.FieldCompare | ast.FieldIn]:
+def unmet_terms(pipeline: Pipeline, seen: list[Mapping[str, str]]) -> list[tree.FieldCompare | tree.FieldIn]:
     """The metadata terms of the first search no event's metadata meets, when that makes the
     search unable to pass any event (empty otherwise, and when nothing was read)."""
     expr = first_search(pipeline)
@@ -63,8 +63,8 @@ def unmet_terms(pipeline: Pipeline, seen: list[Mapping[str, str]]) -> list[ast.F
             and not any(compile_matcher(term)(dict(metadata)) for metadata in seen)]
 
 
-def term_text(term: ast.FieldCompare | ast.FieldIn) -> str:
+def term_text(term: tree.FieldCompare | tree.FieldIn) -> str:
     """A term as SPL: `index="os"`, `sourcetype IN ("a", "b")`."""
-    if isinstance(term, ast.FieldIn):
+    if isinstance(term, tree.FieldIn):
         return f"{term.field} IN ({', '.join(f'{chr(34)}{v}{chr(34)}' for v in term.values)})"
     return f'{term.field}{term.op}"{term.value}"'

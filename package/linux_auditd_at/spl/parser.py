@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.functions import FUNCTIONS
 from linux_auditd_at.spl.lexer import (
     COMMA,
@@ -127,19 +127,19 @@ def _search_and(cursor: Cursor):
             items.append(_search_or(cursor))
         else:
             break
-    return items[0] if len(items) == 1 else ast.And(tuple(items))
+    return items[0] if len(items) == 1 else tree.And(tuple(items))
 
 
 def _search_or(cursor: Cursor):
     items = [_search_not(cursor)]
     while cursor.accept(WORD, "OR"):
         items.append(_search_not(cursor))
-    return items[0] if len(items) == 1 else ast.Or(tuple(items))
+    return items[0] if len(items) == 1 else tree.Or(tuple(items))
 
 
 def _search_not(cursor: Cursor):
     if cursor.accept(WORD, "NOT"):
-        return ast.Not(_search_not(cursor))
+        return tree.Not(_search_not(cursor))
     return _search_primary(cursor)
 
 
@@ -172,13 +172,13 @@ def _search_primary(cursor: Cursor):
     if token.kind == LPAREN:
         cursor.next()
         if cursor.accept(RPAREN):
-            return ast.And(())  # `()`: matches everything, so format's empty `NOT ()` matches nothing
+            return tree.And(())  # `()`: matches everything, so format's empty `NOT ()` matches nothing
         expr = _search_and(cursor)
         cursor.expect(RPAREN, "')'")
         return expr
     directive = _directive(cursor)
     if directive:
-        return ast.BareTerm(*directive)
+        return tree.BareTerm(*directive)
     if token.kind == WORD and token.value in _SEARCH_OPERATORS:
         cursor.fail(f"expected a search term after {cursor.tokens[cursor.index - 1].value!r}"
                     if cursor.index else "expected a search term")
@@ -191,7 +191,7 @@ def _search_primary(cursor: Cursor):
         if op.value == "==":
             cursor.fail("'==' is not a search operator (use '=')", op)
         value, case_sensitive = _search_value(cursor, op)
-        return ast.FieldCompare(token.value, op.value, value, case_sensitive)
+        return tree.FieldCompare(token.value, op.value, value, case_sensitive)
     if token.kind == WORD and cursor.at(WORD, "IN", ahead=1) and cursor.at(LPAREN, ahead=2):
         cursor.next(), cursor.next(), cursor.next()
         values = []
@@ -204,10 +204,10 @@ def _search_primary(cursor: Cursor):
         cursor.next()
         if not values:
             cursor.fail(f"empty IN list for {token.value!r}", token)
-        return ast.FieldIn(token.value, tuple(values))
+        return tree.FieldIn(token.value, tuple(values))
     if token.kind in (WORD, STRING):
         cursor.next()
-        return ast.BareTerm(token.value)
+        return tree.BareTerm(token.value)
     cursor.fail("expected a search term")
 
 
@@ -242,7 +242,7 @@ def _balanced(word: str, items: list, positions: list[int]):
     if len(items) == 1:
         return items[0]
     middle = len(items) // 2
-    return ast.BinaryOp(word, _balanced(word, items[:middle], positions[:middle - 1]),
+    return tree.BinaryOp(word, _balanced(word, items[:middle], positions[:middle - 1]),
                         _balanced(word, items[middle:], positions[middle:]), positions[middle - 1])
 
 
@@ -260,7 +260,7 @@ def _eval_and(cursor: Cursor):
 
 def _eval_not(cursor: Cursor):
     if token := _keyword(cursor, "NOT"):
-        return ast.UnaryOp("NOT", _eval_not(cursor), token.pos)
+        return tree.UnaryOp("NOT", _eval_not(cursor), token.pos)
     return _eval_comparison(cursor)
 
 
@@ -269,16 +269,16 @@ def _eval_comparison(cursor: Cursor):
     token = cursor.peek()
     if token.kind == OP and token.value in _COMPARISONS:
         cursor.next()
-        return ast.BinaryOp(token.value, left, _eval_additive(cursor), token.pos)
+        return tree.BinaryOp(token.value, left, _eval_additive(cursor), token.pos)
     if _keyword(cursor, "LIKE"):
-        return ast.BinaryOp("LIKE", left, _eval_additive(cursor), token.pos)
+        return tree.BinaryOp("LIKE", left, _eval_additive(cursor), token.pos)
     if _keyword(cursor, "IN"):
         cursor.expect(LPAREN, "'(' after IN")
         values = [parse_eval_expression(cursor)]
         while cursor.accept(COMMA):
             values.append(parse_eval_expression(cursor))
         cursor.expect(RPAREN, "')' to close IN (")
-        return ast.InList(left, tuple(values), token.pos)
+        return tree.InList(left, tuple(values), token.pos)
     return left
 
 
@@ -287,7 +287,7 @@ def _eval_operators(cursor: Cursor, operators: tuple[str, ...], operand):
     left = operand(cursor)
     while cursor.peek().kind == OP and cursor.peek().value in operators:
         token = cursor.next()
-        left = ast.BinaryOp(token.value, left, operand(cursor), token.pos)
+        left = tree.BinaryOp(token.value, left, operand(cursor), token.pos)
     return left
 
 
@@ -301,7 +301,7 @@ def _eval_multiplicative(cursor: Cursor):
 
 def _eval_unary(cursor: Cursor):
     if token := cursor.accept(OP, "-"):
-        return ast.UnaryOp("-", _eval_unary(cursor), token.pos)
+        return tree.UnaryOp("-", _eval_unary(cursor), token.pos)
     if cursor.accept(OP, "+"):
         return _eval_unary(cursor)
     return _eval_primary(cursor)
@@ -311,13 +311,13 @@ def _eval_primary(cursor: Cursor):
     token = cursor.peek()
     if token.kind == NUMBER:
         cursor.next()
-        return ast.Literal(to_number(token.value), token.pos)
+        return tree.Literal(to_number(token.value), token.pos)
     if token.kind == STRING:
         cursor.next()
-        return ast.Literal(token.value, token.pos)
+        return tree.Literal(token.value, token.pos)
     if token.kind == FIELD:
         cursor.next()
-        return ast.FieldRef(token.value, token.pos)
+        return tree.FieldRef(token.value, token.pos)
     if token.kind == LPAREN:
         cursor.next()
         expr = parse_eval_expression(cursor)
@@ -326,7 +326,7 @@ def _eval_primary(cursor: Cursor):
     if token.kind == IDENT and token.value not in _EVAL_KEYWORDS:
         cursor.next()
         if not cursor.accept(LPAREN):
-            return ast.FieldRef(token.value, token.pos)
+            return tree.FieldRef(token.value, token.pos)
         args = []
         if not cursor.at(RPAREN):
             args.append(parse_eval_expression(cursor))
@@ -337,7 +337,7 @@ def _eval_primary(cursor: Cursor):
     cursor.fail("expected a value, field name or function call")
 
 
-def _call(cursor: Cursor, name: Token, args: list) -> ast.Call:
+def _call(cursor: Cursor, name: Token, args: list) -> tree.Call:
     """A call of a registered eval function with an argument count it takes."""
     function = FUNCTIONS.get(name.value)
     if function is None:
@@ -345,4 +345,4 @@ def _call(cursor: Cursor, name: Token, args: list) -> ast.Call:
     problem = function.arity_problem(len(args))
     if problem:
         raise cursor.error(problem, name)
-    return ast.Call(name.value, tuple(args), name.pos)
+    return tree.Call(name.value, tuple(args), name.pos)

@@ -32,7 +32,7 @@ from datetime import UTC
 from operator import itemgetter
 
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands import COMMANDS, SPLUNK_COMMANDS, Command, Order
 from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
@@ -69,7 +69,7 @@ def _command(name: str, spl: str, offset: int, end: int) -> Command:
 def bind_table(node, spl: str, lookups: Lookups | None):
     """A lookup/inputlookup node with its table from `lookups` (whose error for a lookup it cannot
     find, naming the places it looked, passes through); other nodes unchanged."""
-    if not isinstance(node, ast.Lookup | ast.InputLookup):
+    if not isinstance(node, tree.Lookup | tree.InputLookup):
         return node
     if lookups is None:
         raise SPLError(f"lookup {node.name!r}: no lookup tables were given to the engine", spl=spl,

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import parse_cidr
 from linux_auditd_at.spl.search_expr import bare_term_regex
 
@@ -113,17 +113,17 @@ def _combine(kind: str, parts: list) -> Requirement:
 
 def requirement(expr) -> Requirement:
     """What the raw line must contain for the expression to possibly match."""
-    if isinstance(expr, ast.And | ast.Or):
+    if isinstance(expr, tree.And | tree.Or):
         parts = [requirement(item) for item in expr.items]
-        if isinstance(expr, ast.And):
+        if isinstance(expr, tree.And):
             parts = [p for p in parts if p is not True]
             return _combine("all", parts) if parts else True
         return True if any(p is True for p in parts) else _combine("any", parts)
-    if isinstance(expr, ast.FieldCompare) and expr.op == "=" and _in_raw(expr.field):
+    if isinstance(expr, tree.FieldCompare) and expr.op == "=" and _in_raw(expr.field):
         return _field(expr.field, expr.value)
-    if isinstance(expr, ast.FieldIn) and _in_raw(expr.field):
-        return requirement(ast.Or(tuple(ast.FieldCompare(expr.field, "=", v) for v in expr.values)))
-    if isinstance(expr, ast.BareTerm) and expr.text.strip("*"):
+    if isinstance(expr, tree.FieldIn) and _in_raw(expr.field):
+        return requirement(tree.Or(tuple(tree.FieldCompare(expr.field, "=", v) for v in expr.values)))
+    if isinstance(expr, tree.BareTerm) and expr.text.strip("*"):
         return Bare(expr.text)
     return True
 

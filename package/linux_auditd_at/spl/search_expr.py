@@ -23,7 +23,7 @@ import operator
 import re
 from collections.abc import Callable
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import in_block, parse_cidr
 from linux_auditd_at.spl.values import as_text, to_number, values_of
 
@@ -61,36 +61,36 @@ def compile_matcher(expr) -> Matcher:
     """A predicate for one search expression (None, an empty search, matches everything)."""
     if expr is None:
         return lambda row: True
-    if isinstance(expr, ast.And):
+    if isinstance(expr, tree.And):
         parts = [compile_matcher(item) for item in expr.items]
         return lambda row: all(part(row) for part in parts)
-    if isinstance(expr, ast.Or):
+    if isinstance(expr, tree.Or):
         if (table := _value_table(expr)) is not None:
             return table
         parts = [compile_matcher(item) for item in expr.items]
         return lambda row: any(part(row) for part in parts)
-    if isinstance(expr, ast.Not):
+    if isinstance(expr, tree.Not):
         inner = compile_matcher(expr.item)
         return lambda row: not inner(row)
-    if isinstance(expr, ast.FieldIn):
-        return compile_matcher(ast.Or(tuple(ast.FieldCompare(expr.field, "=", v) for v in expr.values)))
-    if isinstance(expr, ast.FieldCompare):
+    if isinstance(expr, tree.FieldIn):
+        return compile_matcher(tree.Or(tuple(tree.FieldCompare(expr.field, "=", v) for v in expr.values)))
+    if isinstance(expr, tree.FieldCompare):
         return _field_compare(expr)
-    if isinstance(expr, ast.BareTerm):
+    if isinstance(expr, tree.BareTerm):
         return _bare_term(expr)
     raise TypeError(f"not a search expression: {expr!r}")
 
 
-def _plain_terms(item) -> tuple[ast.FieldCompare, ...] | None:
+def _plain_terms(item) -> tuple[tree.FieldCompare, ...] | None:
     """The `f=v` terms of an item that is one or an AND of them, each a plain value (no `*`, no
     `/` that could make it a CIDR range, not CASE()); else None."""
-    terms = item.items if isinstance(item, ast.And) else (item,)
-    plain = all(isinstance(t, ast.FieldCompare) and t.op == "=" and not t.case_sensitive
+    terms = item.items if isinstance(item, tree.And) else (item,)
+    plain = all(isinstance(t, tree.FieldCompare) and t.op == "=" and not t.case_sensitive
                 and "*" not in t.value and "/" not in t.value for t in terms)
     return terms if plain and terms else None
 
 
-def _value_table(expr: ast.Or) -> Matcher | None:
+def _value_table(expr: tree.Or) -> Matcher | None:
     """An OR of many plain `f=v` terms or ANDs of them (what a subsearch's rows become) as set
     lookups: per set of fields, the lower-cased value combinations. The same answers as testing
     each term (case-insensitive equality; a multivalue field matches when any value does; a
@@ -129,7 +129,7 @@ def _value_equals(value: str, case_sensitive: bool) -> Callable[[object], bool]:
     return lambda v: as_text(v).lower() == lowered
 
 
-def _field_compare(expr: ast.FieldCompare) -> Matcher:
+def _field_compare(expr: tree.FieldCompare) -> Matcher:
     name = expr.field
     if expr.op in ("=", "!="):
         if expr.value == "*":
@@ -173,7 +173,7 @@ def bare_term_regex(text: str, case_sensitive: bool = False) -> re.Pattern:
     return re.compile(f"{body}(?![^{_BREAK}])", re.DOTALL)
 
 
-def _bare_term(expr: ast.BareTerm) -> Matcher:
+def _bare_term(expr: tree.BareTerm) -> Matcher:
     if expr.text.strip("*") == "":
         return lambda row: True
     pattern = bare_term_regex(expr.text, expr.case_sensitive)

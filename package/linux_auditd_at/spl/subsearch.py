@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.lexer import outside_quotes
 from linux_auditd_at.spl.values import as_text, values_of
 
 SUBSEARCH_MAXOUT = 10000
-DEFAULT_FORMAT = ast.Format()
+DEFAULT_FORMAT = tree.Format()
 _VERBATIM = ("search", "query")
 
 
@@ -51,7 +51,7 @@ def _term(name: str, value: object, mvsep: str) -> str | None:
     return terms[0] if len(terms) == 1 else "( " + f" {mvsep} ".join(terms) + " )"
 
 
-def format_rows(rows: list[dict], columns: list[str], spec: ast.Format = DEFAULT_FORMAT) -> str:
+def format_rows(rows: list[dict], columns: list[str], spec: tree.Format = DEFAULT_FORMAT) -> str:
     """The rows as one search expression, as `format` writes them (see the module docstring)."""
     row_open, column_open, column_sep, column_end, row_sep, row_end = spec.parts
     rows = rows[:spec.maxresults] if spec.maxresults else rows

@@ -18,7 +18,7 @@ import math
 import re
 from datetime import datetime
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.timemodifiers import UNITS
@@ -41,7 +41,7 @@ def _span(cursor, text: str) -> tuple[float, str]:
     return size, unit
 
 
-def parse(spl: str, start: int, end: int) -> ast.Bin:
+def parse(spl: str, start: int, end: int) -> tree.Bin:
     cursor = search_cursor(spl, start, end)
     span = None
     while opt := option(cursor, ("span",)):
@@ -59,7 +59,7 @@ def parse(spl: str, start: int, end: int) -> ast.Bin:
     size, unit = span
     if not unit and field == "_time":
         unit = "s"
-    return ast.Bin(field, target, size, unit)
+    return tree.Bin(field, target, size, unit)
 
 
 def _time_bin(when: float, size: int, unit: str, tz) -> int:
@@ -83,7 +83,7 @@ def _number_bin(number: float, size: float) -> str:
     return f"{format_number(low)}-{format_number(low + size)}"
 
 
-def prepare(node: ast.Bin, spl: str):
+def prepare(node: tree.Bin, spl: str):
     def one(value, tz):
         number = to_number(value)
         if number is None:
@@ -106,7 +106,7 @@ def prepare(node: ast.Bin, spl: str):
     return run
 
 
-def columns(node: ast.Bin, cols):
+def columns(node: tree.Bin, cols):
     if cols is None or node.target in cols:
         return cols
     return [*cols, node.target]

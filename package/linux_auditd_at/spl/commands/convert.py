@@ -8,7 +8,7 @@ not numbers, or times no calendar date holds (year beyond 9999), are left unchan
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
@@ -19,7 +19,7 @@ NAME = "convert"
 DEFAULT_TIMEFORMAT = "%m/%d/%Y %H:%M:%S"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Convert:
+def parse(spl: str, start: int, end: int) -> tree.Convert:
     cursor = search_cursor(spl, start, end)
     timeformat = DEFAULT_TIMEFORMAT
     while opt := option(cursor, ("timeformat",)):
@@ -45,7 +45,7 @@ def parse(spl: str, start: int, end: int) -> ast.Convert:
     if not conversions:
         cursor.fail("convert needs a conversion such as ctime(field)")
     expect_end(cursor, NAME)
-    return ast.Convert(timeformat, tuple(conversions))
+    return tree.Convert(timeformat, tuple(conversions))
 
 
 def _ctime(value: object, timeformat: str, tz) -> object:
@@ -54,7 +54,7 @@ def _ctime(value: object, timeformat: str, tz) -> object:
     return value if formatted is None else formatted
 
 
-def prepare(node: ast.Convert, spl: str):
+def prepare(node: tree.Convert, spl: str):
     def run(rows, context):
         for row in rows:
             row = dict(row)
@@ -68,7 +68,7 @@ def prepare(node: ast.Convert, spl: str):
     return run
 
 
-def columns(node: ast.Convert, cols):
+def columns(node: tree.Convert, cols):
     if cols is None:
         return None
     return cols + [t for t in dict.fromkeys(t for _, _, t in node.conversions) if t not in cols]

@@ -5,7 +5,7 @@ fields are dropped unless keepempty=true."""
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import (
     boolean,
     expect_end,
@@ -21,7 +21,7 @@ from linux_auditd_at.spl.values import as_text, values_of
 NAME = "dedup"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Dedup:
+def parse(spl: str, start: int, end: int) -> tree.Dedup:
     cursor = search_cursor(spl, start, end)
     count = leading_count(cursor, "dedup count")
     count = 1 if count is None else count
@@ -41,10 +41,11 @@ def parse(spl: str, start: int, end: int) -> ast.Dedup:
     if not fields:
         cursor.fail("dedup needs at least one field")
     expect_end(cursor, NAME)
-    return ast.Dedup(tuple(fields), count, options.get("keepempty", False), options.get("consecutive", False))
+    return tree.Dedup(tuple(fields), count, options.get("keepempty", False),
+                      options.get("consecutive", False))
 
 
-def prepare(node: ast.Dedup, spl: str):
+def prepare(node: tree.Dedup, spl: str):
     def run(rows, context):
         seen: dict[tuple, int] = {}
         previous = None

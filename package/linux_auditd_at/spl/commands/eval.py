@@ -6,7 +6,7 @@ A null result removes the field. A boolean result cannot be assigned (Splunk ref
 from __future__ import annotations
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.eval_expr import compile_expression, is_boolean, to_field_value
 from linux_auditd_at.spl.lexer import COMMA, EOF, FIELD, IDENT, OP, tokenize_eval
@@ -15,7 +15,7 @@ from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
 NAME = "eval"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Eval:
+def parse(spl: str, start: int, end: int) -> tree.Eval:
     cursor = Cursor(tokenize_eval(spl, start, end), spl)
     assignments = []
     while True:
@@ -29,12 +29,12 @@ def parse(spl: str, start: int, end: int) -> ast.Eval:
             raise cursor.error(f"cannot assign a boolean to {target}; use if(condition, a, b)", value_token)
         assignments.append((target, expr))
         if cursor.at(EOF):
-            return ast.Eval(tuple(assignments))
+            return tree.Eval(tuple(assignments))
         if not cursor.accept(COMMA):
             cursor.fail("expected ',' between assignments")
 
 
-def prepare(node: ast.Eval, spl: str):
+def prepare(node: tree.Eval, spl: str):
     compiled = [(target, compile_expression(expr, spl), getattr(expr, "pos", 0))
                 for target, expr in node.assignments]
 
@@ -54,7 +54,7 @@ def prepare(node: ast.Eval, spl: str):
     return run
 
 
-def columns(node: ast.Eval, cols):
+def columns(node: tree.Eval, cols):
     if cols is None:
         return None
     return cols + [t for t in dict.fromkeys(t for t, _ in node.assignments) if t not in cols]

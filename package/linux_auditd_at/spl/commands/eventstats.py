@@ -10,18 +10,18 @@ null leaves the field unset.
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.contract import Command, Order
 from linux_auditd_at.spl.commands.stats import aggregate, group_keys, parse_aggregations, reads_order
 
 NAME = "eventstats"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Stats:
+def parse(spl: str, start: int, end: int) -> tree.Stats:
     return parse_aggregations(spl, start, end, NAME)
 
 
-def prepare(node: ast.Stats, spl: str):
+def prepare(node: tree.Stats, spl: str):
     def run(rows, context):
         rows = list(rows)
         groups = aggregate(rows, node)
@@ -32,13 +32,13 @@ def prepare(node: ast.Stats, spl: str):
     return run
 
 
-def columns(node: ast.Stats, cols):
+def columns(node: tree.Stats, cols):
     if cols is None:
         return None
     return cols + [a.name for a in node.aggregations if a.name not in cols]
 
 
-def order(node: ast.Stats) -> Order:
+def order(node: tree.Stats) -> Order:
     """first()/last() depend on the incoming order; the rows keep theirs."""
     return Order.NEEDS if reads_order(node) else Order.KEEPS
 

@@ -6,28 +6,28 @@ rows first (as Splunk does).
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 
 NAME = "fillnull"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Fillnull:
+def parse(spl: str, start: int, end: int) -> tree.Fillnull:
     cursor = search_cursor(spl, start, end)
     value = "0"
     while opt := option(cursor, ("value",)):
         value = opt[1]
     names = field_list(cursor)
     expect_end(cursor, NAME)
-    return ast.Fillnull(value, tuple(names))
+    return tree.Fillnull(value, tuple(names))
 
 
 def _fill(row: dict, names, value: str) -> dict:
     return {**row, **{name: value for name in names if row.get(name) is None}}
 
 
-def prepare(node: ast.Fillnull, spl: str):
+def prepare(node: tree.Fillnull, spl: str):
     def run(rows, context):
         if node.fields:
             return (_fill(row, node.fields, node.value) for row in rows)
@@ -37,7 +37,7 @@ def prepare(node: ast.Fillnull, spl: str):
     return run
 
 
-def columns(node: ast.Fillnull, cols):
+def columns(node: tree.Fillnull, cols):
     if cols is None:
         return None
     return cols + [f for f in node.fields if f not in cols]

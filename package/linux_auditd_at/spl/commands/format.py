@@ -6,7 +6,7 @@ all together or not at all, as the docs require.
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, integer, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, sets
 from linux_auditd_at.spl.lexer import STRING
@@ -15,7 +15,7 @@ from linux_auditd_at.spl.subsearch import format_rows
 NAME = "format"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Format:
+def parse(spl: str, start: int, end: int) -> tree.Format:
     cursor = search_cursor(spl, start, end)
     settings: dict[str, object] = {}
     parts = []
@@ -30,10 +30,10 @@ def parse(spl: str, start: int, end: int) -> ast.Format:
     if parts and len(parts) != 6:
         cursor.fail(f"format takes all six row and column strings or none, got {len(parts)}")
     expect_end(cursor, NAME)
-    return ast.Format(**settings, **({"parts": tuple(parts)} if parts else {}))
+    return tree.Format(**settings, **({"parts": tuple(parts)} if parts else {}))
 
 
-def prepare(node: ast.Format, spl: str):
+def prepare(node: tree.Format, spl: str):
     def run(rows, context):
         rows = list(rows)
         names = list(dict.fromkeys(name for row in rows for name in row))

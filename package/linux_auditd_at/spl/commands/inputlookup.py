@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 
 from linux_auditd_at.errors import UnsupportedSPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import integer, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, sets
 from linux_auditd_at.spl.lexer import EOF, STRING, WORD
@@ -23,7 +23,7 @@ from linux_auditd_at.spl.search_expr import compile_matcher
 NAME = "inputlookup"
 
 
-def parse(spl: str, start: int, end: int) -> ast.InputLookup:
+def parse(spl: str, start: int, end: int) -> tree.InputLookup:
     cursor = search_cursor(spl, start, end)
     settings = {"start": 0, "max": 1000000000}
     while opt := option(cursor, ("start", "max", "append")):
@@ -43,10 +43,10 @@ def parse(spl: str, start: int, end: int) -> ast.InputLookup:
         where = parse_search_expression(rest)
     elif not cursor.at(EOF):
         cursor.fail("unexpected argument to inputlookup (expected WHERE)")
-    return ast.InputLookup(name.value, where, settings["start"], settings["max"], name.pos)
+    return tree.InputLookup(name.value, where, settings["start"], settings["max"], name.pos)
 
 
-def prepare(node: ast.InputLookup, spl: str):
+def prepare(node: tree.InputLookup, spl: str):
     keep = compile_matcher(node.where)
     table = node.table
 
@@ -56,7 +56,7 @@ def prepare(node: ast.InputLookup, spl: str):
     return run
 
 
-def columns(node: ast.InputLookup, cols):
+def columns(node: tree.InputLookup, cols):
     return list(node.table.columns)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import boolean, expect_end, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import COMMA, STRING, WORD
@@ -47,7 +47,7 @@ def _pairs(cursor: Cursor, what: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse(spl: str, start: int, end: int) -> ast.Lookup:
+def parse(spl: str, start: int, end: int) -> tree.Lookup:
     cursor = search_cursor(spl, start, end)
     while opt := option(cursor, ("local", "update")):
         boolean(cursor, *opt)
@@ -64,10 +64,10 @@ def parse(spl: str, start: int, end: int) -> ast.Lookup:
         if not outputs:
             cursor.fail("expected output field names after OUTPUT" + ("NEW" if new_only else ""))
     expect_end(cursor, NAME)
-    return ast.Lookup(name_token.value, tuple(inputs), tuple(outputs), new_only, name_token.pos)
+    return tree.Lookup(name_token.value, tuple(inputs), tuple(outputs), new_only, name_token.pos)
 
 
-def output_pairs(node: ast.Lookup) -> tuple[tuple[str, str], ...]:
+def output_pairs(node: tree.Lookup) -> tuple[tuple[str, str], ...]:
     """(table column, event field) written by the command: OUTPUT's, or every non-input column."""
     if node.outputs:
         return node.outputs
@@ -75,7 +75,7 @@ def output_pairs(node: ast.Lookup) -> tuple[tuple[str, str], ...]:
     return tuple((column, column) for column in node.table.columns if column not in inputs)
 
 
-def prepare(node: ast.Lookup, spl: str):
+def prepare(node: tree.Lookup, spl: str):
     table = node.table
     missing = [name for name, _ in (*node.inputs, *node.outputs) if name not in table.columns]
     if missing:  # Splunk: "Could not find all of the specified lookup fields in the lookup table."
@@ -109,7 +109,7 @@ def prepare(node: ast.Lookup, spl: str):
     return run
 
 
-def columns(node: ast.Lookup, cols):
+def columns(node: tree.Lookup, cols):
     if cols is None:
         return None
     return cols + [t for t in dict.fromkeys(t for _, t in output_pairs(node)) if t not in cols]

@@ -9,7 +9,7 @@ search with an error at the regex.
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, regex_argument, regex_guard, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps, same_columns
 from linux_auditd_at.spl.lexer import OP, WORD
@@ -18,7 +18,7 @@ from linux_auditd_at.spl.values import as_text, values_of
 NAME = "regex"
 
 
-def parse(spl: str, start: int, end: int) -> ast.RegexFilter:
+def parse(spl: str, start: int, end: int) -> tree.RegexFilter:
     cursor = search_cursor(spl, start, end)
     field, keep = "_raw", True
     if cursor.at(WORD) and (cursor.at(OP, "=", ahead=1) or cursor.at(OP, "!=", ahead=1)):
@@ -26,10 +26,10 @@ def parse(spl: str, start: int, end: int) -> ast.RegexFilter:
         keep = cursor.next().value == "="
     regex, token = regex_argument(cursor)
     expect_end(cursor, NAME)
-    return ast.RegexFilter(field, keep, regex_guard(regex.search, cursor, token))
+    return tree.RegexFilter(field, keep, regex_guard(regex.search, cursor, token))
 
 
-def prepare(node: ast.RegexFilter, spl: str):
+def prepare(node: tree.RegexFilter, spl: str):
     def matches(row) -> bool:
         values = values_of(row.get(node.field))
         if not values:

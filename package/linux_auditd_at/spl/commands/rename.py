@@ -6,7 +6,7 @@ rename every matching field and need the same number of `*` on both sides.
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import (
     expect_end,
     field_name,
@@ -20,7 +20,7 @@ from linux_auditd_at.spl.lexer import COMMA, EOF
 NAME = "rename"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Rename:
+def parse(spl: str, start: int, end: int) -> tree.Rename:
     cursor = search_cursor(spl, start, end)
     pairs = []
     while not cursor.at(EOF):
@@ -37,7 +37,7 @@ def parse(spl: str, start: int, end: int) -> ast.Rename:
     if not pairs:
         cursor.fail("rename needs 'field AS newname'")
     expect_end(cursor, NAME)
-    return ast.Rename(tuple(pairs))
+    return tree.Rename(tuple(pairs))
 
 
 def _renames(source: str, target: str, names) -> list[tuple[str, str]]:
@@ -54,7 +54,7 @@ def _renames(source: str, target: str, names) -> list[tuple[str, str]]:
     return pairs
 
 
-def prepare(node: ast.Rename, spl: str):
+def prepare(node: tree.Rename, spl: str):
     def run(rows, context):
         for row in rows:
             row = dict(row)
@@ -69,7 +69,7 @@ def prepare(node: ast.Rename, spl: str):
     return run
 
 
-def columns(node: ast.Rename, cols):
+def columns(node: tree.Rename, cols):
     if cols is None:
         return None
     for source, target in node.pairs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, leading_count, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, needs
 from linux_auditd_at.spl.lexer import OP, STRING, WORD
@@ -19,7 +19,7 @@ from linux_auditd_at.spl.values import as_text, values_of
 NAME = "return"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Return:
+def parse(spl: str, start: int, end: int) -> tree.Return:
     cursor = search_cursor(spl, start, end)
     count = leading_count(cursor, "return count")
     count = 1 if count is None else count
@@ -37,10 +37,10 @@ def parse(spl: str, start: int, end: int) -> ast.Return:
     if not items:
         cursor.fail("return needs at least one field")
     expect_end(cursor, NAME)
-    return ast.Return(count, tuple(items))
+    return tree.Return(count, tuple(items))
 
 
-def _row_text(node: ast.Return, row: dict) -> str:
+def _row_text(node: tree.Return, row: dict) -> str:
     parts = []
     for shown, name in node.items:
         for value in values_of(row.get(name)):
@@ -48,7 +48,7 @@ def _row_text(node: ast.Return, row: dict) -> str:
     return " ".join(parts)
 
 
-def prepare(node: ast.Return, spl: str):
+def prepare(node: tree.Return, spl: str):
     def run(rows, context):
         texts = [text for row in itertools.islice(rows, node.count) if (text := _row_text(node, row))]
         if texts:

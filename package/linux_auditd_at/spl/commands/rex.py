@@ -15,7 +15,7 @@ value of the field is edited; a row without the field is unchanged.
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import compiled_regex, option, regex_guard, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import EOF, STRING, WORD, Token
@@ -79,7 +79,7 @@ def _arguments(cursor) -> tuple[dict[str, Token], Token]:
     return options, expression
 
 
-def _extraction(cursor, field: str, expression: Token, max_match: Token | None) -> ast.Rex:
+def _extraction(cursor, field: str, expression: Token, max_match: Token | None) -> tree.Rex:
     regex = compiled_regex(cursor, expression)
     names = group_names(regex)
     if not names:
@@ -87,11 +87,11 @@ def _extraction(cursor, field: str, expression: Token, max_match: Token | None) 
                            "such as (?<name>...)", expression)
     if max_match is not None and not max_match.value.isdigit():
         raise cursor.error(f"max_match must be a non-negative integer, got {max_match.value!r}", max_match)
-    return ast.Rex(field, names=tuple(names), finditer=regex_guard(regex.finditer, cursor, expression),
+    return tree.Rex(field, names=tuple(names), finditer=regex_guard(regex.finditer, cursor, expression),
                    max_match=int(max_match.value) if max_match is not None else 1)
 
 
-def parse(spl: str, start: int, end: int) -> ast.Rex:
+def parse(spl: str, start: int, end: int) -> tree.Rex:
     cursor = search_cursor(spl, start, end)
     options, expression = _arguments(cursor)
     if "offset_field" in options:
@@ -103,10 +103,10 @@ def parse(spl: str, start: int, end: int) -> ast.Rex:
         return _extraction(cursor, field, expression, options.get("max_match"))
     if mode.value != "sed":
         raise cursor.error(f"rex mode={mode.value} is not a mode (mode=sed)", mode)
-    return ast.Rex(field, sed=_sed(cursor, expression))
+    return tree.Rex(field, sed=_sed(cursor, expression))
 
 
-def _extract(node: ast.Rex, row: dict) -> dict:
+def _extract(node: tree.Rex, row: dict) -> dict:
     matches = []
     for value in values_of(row.get(node.field)):
         for match in node.finditer(as_text(value)):
@@ -125,7 +125,7 @@ def _extract(node: ast.Rex, row: dict) -> dict:
     return row
 
 
-def _edit(node: ast.Rex, row: dict) -> dict:
+def _edit(node: tree.Rex, row: dict) -> dict:
     value = row.get(node.field)
     if value is None:
         return row
@@ -133,12 +133,12 @@ def _edit(node: ast.Rex, row: dict) -> dict:
     return {**row, node.field: edited if isinstance(value, list) else edited[0]}
 
 
-def prepare(node: ast.Rex, spl: str):
+def prepare(node: tree.Rex, spl: str):
     change = _edit if node.sed else _extract
     return lambda rows, context: (change(node, row) for row in rows)
 
 
-def columns(node: ast.Rex, cols):
+def columns(node: tree.Rex, cols):
     if cols is None:
         return None
     return cols + [name for name in node.names if name not in cols]

@@ -9,7 +9,7 @@ first value. Equal rows keep their incoming order (events: search order, newest 
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import count_or_limit, expect_end, is_word, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, needs, same_columns
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, STRING, WORD
@@ -19,7 +19,7 @@ NAME = "sort"
 _KINDS = ("auto", "num", "str")
 
 
-def _key(cursor) -> ast.SortKey:
+def _key(cursor) -> tree.SortKey:
     token = cursor.peek()
     if token.kind not in (WORD, STRING):
         cursor.fail("expected a field to sort by")
@@ -44,10 +44,10 @@ def _key(cursor) -> ast.SortKey:
             cursor.fail(f"expected a field inside {kind}()")
         text = cursor.next().value
         cursor.expect(RPAREN, f"')' to close {kind}(")
-    return ast.SortKey(text, descending, kind)
+    return tree.SortKey(text, descending, kind)
 
 
-def parse(spl: str, start: int, end: int) -> ast.Sort:
+def parse(spl: str, start: int, end: int) -> tree.Sort:
     cursor = search_cursor(spl, start, end)
     limit = count_or_limit(cursor, 10000)
     keys, reverse = [], False
@@ -61,10 +61,10 @@ def parse(spl: str, start: int, end: int) -> ast.Sort:
     if not keys:
         cursor.fail("sort needs a field")
     expect_end(cursor, NAME)
-    return ast.Sort(tuple(keys), limit, reverse)
+    return tree.Sort(tuple(keys), limit, reverse)
 
 
-def _sort_value(key: ast.SortKey, row: dict) -> tuple:
+def _sort_value(key: tree.SortKey, row: dict) -> tuple:
     values = values_of(row.get(key.field))
     if not values:
         return (-1,) if key.descending else (3,)
@@ -74,7 +74,7 @@ def _sort_value(key: ast.SortKey, row: dict) -> tuple:
     return sort_key(value)
 
 
-def prepare(node: ast.Sort, spl: str):
+def prepare(node: tree.Sort, spl: str):
     def run(rows, context):
         ordered = list(rows)
         for key in reversed(node.keys):

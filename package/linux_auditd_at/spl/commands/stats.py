@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.aggregations import ALIASES, accumulator
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, field_name, is_word, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, Order
@@ -21,7 +21,7 @@ from linux_auditd_at.spl.values import as_text, values_of
 NAME = "stats"
 
 
-def _aggregation(cursor) -> ast.Aggregation:
+def _aggregation(cursor) -> tree.Aggregation:
     token = cursor.peek()
     if token.kind != WORD:
         cursor.fail("expected a stats function such as count or min(field)")
@@ -43,10 +43,10 @@ def _aggregation(cursor) -> ast.Aggregation:
     if is_word(cursor, "as"):
         cursor.next()
         name = field_name(cursor, "a column name after AS")
-    return ast.Aggregation(function, field, name)
+    return tree.Aggregation(function, field, name)
 
 
-def parse_aggregations(spl: str, start: int, end: int, command: str) -> ast.Stats:
+def parse_aggregations(spl: str, start: int, end: int, command: str) -> tree.Stats:
     """`fn(field) [AS name] ... [BY f1 f2 ...]`, the arguments of stats and eventstats."""
     cursor = search_cursor(spl, start, end)
     aggregations = []
@@ -62,10 +62,10 @@ def parse_aggregations(spl: str, start: int, end: int, command: str) -> ast.Stat
         if not by:
             cursor.fail("expected field names after BY")
     expect_end(cursor, command)
-    return ast.Stats(tuple(aggregations), tuple(by))
+    return tree.Stats(tuple(aggregations), tuple(by))
 
 
-def parse(spl: str, start: int, end: int) -> ast.Stats:
+def parse(spl: str, start: int, end: int) -> tree.Stats:
     return parse_aggregations(spl, start, end, NAME)
 
 
@@ -77,7 +77,7 @@ def group_keys(row: dict, by: tuple[str, ...]):
     return dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
 
 
-def aggregate(rows, node: ast.Stats) -> dict[tuple, dict[str, object]]:
+def aggregate(rows, node: tree.Stats) -> dict[tuple, dict[str, object]]:
     """group key -> {aggregate name: result}; without BY one group even for no rows."""
     groups: dict[tuple[str, ...], list] = {}
     if not node.by:
@@ -93,7 +93,7 @@ def aggregate(rows, node: ast.Stats) -> dict[tuple, dict[str, object]]:
             for key, accs in groups.items()}
 
 
-def prepare(node: ast.Stats, spl: str):
+def prepare(node: tree.Stats, spl: str):
     def run(rows, context):
         groups = aggregate(rows, node)
         for key in sorted(groups):
@@ -101,16 +101,16 @@ def prepare(node: ast.Stats, spl: str):
     return run
 
 
-def columns(node: ast.Stats, cols):
+def columns(node: tree.Stats, cols):
     return list(dict.fromkeys([*node.by, *(a.name for a in node.aggregations)]))
 
 
-def reads_order(node: ast.Stats) -> bool:
+def reads_order(node: tree.Stats) -> bool:
     """Whether the result depends on the order rows come in (first(), last())."""
     return any(a.function in ("first", "last") for a in node.aggregations)
 
 
-def order(node: ast.Stats) -> Order:
+def order(node: tree.Stats) -> Order:
     """first()/last() depend on the incoming order; stats sorts its rows itself."""
     return Order.NEEDS if reads_order(node) else Order.SETS
 

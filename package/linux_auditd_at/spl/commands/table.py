@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, matching_names, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 
 NAME = "table"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Table:
+def parse(spl: str, start: int, end: int) -> tree.Table:
     cursor = search_cursor(spl, start, end)
     names = field_list(cursor)
     if not names:
         cursor.fail("table needs at least one field name")
     expect_end(cursor, NAME)
-    return ast.Table(tuple(names))
+    return tree.Table(tuple(names))
 
 
-def prepare(node: ast.Table, spl: str):
+def prepare(node: tree.Table, spl: str):
     def run(rows, context):
         for row in rows:
             out = {}
@@ -29,7 +29,7 @@ def prepare(node: ast.Table, spl: str):
     return run
 
 
-def columns(node: ast.Table, cols):
+def columns(node: tree.Table, cols):
     return None if any("*" in f for f in node.fields) else list(dict.fromkeys(node.fields))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.contract import Command, keeps, same_columns
 from linux_auditd_at.spl.eval_expr import compile_expression, never_boolean
 from linux_auditd_at.spl.lexer import EOF, tokenize_eval
@@ -11,7 +11,7 @@ from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
 NAME = "where"
 
 
-def parse(spl: str, start: int, end: int) -> ast.Where:
+def parse(spl: str, start: int, end: int) -> tree.Where:
     cursor = Cursor(tokenize_eval(spl, start, end), spl)
     if cursor.at(EOF):
         cursor.fail("where needs an expression")
@@ -21,10 +21,10 @@ def parse(spl: str, start: int, end: int) -> ast.Where:
         cursor.fail("unexpected token in where expression")
     if never_boolean(expr):
         raise cursor.error("where needs a true/false expression such as a comparison", start_token)
-    return ast.Where(expr)
+    return tree.Where(expr)
 
 
-def prepare(node: ast.Where, spl: str):
+def prepare(node: tree.Where, spl: str):
     expression = compile_expression(node.expr, spl)
 
     def run(rows, context):

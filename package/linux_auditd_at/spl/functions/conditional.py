@@ -7,7 +7,7 @@ command's rules on the row, e.g. `_raw` for bare terms; the string must be a quo
 
 from __future__ import annotations
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import in_block, parse_cidr
 from linux_auditd_at.spl.eval_ops import in_list, like, scalar
 from linux_auditd_at.spl.functions.registry import Kind, function
@@ -79,7 +79,7 @@ def _like(compiler, call):
 def literal_regex(compiler, call, index: int) -> Regex:
     """Argument `index` of a call as a compiled regex; it must be a quoted string."""
     arg = call.args[index]
-    if not (isinstance(arg, ast.Literal) and isinstance(arg.value, str)):
+    if not (isinstance(arg, tree.Literal) and isinstance(arg.value, str)):
         raise compiler.error(f"{call.name}() needs a quoted regular expression as argument {index + 1}",
                              call.pos)
     try:
@@ -118,7 +118,7 @@ def _cidrmatch(compiler, call):
 @function("searchmatch", 1, 1, Kind.BOOLEAN)
 def _searchmatch(compiler, call):
     arg = call.args[0]
-    if not (isinstance(arg, ast.Literal) and isinstance(arg.value, str)):
+    if not (isinstance(arg, tree.Literal) and isinstance(arg.value, str)):
         raise compiler.error("searchmatch() needs a quoted search string", call.pos)
     matches = compiler.matcher(arg.value, arg.pos)
     return lambda row: matches(row)

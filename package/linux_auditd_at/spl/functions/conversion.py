@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.eval_ops import scalar
 from linux_auditd_at.spl.functions.registry import Kind, function
 from linux_auditd_at.spl.values import as_text, to_number
@@ -45,7 +45,7 @@ def _tostring(compiler, call):
     if len(call.args) == 1:
         return lambda row: None if (v := scalar(value(row))) is None else as_text(v)
     form = call.args[1]
-    if not (isinstance(form, ast.Literal) and form.value in _FORMATS):
+    if not (isinstance(form, tree.Literal) and form.value in _FORMATS):
         raise compiler.error('tostring() formats are "hex", "commas" and "duration"', form.pos)
     render = _FORMATS[form.value]
     return lambda row: None if (n := to_number(scalar(value(row)))) is None or _infinite(n) else render(n)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from linux_auditd_at.spl import ast
+from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.functions.conditional import guarded, literal_regex
 from linux_auditd_at.spl.functions.registry import Kind, function
 from linux_auditd_at.spl.values import as_text, to_number, values_of
@@ -85,7 +85,7 @@ def _mvjoin(compiler, call):
 
 def _field_names(expr) -> set[str]:
     """The fields an expression reads."""
-    if isinstance(expr, ast.FieldRef):
+    if isinstance(expr, tree.FieldRef):
         return {expr.name}
     if not dataclasses.is_dataclass(expr):
         return set()
