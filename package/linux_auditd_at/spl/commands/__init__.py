@@ -12,11 +12,9 @@ from linux_auditd_at.spl.commands import (
     bin,
     convert,
     dedup,
-    eval,
     eventstats,
     fields,
     fillnull,
-    format,
     head,
     inputlookup,
     lookup,
@@ -30,12 +28,14 @@ from linux_auditd_at.spl.commands import (
     table,
     where,
 )
+from linux_auditd_at.spl.commands import eval as eval_command  # the module, not the builtin
+from linux_auditd_at.spl.commands import format as format_command  # the module, not the builtin
 from linux_auditd_at.spl.commands.contract import Command, Order
 
 return_ = importlib.import_module(f"{__name__}.return")  # `return` is a Python keyword
 
-MODULES = (search, where, eval, rename, stats, convert, fields, table, sort, head, dedup, fillnull,
-           regex, rex, bin, eventstats, mvexpand, lookup, inputlookup, format, return_)
+MODULES = (search, where, eval_command, rename, stats, convert, fields, table, sort, head, dedup, fillnull,
+           regex, rex, bin, eventstats, mvexpand, lookup, inputlookup, format_command, return_)
 COMMANDS: dict[str, Command] = {name: module.COMMAND for module in MODULES
                                 for name in (module.COMMAND.name, *module.COMMAND.aliases)}
 
