@@ -84,16 +84,26 @@ class Values(DistinctCount):
 
 
 class First:
-    def __init__(self, field: str, keep_last: bool):
-        self.field, self.keep_last, self.value = field, keep_last, None
+    """The first value the field has, in the order rows arrive."""
+
+    def __init__(self, field: str):
+        self.field, self.value = field, None
 
     def add(self, row: dict) -> None:
-        value = row.get(self.field)
-        if value is not None and (self.keep_last or self.value is None):
-            self.value = value
+        if self.value is None:
+            self.value = row.get(self.field)
 
     def result(self):
         return self.value
+
+
+class Last(First):
+    """The last value the field has, in the order rows arrive."""
+
+    def add(self, row: dict) -> None:
+        value = row.get(self.field)
+        if value is not None:
+            self.value = value
 
 
 def accumulator(function: str, field: str | None):
@@ -110,4 +120,6 @@ def accumulator(function: str, field: str | None):
         return Avg(field)
     if function == "values":
         return Values(field)
-    return First(field, keep_last=function == "last")
+    if function == "last":
+        return Last(field)
+    return First(field)
