@@ -32,7 +32,7 @@ FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source",
 
 
 @dataclass
-class Outcome:
+class DetectionRun:
     """A finished run: the rows with per-stage counts, and what the reader saw."""
 
     result: Result
@@ -58,14 +58,14 @@ def open_logs(pipeline: Pipeline | None, paths: list[str], **reader_options) -> 
     return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, **reader_options)
 
 
-def run_detection(pipeline: Pipeline, paths: list[str], context: Context, **reader_options) -> Outcome:
+def run_detection(pipeline: Pipeline, paths: list[str], context: Context, **reader_options) -> DetectionRun:
     """Stream the logs through the pipeline once; memory grows with result groups, not events.
     What the search did not pull (it stopped early) is read to the end all the same."""
     reader = open_logs(pipeline, paths, tz=context.tz, **reader_options)
     events = iter(reader)
     result = pipeline.execute(events, context)
     deque(events, maxlen=0)
-    return Outcome(result, reader.stats)
+    return DetectionRun(result, reader.stats)
 
 
 def load_events(pipeline: Pipeline | None, paths: list[str],

@@ -117,7 +117,7 @@ def warn_all(warnings: list[str], verb: str) -> None:
         warn(verb, warning)
 
 
-def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.Outcome]:
+def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.DetectionRun]:
     """The detection from the args, run once over the LOG args (with a progress bar on a terminal)."""
     detection, pipeline = compile_from_args(args)
     context = context_from_args(args)
