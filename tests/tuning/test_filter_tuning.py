@@ -7,7 +7,7 @@ from datetime import UTC
 from linux_auditd_at.runner import compile_detection, load_events
 from linux_auditd_at.spl import Context
 from linux_auditd_at.tuning.backtest import TimeSortedEvents
-from linux_auditd_at.tuning.tune import compare, row_difference
+from linux_auditd_at.tuning.tune import compare_filters, row_difference
 from logbuilder import utc, write_log
 
 # web-01 at 09:05 and 09:20 and build-01 at 09:10 fall in the 10:00 run's window [08:50, 09:50);
@@ -25,8 +25,8 @@ def test_filter_removing_one_host_removes_exactly_its_rows(app, tmp_path):
     log = write_log(tmp_path / "audit.log", ENTRIES)
     current, pipeline = compile_detection(app)
     events = TimeSortedEvents(load_events(pipeline, [str(log)], host_from_node=True)[0])
-    comparison = compare(current, 'search NOT dest IN ("build-01")', events,
-                         Context(now=utc("2026-11-29T12:00:00"), tz=UTC))
+    comparison = compare_filters(current, 'search NOT dest IN ("build-01")', events,
+                                 Context(now=utc("2026-11-29T12:00:00"), tz=UTC))
     assert sorted(row["pid"] for row in comparison.current_rows) == ["7001", "7002", "7101", "7102", "7103"]
     assert sorted((row["dest"], row["pid"]) for row in comparison.removed) == [
         ("build-01", "7101"), ("build-01", "7102"), ("build-01", "7103")]
@@ -45,7 +45,7 @@ def test_broader_filter_lists_added_rows(app, tmp_path):
     log = write_log(tmp_path / "audit.log", ENTRIES)
     current, pipeline = compile_detection(app, filter_definition='search dest="web-01"')
     events = TimeSortedEvents(load_events(pipeline, [str(log)], host_from_node=True)[0])
-    comparison = compare(current, "search *", events, Context(now=utc("2026-11-29T12:00:00"), tz=UTC))
+    comparison = compare_filters(current, "search *", events, Context(now=utc("2026-11-29T12:00:00"), tz=UTC))
     assert comparison.removed == []
     assert sorted(row["pid"] for row in comparison.added) == ["7101", "7102", "7103"]
 

@@ -24,7 +24,13 @@ from linux_auditd_at.cli.backtest import add_range_arguments, load_args_events, 
 from linux_auditd_at.detection import load_detection
 from linux_auditd_at.errors import ExitCode, ToolkitError
 from linux_auditd_at.spl import Result
-from linux_auditd_at.tuning.tune import Comparison, baseline, compare, refuse_unstorable, write_filter
+from linux_auditd_at.tuning.tune import (
+    FilterComparison,
+    baseline,
+    compare_filters,
+    refuse_unstorable,
+    write_filter,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     context = common.context_from_args(args)
     start, end = run_range(args, context)
     events = load_args_events(args, current, pipeline, context)
-    comparison = compare(current, args.filter, events, context, start=start, end=end,
-                         current_pipeline=pipeline)
+    comparison = compare_filters(current, args.filter, events, context, start=start, end=end,
+                                 current_pipeline=pipeline)
     common.warn_all(comparison.warnings, args.verb)
     rows = ([{**row, "new filter": "kept"} for row in comparison.kept]
             + [{**row, "new filter": "removed"} for row in comparison.removed]
@@ -81,7 +87,7 @@ def _print_summary(s: dict[str, float | int]) -> None:
           f" {s['risk_events_per_day_after']:.2f}")
 
 
-def _summary(comparison: Comparison) -> dict[str, float | int]:
+def _summary(comparison: FilterComparison) -> dict[str, float | int]:
     before, after = comparison.before, comparison.after
     return {
         "current_rows": len(comparison.current_rows), "removed": len(comparison.removed),

@@ -34,7 +34,7 @@ LOCAL_HEADER = ("# Local tuning of the app's search macros: Splunk layers this f
 
 
 @dataclass(frozen=True)
-class Comparison:
+class FilterComparison:
     """The current filter's rows, those the new filter removes (and adds), and both backtests."""
 
     current: Detection
@@ -89,9 +89,9 @@ def baseline(current: Detection) -> tuple[Detection, Pipeline, str | None]:
         return unfiltered, unfiltered.compile(), str(exc)
 
 
-def compare(current: Detection, definition: str, events: TimeSortedEvents, context: Context, *,
-            start: float | None = None, end: float | None = None,
-            current_pipeline: Pipeline | None = None) -> Comparison:
+def compare_filters(current: Detection, definition: str, events: TimeSortedEvents, context: Context, *,
+                    start: float | None = None, end: float | None = None,
+                    current_pipeline: Pipeline | None = None) -> FilterComparison:
     """Run the search with the current filter and with `definition` over the same events; the
     schedules are walked in context.tz. `current_pipeline` is `current` compiled, when it is."""
     proposed = current.with_filter(definition)
@@ -101,8 +101,9 @@ def compare(current: Detection, definition: str, events: TimeSortedEvents, conte
     after = run_backtest(proposed, events, context.tz, start=start, end=end, pipeline=pipelines["proposed"])
     old, new = results["current"].rows, results["proposed"].rows
     columns = list(dict.fromkeys(results["current"].columns + results["proposed"].columns))
-    return Comparison(current, proposed, columns, old, row_difference(old, new), row_difference(new, old),
-                      before, after, pipelines["current"].warnings + pipelines["proposed"].warnings)
+    return FilterComparison(current, proposed, columns, old, row_difference(old, new),
+                            row_difference(new, old), before, after,
+                            pipelines["current"].warnings + pipelines["proposed"].warnings)
 
 
 def refuse_unstorable(definition: str) -> None:
