@@ -89,9 +89,9 @@ def test_missing_tools_name_the_package(monkeypatch, tmp_path):
 
 def test_a_missing_useradd_names_its_package_before_the_user_is_made(monkeypatch, tmp_path):
     monkeypatch.setattr(system, "SEARCH_PATH", str(tmp_path))
-    stage = scenarios.Stage(tmp_path, ExitStack(), scenario="user_at")
+    workspace = scenarios.Workspace(tmp_path, ExitStack(), scenario="user_at")
     with pytest.raises(CaptureError, match=r"`useradd` not found; install it: apt-get install passwd"):
-        scenarios._throwaway_user(stage)
+        scenarios._throwaway_user(workspace)
 
 
 def test_unknown_scenario_and_format_are_refused_before_anything_runs(tmp_path):

@@ -154,12 +154,12 @@ def test_failing_scenario_restores_the_machine(tmp_path, monkeypatch):
     atd (when none ran): the error comes through, and all of it is undone."""
     from linux_auditd_at.capture import scenarios
 
-    def broken(stage: scenarios.Stage) -> None:
-        scenarios.SCENARIOS["user_at"].play(stage)
-        scenarios.SCENARIOS["at_root"].play(stage)
+    def broken(workspace: scenarios.Workspace) -> None:
+        scenarios.SCENARIOS["user_at"].play(workspace)
+        scenarios.SCENARIOS["at_root"].play(workspace)
         if scenarios._running_atd() is None:
             atd = scenarios.spawn([scenarios.ATD, "-f"])
-            stage.cleanups.callback(scenarios.stop, atd, scenarios.JOB_WAIT)
+            workspace.cleanups.callback(scenarios.stop, atd, scenarios.JOB_WAIT)
         raise RuntimeError("scenario broke")
 
     monkeypatch.setitem(scenarios.SCENARIOS, "broken",

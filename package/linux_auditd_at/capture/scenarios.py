@@ -60,11 +60,11 @@ class Scenario:
     summary: str
     outcome: str
     why: str
-    play: Callable[[Stage], None]
+    play: Callable[[Workspace], None]
 
 
 @dataclass
-class Stage:
+class Workspace:
     """Where scenarios run: a scratch folder, the processes they report, and their own cleanups
     (run before the capture window closes, so they are recorded too, and also when one fails)."""
 
@@ -115,94 +115,94 @@ class Stage:
         return match.group(1)
 
 
-def _at_root(stage: Stage) -> None:
-    done = stage.run([AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
+def _at_root(workspace: Workspace) -> None:
+    done = workspace.run([AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
                      outcome="detected", why="comm is at and UID root")
-    stage.schedule(done)
+    workspace.schedule(done)
 
 
-def _atq_atrm(stage: Stage) -> None:
-    if not stage.jobs:
-        stage.schedule(stage.run([AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
+def _atq_atrm(workspace: Workspace) -> None:
+    if not workspace.jobs:
+        workspace.schedule(workspace.run([AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
                                  outcome="detected", why="comm is at and UID root"))
-    stage.run([ATQ], comm="atq", exe=AT, outcome="detected",
+    workspace.run([ATQ], comm="atq", exe=AT, outcome="detected",
               why='atq is a symlink to at: comm is atq (not in the list), exe is /usr/bin/at')
-    stage.run([ATRM, *stage.jobs], comm="atrm", exe=AT, outcome="detected",
+    workspace.run([ATRM, *workspace.jobs], comm="atrm", exe=AT, outcome="detected",
               why='atrm is a symlink to at: comm is atrm, exe is /usr/bin/at')
-    stage.jobs.clear()
+    workspace.jobs.clear()
 
 
-def _batch(stage: Stage) -> None:
-    done = stage.run([BATCH], stdin=":\n", comm="batch", exe=DASH, outcome="benign",
+def _batch(workspace: Workspace) -> None:
+    done = workspace.run([BATCH], stdin=":\n", comm="batch", exe=DASH, outcome="benign",
                      why="batch is a shell script: its own exec is comm=batch exe=/usr/bin/dash")
-    stage.record(stage.processes[-1].pid, os.getpid(), "at", AT, "root", "detected",
+    workspace.record(workspace.processes[-1].pid, os.getpid(), "at", AT, "root", "detected",
                  "the script execs /usr/bin/at in the same pid: comm at")
-    job = stage.schedule(done)
-    stage.run([ATRM, job], comm="atrm", exe=AT, outcome="detected", why="exe is /usr/bin/at")
-    stage.jobs.remove(job)
+    job = workspace.schedule(done)
+    workspace.run([ATRM, job], comm="atrm", exe=AT, outcome="detected", why="exe is /usr/bin/at")
+    workspace.jobs.remove(job)
 
 
-def _user_at(stage: Stage) -> None:
-    user = _throwaway_user(stage)
-    done = stage.run_as(user, [AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
+def _user_at(workspace: Workspace) -> None:
+    user = _throwaway_user(workspace)
+    done = workspace.run_as(user, [AT, "-t", "203001010000"], stdin="true\n", comm="at", exe=AT,
                         outcome="detected", why=f"comm is at and UID {user}, an ordinary user")
-    job = stage.schedule(done)
-    stage.run_as(user, [ATRM, job], comm="atrm", exe=AT, outcome="detected",
+    job = workspace.schedule(done)
+    workspace.run_as(user, [ATRM, job], comm="atrm", exe=AT, outcome="detected",
                  why=f"exe is /usr/bin/at, UID {user}")
-    stage.jobs.remove(job)
+    workspace.jobs.remove(job)
 
 
-def _daemon_at(stage: Stage) -> None:
-    stage.run_as("daemon", [AT, "-l"], comm="at", exe=AT, outcome="excluded",
+def _daemon_at(workspace: Workspace) -> None:
+    workspace.run_as("daemon", [AT, "-l"], comm="at", exe=AT, outcome="excluded",
                  why='UID is daemon, which the search excludes (at also refuses: daemon is in at.deny)')
 
 
-def _atd_job(stage: Stage) -> None:
+def _atd_job(workspace: Workspace) -> None:
     atd = _running_atd()
     if atd is None:
         with signals_held():
             process = spawn([ATD, "-f"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-            stage.cleanups.callback(stop, process, JOB_WAIT)
-        stage.record(process.pid, os.getpid(), "atd", ATD, "root", "detected",
+            workspace.cleanups.callback(stop, process, JOB_WAIT)
+        workspace.record(process.pid, os.getpid(), "atd", ATD, "root", "detected",
                      "starting atd: comm is atd (exe /usr/sbin/atd is not in the list), UID root")
         atd = _wait_for_atd(process)
-    stage.roots.add(atd)
-    marker = stage.workdir / "job-ran"
-    done = stage.run([AT, "now"], stdin=f"echo $$ $PPID > {shlex.quote(str(marker))}\n",
+    workspace.roots.add(atd)
+    marker = workspace.workdir / "job-ran"
+    done = workspace.run([AT, "now"], stdin=f"echo $$ $PPID > {shlex.quote(str(marker))}\n",
                      comm="at", exe=AT, outcome="detected", why="comm is at and UID root")
-    stage.schedule(done)
+    workspace.schedule(done)
     shell, child = _wait_for_job(marker)
-    stage.jobs.pop()
-    stage.record(child, atd, "atd", ATD, "daemon", "excluded",
+    workspace.jobs.pop()
+    workspace.record(child, atd, "atd", ATD, "daemon", "excluded",
                  "atd's job child sets the job's login uid: SYSCALL=write, comm atd, but UID daemon",
                  syscall="write")
-    stage.record(shell, child, "sh", DASH, "root", "missed",
+    workspace.record(shell, child, "sh", DASH, "root", "missed",
                  "the job runs as sh under atd; nothing in it names at")
 
 
-def _symlink(stage: Stage) -> None:
-    later = stage.workdir / "later"
+def _symlink(workspace: Workspace) -> None:
+    later = workspace.workdir / "later"
     later.symlink_to(AT)
-    stage.run([str(later), "-l"], comm="later", exe=AT, outcome="detected",
+    workspace.run([str(later), "-l"], comm="later", exe=AT, outcome="detected",
               why="comm is later, but the kernel resolves exe to /usr/bin/at")
 
 
-def _renamed_copy(stage: Stage) -> None:
-    helper = stage.workdir / "sched_helper"
+def _renamed_copy(workspace: Workspace) -> None:
+    helper = workspace.workdir / "sched_helper"
     shutil.copyfile(AT, helper)
     helper.chmod(0o755)
-    stage.run([str(helper), "-l"], comm="sched_helper", exe=str(helper), outcome="missed",
+    workspace.run([str(helper), "-l"], comm="sched_helper", exe=str(helper), outcome="missed",
               why="a renamed copy: neither comm nor exe names at (known blind spot)")
 
 
-def _benign(stage: Stage) -> None:
+def _benign(workspace: Workspace) -> None:
     why = "ordinary command, nothing to do with at"
     for argv in (["ls", "-l", AT, ATD], ["id"], ["date", "-u"], ["cat", "/etc/hostname"],
                  ["stat", AT]):
         path = shutil.which(argv[0]) or argv[0]
-        stage.run([path, *argv[1:]], comm=argv[0], exe=os.path.realpath(path), outcome="benign", why=why)
-    stage.run([DASH, "-c", "echo at atd batch > /dev/null"], comm="dash", exe=DASH, outcome="benign",
+        workspace.run([path, *argv[1:]], comm=argv[0], exe=os.path.realpath(path), outcome="benign", why=why)
+    workspace.run([DASH, "-c", "echo at atd batch > /dev/null"], comm="dash", exe=DASH, outcome="benign",
               why="a shell whose arguments mention at: only EXECVE/PROCTITLE carry them, not SYSCALL")
 
 
@@ -228,26 +228,26 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 )}
 
 
-def play(names: list[str], stage: Stage) -> None:
-    """Play the scenarios `names` in order; stage.cleanups undoes their side effects. When one
+def play(names: list[str], workspace: Workspace) -> None:
+    """Play the scenarios `names` in order; workspace.cleanups undoes their side effects. When one
     fails or a signal interrupts, every job scheduled from our scratch folder is removed (the
     capture fails anyway, so the extra atq/atrm records do not matter)."""
     try:
         for name in names:
-            stage.scenario = name
-            SCENARIOS[name].play(stage)
+            workspace.scenario = name
+            SCENARIOS[name].play(workspace)
     except BaseException:
         with signals_held():
-            _remove_our_jobs(stage.workdir)
+            _remove_our_jobs(workspace.workdir)
         raise
-    stage.scenario = "cleanup"
-    if stage.jobs:
-        stage.run([ATRM, *stage.jobs], comm="atrm", exe=AT, outcome="detected",
+    workspace.scenario = "cleanup"
+    if workspace.jobs:
+        workspace.run([ATRM, *workspace.jobs], comm="atrm", exe=AT, outcome="detected",
                   why="removes the jobs the scenarios left: exe is /usr/bin/at")
-        stage.jobs.clear()
+        workspace.jobs.clear()
 
 
-def _throwaway_user(stage: Stage) -> str:
+def _throwaway_user(workspace: Workspace) -> str:
     useradd = find_tool("useradd", USER_TOOLS_HINT)
     existing = {line.split(":", 1)[0] for line in Path("/etc/passwd").read_text().splitlines()}
     user = next(f"{USER_PREFIX}{n or ''}" for n in range(1000) if f"{USER_PREFIX}{n or ''}" not in existing)
@@ -255,8 +255,8 @@ def _throwaway_user(stage: Stage) -> str:
         done = subprocess.run([useradd, "--no-create-home", "--shell", "/bin/sh", user],
                               capture_output=True, text=True, preexec_fn=unblock_signals)
         if done.returncode != 0:
-            raise CaptureError(f"scenario {stage.scenario}: useradd {user} failed: {done.stderr.strip()}")
-        stage.cleanups.callback(_remove_user, user)
+            raise CaptureError(f"scenario {workspace.scenario}: useradd {user} failed: {done.stderr.strip()}")
+        workspace.cleanups.callback(_remove_user, user)
     return user
 
 

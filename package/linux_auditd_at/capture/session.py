@@ -70,7 +70,7 @@ def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str
         with system.signals_held():  # no signal between making the folder and registering its removal
             workdir = Path(tempfile.mkdtemp(prefix="linux-auditd-at-capture-"))
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        stage = scenarios.Stage(workdir / "play", ExitStack(), roots={os.getpid()})
+        workspace = scenarios.Workspace(workdir / "play", ExitStack(), roots={os.getpid()})
         _enter(stack, system.AuditEnabled(tools, status))
         if status.pid and Path(f"/proc/{status.pid}").exists():
             log = system.running_log(status, log_format, node)
@@ -78,13 +78,13 @@ def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str
             log = _enter(stack, system.PrivateAuditd(tools, workdir / "auditd", log_format, node)).log
         _enter(stack, system.ExecveRules(tools, f"linux_auditd_at_{uuid.uuid4().hex[:8]}"))
         workdir.chmod(0o711)  # the throwaway user's `at` runs there too; nobody may list it
-        stage.workdir.mkdir()
-        stage.workdir.chmod(0o711)
+        workspace.workdir.mkdir()
+        workspace.workdir.chmod(0o711)
         try:
-            scenarios.play(scenario_names, stage)
+            scenarios.play(scenario_names, workspace)
         finally:
             with system.signals_held():
-                stage.cleanups.close()
+                workspace.cleanups.close()
         marker = f"linux_auditd_at_capture_end_{uuid.uuid4().hex}"
         done = tools.auditctl_run("-m", marker)
         if done.returncode != 0:
@@ -97,11 +97,11 @@ def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str
     if rules_after != rules_before:
         raise CaptureError(f"audit rules differ after the capture: before {rules_before}, "
                            f"after {rules_after}")
-    records = window.select(window.parse(data), stage.roots, tools.pids)
+    records = window.select(window.parse(data), workspace.roots, tools.pids)
     host = socket.gethostname()
-    rows = window.expected_rows(records, stage.processes, enriched=log_format == "ENRICHED", host=host)
+    rows = window.expected_rows(records, workspace.processes, enriched=log_format == "ENRICHED", host=host)
     return dataset.write(outdir, dataset.Capture(
-        name=name, records=records, processes=stage.processes, scenarios=scenario_names, rows=rows,
+        name=name, records=records, processes=workspace.processes, scenarios=scenario_names, rows=rows,
         log_format=log_format, node=node, host=host, environment=_environment()))
 
 
