@@ -41,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
         found = assess(reader, reader.stats, tuple(name for name in BY_FIELDS if name != "dest"))
     found.problems.extend(f"not in this app configuration: {problem}"
                           for problem in runner.metadata_problems(detection, pipeline, reader.stats))
-    report(found, sys.stdout, tz)
+    print_readiness(found, sys.stdout, tz)
     return ExitCode.OK if found.ready else ExitCode.FAILED
 
 
-def report(found: Readiness, out: TextIO, tz) -> None:
+def print_readiness(found: Readiness, out: TextIO, tz) -> None:
     stats = found.stats
     span = "-"
     if found.first is not None and found.last is not None:

@@ -25,12 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     detection, _, outcome = common.evaluate(args)
-    report(detection, outcome.result, outcome.stats, sys.stdout)
+    print_explanation(detection, outcome.result, outcome.stats, sys.stdout)
     common.warn_about(outcome.stats, "explain", outcome.problems)
     return ExitCode.OK
 
 
-def report(detection: Detection, result: Result, stats: ReadStats, out: TextIO) -> None:
+def print_explanation(detection: Detection, result: Result, stats: ReadStats, out: TextIO) -> None:
     out.write(f"Search: {detection.name}\nApp: {detection.app_dir}\n\nExpanded SPL:\n")
     for index, stage in enumerate(result.stages):
         out.write(f"  {'| ' if index else ''}{stage.command}\n")

@@ -135,7 +135,7 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
             budget: _Budget) -> str:
     """Expand `spl`; errors point into `top`, at `call_at` (the outermost call) when nested."""
 
-    def report(message: str, position: int) -> SPLError:
+    def error_at(message: str, position: int) -> SPLError:
         return SPLError(message, spl=top, position=position if call_at is None else call_at)
 
     out, i = [], 0
@@ -158,20 +158,21 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
             continue
         close = spl.find("`", i + 1)
         if close < 0:
-            raise report("unterminated macro call (no closing backtick)", i)
+            raise error_at("unterminated macro call (no closing backtick)", i)
         name, args = _call(spl[i + 1:close])
         if not name:
-            raise report("empty macro call ``", i)
+            raise error_at("empty macro call ``", i)
         macro, why = _resolve(name, args, macros)
         if macro is None:
-            raise report(why + (f" (inside macro `{chain[-1]}`)" if chain else ""), i)
+            raise error_at(why + (f" (inside macro `{chain[-1]}`)" if chain else ""), i)
         if len(macro.args) != len(args):
-            raise report(f"macro `{macro.name}` declares {len(macro.args)} arguments in args =, "
-                         f"but is called with {len(args)}", i)
+            raise error_at(f"macro `{macro.name}` declares {len(macro.args)} arguments in args =, "
+                           f"but is called with {len(args)}", i)
         if macro.name in chain:
-            raise report(f"macro `{macro.name}` expands into itself ({' -> '.join((*chain, macro.name))})", i)
+            cycle = " -> ".join((*chain, macro.name))
+            raise error_at(f"macro `{macro.name}` expands into itself ({cycle})", i)
         if len(chain) >= MAX_DEPTH:
-            raise report(f"macro `{macro.name}` is nested more than {MAX_DEPTH} macros deep", i)
+            raise error_at(f"macro `{macro.name}` is nested more than {MAX_DEPTH} macros deep", i)
         definition = macro.definition
         for arg_name, value in _bind(macro, args).items():
             definition = definition.replace(f"${arg_name}$", value)
@@ -179,9 +180,9 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
             try:
                 definition = _evaluate(macro, definition)
             except SPLError as err:
-                raise report(str(err), i) from None
+                raise error_at(str(err), i) from None
         if over := budget.spend(macro, definition):
-            raise report(over, i)
+            raise error_at(over, i)
         out.append(_expand(definition, macros, (*chain, macro.name), top, i if call_at is None else call_at,
                            budget))
         i = close + 1
