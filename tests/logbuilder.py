@@ -7,7 +7,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-DATA = Path(__file__).parent / "tuning" / "data"
+from paths import REPO
+
+DATA = REPO / "tests" / "tuning" / "data"
 _STAMP = re.compile(rb"msg=audit\((\d+\.\d+):(\d+)\)")
 
 

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from linux_auditd_at.app.identity import read_identity
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SHIPPED = read_identity(REPO)
 """The app's id and version as default/app.conf says: tests compare with these, never literals."""
 APP_FILES = ("default", "metadata/default.meta", "app.manifest", "LICENSE", "README.md")

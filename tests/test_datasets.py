@@ -23,8 +23,9 @@ import yaml
 
 from linux_auditd_at import runner
 from linux_auditd_at.spl import Context
+from paths import DATASET
 
-FOLDER = Path(__file__).resolve().parent.parent / "attack_data" / "T1053.002" / "linux_auditd_at"
+FOLDER = DATASET
 METADATA = yaml.safe_load((FOLDER / "linux_auditd_at.yml").read_text(encoding="utf-8"))
 DATASETS = {entry["name"]: entry for entry in METADATA["datasets"]}
 SAMPLE = "auditd_at_execution"

@@ -1,7 +1,6 @@
 """detection.py: the saved search and its macros as the app ships them, local/ tuning applied."""
 
 from datetime import UTC
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,6 @@ from linux_auditd_at.detection import (
 )
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import Context, compile_search
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_shipped_search_expands_to_what_splunk_runs(app):

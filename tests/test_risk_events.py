@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.detection import SEARCH_NAME, load_detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.risk import RiskAction, fill_tokens
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 # The seed's risk message template, as published for the detection (not read from the app).
 SEED_TEMPLATE = 'A SYSCALL - [$comm$] event was executed on host - [$dest$] to execute the "at" application.'
 

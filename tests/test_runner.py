@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC
-from pathlib import Path
 
 from linux_auditd_at import runner
 from linux_auditd_at.spl import Context
+from paths import AUDIT_DATA, REPO
 
-REPO = Path(__file__).resolve().parents[1]
-LOG = str(REPO / "tests" / "audit" / "data" / "enriched.log")
+LOG = str(AUDIT_DATA / "enriched.log")
 CONTEXT = Context(now=1795921200.0, tz=UTC)
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import tarfile
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.app.appinspect import BLOCKING, findings, main, read_summary, run_appinspect
 from linux_auditd_at.app.package import build_package
 from linux_auditd_at.errors import ToolkitError
+from paths import REPO
 from scratch_app import SHIPPED
 
-REPO = Path(__file__).resolve().parents[2]
 APPINSPECT = REPO / ".venv-appinspect" / "bin" / "splunk-appinspect"
 needs_appinspect = pytest.mark.skipif(
     not APPINSPECT.is_file(),

@@ -10,6 +10,7 @@ import pytest
 
 from linux_auditd_at.app.lint import Finding, lint_app
 from linux_auditd_at.detection import SEARCH_NAME, filter_macro_name
+from paths import REPO
 from scratch_app import SHIPPED
 
 NOW = datetime(2026, 3, 2, 12, 34, 56, tzinfo=UTC)
@@ -57,7 +58,7 @@ def test_the_shipped_app_passes(app):
 
 
 def test_the_repository_app_passes():
-    assert lint_app(Path(__file__).resolve().parents[2], now=NOW) == []
+    assert lint_app(REPO, now=NOW) == []
 
 
 def test_filter_macro_name_follows_escu():

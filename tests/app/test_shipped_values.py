@@ -5,15 +5,14 @@ and read back through conf.py (default/ only: a developer's local/ is not what s
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.conf import read_conf_file
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
+from paths import REPO
 from scratch_app import SHIPPED
 
-REPO = Path(__file__).resolve().parents[2]
 SEED_SEARCH = (
     '`linux_auditd` type=SYSCALL comm IN ("at", "atd") OR exe IN ("/usr/bin/at","/usr/bin/atd") '
     'AND NOT (UID IN("daemon"))\n'

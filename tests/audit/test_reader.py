@@ -13,8 +13,9 @@ from linux_auditd_at.attack_data import log_metadata
 from linux_auditd_at.audit.reader import CHUNK, MAX_LINE, AuditReader
 from linux_auditd_at.audit.sources import total_size
 from linux_auditd_at.errors import AuditInputError
+from paths import AUDIT_DATA
 
-DATA = Path(__file__).parent / "data"
+DATA = AUDIT_DATA
 ENRICHED = DATA / "enriched.log"
 
 

@@ -1,6 +1,5 @@
 """Auto-KV extraction of single real records (lines copied from tests/audit/data)."""
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from linux_auditd_at.audit import formats
@@ -11,8 +10,9 @@ from linux_auditd_at.audit.record import (
     parse_record,
     record_problem,
 )
+from paths import AUDIT_DATA
 
-DATA = Path(__file__).parent / "data"
+DATA = AUDIT_DATA
 
 
 def _lines(name: str) -> list[str]:

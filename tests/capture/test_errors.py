@@ -16,8 +16,9 @@ import pytest
 from linux_auditd_at.capture import SCENARIOS, capture, dataset, scenarios, system, window
 from linux_auditd_at.capture.scenarios import Process
 from linux_auditd_at.errors import CaptureError
+from paths import DATASET
 
-FOLDER = Path(__file__).resolve().parents[2] / "attack_data" / "T1053.002" / "linux_auditd_at"
+FOLDER = DATASET
 NOBODY = 65534
 AS_USER = """
 import os, sys

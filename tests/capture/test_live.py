@@ -28,8 +28,7 @@ from linux_auditd_at.capture import SCENARIOS, capture, system
 from linux_auditd_at.capture.session import exclusive
 from linux_auditd_at.errors import CaptureError
 from linux_auditd_at.spl import Context
-
-ROOT = Path(__file__).resolve().parents[2]
+from paths import REPO
 
 
 def _why_not() -> str | None:
@@ -133,7 +132,7 @@ def test_interrupted_capture_restores_the_machine(tmp_path, signum, delay):
     for _ in range(3):  # the capture is fast; retry if it finished before our signal landed
         shutil.rmtree(tmp_path / "out", ignore_errors=True)
         process = subprocess.Popen([sys.executable, "-m", "linux_auditd_at", "capture", str(tmp_path / "out"),
-                                    "--name", "interrupted"], cwd=ROOT, stdout=subprocess.PIPE,
+                                    "--name", "interrupted"], cwd=REPO, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         while process.poll() is None and not playing(process.pid):
             time.sleep(0.002)

@@ -1,12 +1,11 @@
 """capture.window.expected_rows on real records: the ground truth's rows, `dest` the input's host."""
 
-from pathlib import Path
 
 from linux_auditd_at.capture.scenarios import Process
 from linux_auditd_at.capture.window import expected_rows, parse
+from paths import DATASET
 
-NODE_LOG = (Path(__file__).resolve().parents[2] / "attack_data" / "T1053.002" / "linux_auditd_at"
-            / "auditd_at_execution_node.log")
+NODE_LOG = DATASET / "auditd_at_execution_node.log"
 
 
 def test_dest_of_expected_rows_is_the_capture_host_not_the_node_field():

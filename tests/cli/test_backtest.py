@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.cli import main
 from logbuilder import utc, write_log
+from paths import DATASET
 
 # times straddling the hourly windows' edges (see tests/tuning/test_schedule_backtest.py)
 TIMES = ["08:49:59", "09:49:59.999", "09:50:00", "09:50:59", "10:49:59.999", "10:50:00"]
@@ -111,7 +111,7 @@ def test_from_to_and_their_errors(app, log, capsys):
 
 
 def test_bundled_capture_runs_hold_every_ground_truth_row(capsys):
-    dataset = Path(__file__).resolve().parents[2] / "attack_data" / "T1053.002" / "linux_auditd_at"
+    dataset = DATASET
     truth = json.loads((dataset / "auditd_at_execution.expected.json").read_text())["rows"]
     assert truth
     # by hand from the window [H-70m, H-10m): an event at t belongs to the run at the hour after

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import re
-from pathlib import Path
 
 from linux_auditd_at.cli import main
+from paths import AUDIT_DATA, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "audit" / "data"
+DATA = AUDIT_DATA
 
 
 def _check(capsys, *args: str) -> tuple[int, str]:

@@ -3,14 +3,13 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.cli import VERBS, main
+from paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log"
+SAMPLE = REPO / "attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log"
 
 
 def test_top_level_help_lists_every_verb_with_its_docstring(capsys):
@@ -26,7 +25,7 @@ def test_top_level_help_lists_every_verb_with_its_docstring(capsys):
 def test_running_a_verb_imports_no_other_verb_module():
     code = (
         "import sys; from linux_auditd_at.cli import main; "
-        f"main(['--app-dir', {str(ROOT)!r}, 'run', '--format', 'csv', {str(SAMPLE)!r}]); "
+        f"main(['--app-dir', {str(REPO)!r}, 'run', '--format', 'csv', {str(SAMPLE)!r}]); "
         "print(sorted(m for m in sys.modules if m.startswith('linux_auditd_at.cli.')), file=sys.stderr); "
         "print('splunklib' in sys.modules, 'croniter' in sys.modules, file=sys.stderr)"
     )
@@ -44,7 +43,7 @@ def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
     # 5,000 distinct pids give ~1 MB of JSON rows: far more than a pipe buffer holds.
     many = tmp_path / "audit.log"
     many.write_text("".join(re.sub(r" pid=\d+", f" pid={100000 + n}", at_line) + "\n" for n in range(5000)))
-    tool = [sys.executable, "-m", "linux_auditd_at", "--app-dir", str(ROOT), "run", "--format", "json",
+    tool = [sys.executable, "-m", "linux_auditd_at", "--app-dir", str(REPO), "run", "--format", "json",
             str(many)]
     producer = subprocess.Popen(tool, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     producer.stdout.readline()
@@ -56,7 +55,7 @@ def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
 
 
 def test_a_time_value_starting_with_a_dash_needs_no_equals_sign(capsys):
-    common = ["--app-dir", str(ROOT), "run", "--format", "json", "--tz", "UTC", str(SAMPLE)]
+    common = ["--app-dir", str(REPO), "run", "--format", "json", "--tz", "UTC", str(SAMPLE)]
     assert main([*common, "--now=@d+1d", "--earliest=-1000d", "--latest=-1s"]) == 0
     with_equals = capsys.readouterr().out
     assert main([*common, "--now", "@d+1d", "--earliest", "-1000d", "--latest", "-1s"]) == 0
@@ -66,6 +65,6 @@ def test_a_time_value_starting_with_a_dash_needs_no_equals_sign(capsys):
 
 def test_an_option_is_never_taken_for_a_time_value(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["--app-dir", str(ROOT), "run", str(SAMPLE), "--earliest", "--latest", "-1s"])
+        main(["--app-dir", str(REPO), "run", str(SAMPLE), "--earliest", "--latest", "-1s"])
     assert exit_info.value.code == 2
     assert "--earliest: expected one argument" in capsys.readouterr().err

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from linux_auditd_at.cli import main
+from paths import AUDIT_DATA, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "audit" / "data"
+DATA = AUDIT_DATA
 
 
 def _explain(capsys, *args: str) -> tuple[int, str, str]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from linux_auditd_at.cli import main
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "audit" / "data"
 RECORDS = (DATA / "enriched.log").read_text(encoding="utf-8").split("\n")[:-1]  # splitlines splits at 0x1d
 T = "2026-11-29T02:14:53"

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from linux_auditd_at.cli import main
+from paths import REPO
 from scratch_app import copy_app
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def broken_copy(tmp_path: Path) -> Path:

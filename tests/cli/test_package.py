@@ -6,9 +6,8 @@ import hashlib
 from pathlib import Path
 
 from linux_auditd_at.cli import main
+from paths import REPO
 from scratch_app import SHIPPED
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_package_prints_sha256_and_path_and_is_reproducible(tmp_path, capsys):

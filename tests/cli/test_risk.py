@@ -5,13 +5,11 @@ from __future__ import annotations
 import io
 import json
 import sys
-from pathlib import Path
 
 from linux_auditd_at.cli import main
+from paths import DATASET, REPO
 from scratch_app import copy_app
 
-REPO = Path(__file__).resolve().parents[2]
-DATASET = REPO / "attack_data" / "T1053.002" / "linux_auditd_at"
 SEARCH = "Linux Auditd At Application Execution - Rule"
 
 

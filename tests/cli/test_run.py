@@ -24,10 +24,10 @@ import pytest
 
 from linux_auditd_at.cli import main
 from linux_auditd_at.detection import load_detection
+from paths import AUDIT_DATA, REPO
 from scratch_app import copy_app
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "audit" / "data"
+DATA = AUDIT_DATA
 COLUMNS = ["comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest", "count", "firstTime", "lastTime"]
 T = "2026-11-29T02:14:53"
 EXPECTED = [  # stats order: by comm, then exe, ..., then pid, as strings in byte order

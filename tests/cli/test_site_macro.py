@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from linux_auditd_at.cli import main
+from paths import AUDIT_DATA
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "audit" / "data"
+DATA = AUDIT_DATA
 LOG = str(DATA / "enriched.log")
 INDEX_WARNING = ('warning: the search requires index="os" (set by macro `linux_auditd`), which no event '
                  "read carries (index=main): pass --index os if that is where Splunk has them, else change "

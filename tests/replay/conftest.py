@@ -11,7 +11,9 @@ from linux_auditd_at.cli import main
 
 trustme = pytest.importorskip("trustme", reason="install the test extra: pip install -e '.[test]'")
 
-from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT, start_fake  # noqa: E402
+from replay_setup import DATASET, HEC_TOKEN, PASSWORD, start_fake  # noqa: E402
+
+from paths import REPO  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +44,7 @@ def replay(fake, ca, monkeypatch, capsys):
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", HEC_TOKEN)
 
     def run(*extra: str, ca_file: bool = True, dataset: Path | None = DATASET):
-        argv = ["--app-dir", str(ROOT), "replay", "--url", fake.mgmt_url, "--hec-url", fake.hec_url,
+        argv = ["--app-dir", str(REPO), "replay", "--url", fake.mgmt_url, "--hec-url", fake.hec_url,
                 "--batch-size", "20", "--timeout", "2", "--poll", "0.05", "--backoff", "0.01", *extra]
         if ca_file:
             argv += ["--ca-file", str(ca[0])]

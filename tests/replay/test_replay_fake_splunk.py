@@ -11,13 +11,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT
+from replay_setup import DATASET, HEC_TOKEN, PASSWORD
 
 from linux_auditd_at.detection import APP_ID, FILTER_MACRO, SEARCH_NAME
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.hec import HECClient
 from linux_auditd_at.replay.tls import ssl_context
 from linux_auditd_at.spl.macros import Macro
+from paths import REPO
 
 STAMP = re.compile(r"msg=audit\((\d+\.\d+):\d+\)")
 LINES = [line for line in DATASET.read_text(encoding="utf-8").split("\n") if line]  # not splitlines: 0x1d
@@ -230,11 +231,11 @@ def test_no_url_says_how_to_get_a_splunk(replay, monkeypatch, capsys):
 def test_bundled_datasets_by_default_including_a_true_negative(replay, monkeypatch):
     # No DATASET: attack_data/**/*.yml. Each dataset is held to its expected rows (ground truth of
     # the capture), so the benign one passes with no rows.
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
     code, out, err = replay(dataset=None)
     assert code == 0, out + err
     verdicts = {line.split(":")[0] for line in out.splitlines() if line.startswith(("PASS", "FAIL"))}
-    names = {entry["name"] for path in (ROOT / "attack_data").rglob("*.yml")
+    names = {entry["name"] for path in (REPO / "attack_data").rglob("*.yml")
              for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["datasets"]}
     assert "auditd_benign" in names and len(names) >= 2
     assert verdicts == {f"PASS {name}" for name in names}

@@ -3,14 +3,13 @@ the `node=` field (splunk-semantics.md: host is set by the input, here the HEC r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from linux_auditd_at import runner
 from linux_auditd_at.attack_data import read_metadata
 from linux_auditd_at.replay.hec import hec_event
 from linux_auditd_at.replay.session import Outcome, read_events
+from paths import AUDIT_DATA
 
-NODE_LOG = Path(__file__).resolve().parents[2] / "tests" / "audit" / "data" / "node.log"
+NODE_LOG = AUDIT_DATA / "node.log"
 
 
 def test_hec_events_carry_the_dataset_host_the_engine_uses(tmp_path):

@@ -9,9 +9,10 @@ import time
 
 import pytest
 from raw_server import RawServer, answer, silent, trickle
-from replay_setup import DATASET, HEC_TOKEN, PASSWORD, ROOT, start_fake
+from replay_setup import DATASET, HEC_TOKEN, PASSWORD, start_fake
 
 from linux_auditd_at.cli import main
+from paths import REPO
 
 TEN_MB = b"x" * (10 * 1024 * 1024)
 
@@ -169,7 +170,7 @@ def test_hec_over_plain_http(ca, monkeypatch, capsys):
     try:
         assert fake.hec_url.startswith("http://")
         monkeypatch.setenv("SPLUNK_PASSWORD", PASSWORD)
-        code = main(["--app-dir", str(ROOT), "replay", "--url", fake.mgmt_url, "--hec-url",
+        code = main(["--app-dir", str(REPO), "replay", "--url", fake.mgmt_url, "--hec-url",
                      fake.hec_url, "--hec-token", HEC_TOKEN, "--ca-file", str(ca[0]), "--poll",
                      "0.05", "--timeout", "2", str(DATASET)])
     finally:

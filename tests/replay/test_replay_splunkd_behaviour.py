@@ -15,10 +15,11 @@ import threading
 import time
 
 import pytest
-from replay_setup import DATASET, PASSWORD, ROOT
+from replay_setup import DATASET, PASSWORD
 
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.replay.hec import HECClient
+from paths import REPO
 
 SENT = len([line for line in DATASET.read_text(encoding="utf-8").split("\n") if line])
 
@@ -138,7 +139,7 @@ def test_sigint_to_a_running_replay_leaves_nothing_behind(fake, ca, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPLUNK_")}
     env["SPLUNK_PASSWORD"] = PASSWORD
     process = subprocess.Popen(
-        [sys.executable, "-m", "linux_auditd_at", "--app-dir", str(ROOT), "replay", "--url",
+        [sys.executable, "-m", "linux_auditd_at", "--app-dir", str(REPO), "replay", "--url",
          fake.mgmt_url, "--hec-url", fake.hec_url, "--ca-file", str(ca[0]), "--poll", "0.05",
          "--timeout", "30", str(DATASET)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
+from paths import REPO
+
+HERE = REPO / "tests" / "spl"
 REPO = HERE.parents[1]
 INDEX = HERE / "CONFORMANCE.md"
 REFERENCE = REPO.parent / "shared" / "reference" / "splunk-semantics.md"

@@ -5,16 +5,21 @@ lines and searches with the real auto-KV extraction; then worked examples of eac
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.audit.record import extract_fields
 from linux_auditd_at.detection import load_detection
-from linux_auditd_at.spl import compile_search
+from linux_auditd_at.spl import Pipeline, compile_search
 from linux_auditd_at.spl.search_expr import compile_matcher
+from paths import REPO
 
-SHIPPED = load_detection(Path(__file__).resolve().parents[2]).expanded_search()
+
+@pytest.fixture(scope="module")
+def shipped() -> Pipeline:
+    """The shipped search, compiled once for the module (read when a test asks, not at import)."""
+    return compile_search(load_detection(REPO).expanded_search())
+
 
 VALUES = ["at", "atd", "AT", "At", "later", "/usr/bin/at", "/usr/sbin/atd", "/usr/bin/cat", "root", "daemon",
           "SYSCALL", "EXECVE", "PATH", "execve", "write", "0", "10", "2751", "exec", "x y", "a.b", "a+b",
@@ -165,17 +170,17 @@ def test_prefilter_examples(spl, line, kept):
     'type=SYSCALL msg=audit(1795915736.369:13): comm="cat" exe="/usr/bin/cat"',
     "type=SYSCALL msg=audit(1795915736.369:13): comm=6174 exe=2F7573722F62696E2F6174",
 ])
-def test_shipped_prefilter_rejects_lines_with_at_elsewhere(line):
-    keep = compile_search(SHIPPED).raw_prefilter()
+def test_shipped_prefilter_rejects_lines_with_at_elsewhere(shipped, line):
+    keep = shipped.raw_prefilter()
     assert not keep(line)
     assert not keep.necessary.search(line.lower())
-    assert not compile_matcher(compile_search(SHIPPED).stages[0].node.expr)(
+    assert not compile_matcher(shipped.stages[0].node.expr)(
         {**extract_fields(line), "_raw": line, "sourcetype": "linux:audit"})
 
 
-def test_shipped_necessary_pattern_starts_with_a_literal():
+def test_shipped_necessary_pattern_starts_with_a_literal(shipped):
     """Python's `re` scans fast only for a leading literal: the shipped search's starts with `at`."""
-    assert compile_search(SHIPPED).raw_prefilter().necessary.pattern.startswith("at(?<=")
+    assert shipped.raw_prefilter().necessary.pattern.startswith("at(?<=")
 
 
 def test_no_prefilter_when_nothing_is_checkable():

@@ -7,7 +7,6 @@ import importlib
 import itertools
 import pkgutil
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +16,7 @@ from linux_auditd_at.spl.aggregations import ALIASES
 from linux_auditd_at.spl.commands import COMMANDS, MODULES, Command, Order
 from linux_auditd_at.spl.functions import FUNCTIONS, Function, Kind
 from linux_auditd_at.spl.pipeline import parse_stages
+from paths import REPO
 
 _HELPERS = {"arguments", "contract"}
 
@@ -95,7 +95,7 @@ def test_an_unknown_function_is_a_parse_error_at_its_name():
 
 # --- the supported-SPL tables in docs/engine.md ----------------------------------------------------
 
-_ENGINE_DOC = Path(__file__).parents[2] / "docs" / "engine.md"
+_ENGINE_DOC = REPO / "docs" / "engine.md"
 
 
 def _documented(heading: str) -> set[str]:

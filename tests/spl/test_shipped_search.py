@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.detection import load_detection
 from linux_auditd_at.spl import Context, compile_search
 from linux_auditd_at.spl.timemodifiers import resolve_time
-
-REPO = Path(__file__).resolve().parents[2]
+from paths import REPO
 
 EXPANDED = """sourcetype="linux:audit" type=SYSCALL comm IN ("at", "atd") \
 OR exe IN ("/usr/bin/at","/usr/bin/atd") AND NOT (UID IN("daemon"))

@@ -16,9 +16,9 @@ import yaml
 
 from linux_auditd_at import __version__
 from linux_auditd_at.detection import APP_ID
+from paths import REPO
 
-COMPOSE = Path(__file__).with_name("compose.yml")
-ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = REPO / "tests" / "splunk" / "compose.yml"
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +46,12 @@ def test_make_splunk_up_checks_docker_compose_and_touches_no_token(tmp_path):
     make = shutil.which("make")
     if make is None:
         pytest.skip("make not installed: apt-get install make")
-    done = subprocess.run([make, "-s", "-C", str(ROOT), "splunk-up"], capture_output=True, text=True,
+    done = subprocess.run([make, "-s", "-C", str(REPO), "splunk-up"], capture_output=True, text=True,
                           env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
     assert done.returncode != 0
     assert done.stderr.startswith("make splunk-up: needs 'docker compose'")
     assert "docker-compose-plugin" in done.stderr
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert "curl" not in makefile and "inputs/http" not in makefile
 
 
@@ -59,7 +59,7 @@ def test_installs_the_package_make_package_builds(splunk):
     apps_url = Path(splunk["environment"]["SPLUNK_APPS_URL"])
     assert apps_url.name == f"{APP_ID}-{__version__}.tar.gz"
     mounts = {target: source for source, target, *_ in (v.split(":") for v in splunk["volumes"])}
-    assert (COMPOSE.parent / mounts[str(apps_url.parent)]).resolve() == ROOT / "dist"
+    assert (COMPOSE.parent / mounts[str(apps_url.parent)]).resolve() == REPO / "dist"
 
 
 def test_ports_bound_to_localhost_only(splunk):

@@ -12,13 +12,11 @@ SPLUNK_CA_FILE to a CA that signed a certificate for the host in SPLUNK_URL.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from linux_auditd_at.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
+from paths import REPO
 
 pytestmark = [
     pytest.mark.splunk,
@@ -31,7 +29,7 @@ pytestmark = [
 
 
 def test_bundled_datasets_pass_on_a_real_splunk(monkeypatch, tmp_path, capsys):
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(REPO)
     report = tmp_path / "replay.xml"
     argv = ["replay", "--junit-xml", str(report)]
     if os.environ.get("SPLUNK_INSECURE") == "1":
