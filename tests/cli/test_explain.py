@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from linux_auditd_at.cli import main
-from paths import AUDIT_DATA, REPO
+from paths import AUDIT_DATA
 
 DATA = AUDIT_DATA
-
-
-def _explain(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["--app-dir", str(REPO), "explain", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _section(out: str, title: str) -> list[str]:
@@ -20,8 +13,8 @@ def _section(out: str, title: str) -> list[str]:
     return lines[start:lines.index("", start)]
 
 
-def test_expanded_spl_and_stage_counts(capsys):
-    code, out, _ = _explain(capsys, str(DATA / "enriched.log"), "--tz", "UTC")
+def test_expanded_spl_and_stage_counts(cli):
+    code, out, _ = cli("explain", str(DATA / "enriched.log"), "--tz", "UTC")
     assert code == 0
     spl = _section(out, "Expanded SPL:")
     assert spl[0].strip().startswith('sourcetype="linux:audit" type=SYSCALL comm IN ("at", "atd")')
@@ -41,11 +34,11 @@ def test_expanded_spl_and_stage_counts(capsys):
     assert all(s[1:] == ["4", "4"] for s in stages[1:])
 
 
-def test_reader_counts_add_up_and_name_bad_lines(capsys, tmp_path):
+def test_reader_counts_add_up_and_name_bad_lines(cli, tmp_path):
     log = tmp_path / "mixed.log"
     records = (DATA / "enriched.log").read_bytes()
     log.write_bytes(records + b"\nnot a record\n")
-    code, out, err = _explain(capsys, str(log), "--tz", "UTC")
+    code, out, err = cli("explain", str(log), "--tz", "UTC")
     assert code == 0
     counts = {line[:21].strip(): line[21:].split(" ")[0] for line in _section(out, "Input:")
               if not line.startswith("    ")}
@@ -58,14 +51,14 @@ def test_reader_counts_add_up_and_name_bad_lines(capsys, tmp_path):
     assert err.startswith("linux-auditd-at explain: warning: 1 line(s) were not audit records")
 
 
-def test_each_count_is_followed_by_its_first_lines(capsys, tmp_path):
+def test_each_count_is_followed_by_its_first_lines(cli, tmp_path):
     """Non-audit lines and lines with bytes that are not UTF-8 are listed under their own count,
     and the non-UTF-8 line is still an event (its rows come out)."""
     records = (DATA / "enriched.log").read_bytes().split(b"\n")
     records[4] = records[4].replace(b'key="fxtest"', b'key="fx\xfftest"')  # the SYSCALL of at, pid 5658
     log = tmp_path / "mixed.log"
     log.write_bytes(b"junk\n" + b"\n".join(records))
-    code, out, err = _explain(capsys, str(log), "--tz", "UTC")
+    code, out, err = cli("explain", str(log), "--tz", "UTC")
     assert code == 0
     lines = _section(out, "Input:")
     bad = lines.index("  non-audit lines    1")
@@ -79,12 +72,12 @@ def test_each_count_is_followed_by_its_first_lines(capsys, tmp_path):
                    f"not UTF-8, replaced with U+FFFD as Splunk does; first: {log}:6\n")
 
 
-def test_events_outside_the_time_range_are_counted_not_read(capsys):
+def test_events_outside_the_time_range_are_counted_not_read(cli):
     """The six SYSCALL records of at's family are stamped 02:14:53.060, .064, .068 (three) and
     .084 (read off the file): a window ending at .063 holds the first only, the rest are counted
     as outside the time range and never reach stage 1."""
     def counts(*window: str) -> tuple[int, int, int]:
-        code, out, _ = _explain(capsys, str(DATA / "enriched.log"), "--tz", "UTC", *window)
+        code, out, _ = cli("explain", str(DATA / "enriched.log"), "--tz", "UTC", *window)
         assert code == 0
         reader = {line[:21].strip(): int(line[21:].split()[0]) for line in _section(out, "Input:")[1:]
                   if not line.startswith("    ")}

@@ -18,6 +18,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,18 +39,12 @@ EXPECTED = [  # stats order: by comm, then exe, ..., then pid, as strings in byt
 ]
 
 
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["--app-dir", str(REPO), "run", *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def _expected(dest: str) -> list[dict]:
     return [{**row, "dest": dest, "count": "1", "firstTime": T, "lastTime": T} for row in EXPECTED]
 
 
-def test_json_rows_on_the_enriched_fixture(capsys):
-    code, out, err = _run(capsys, str(DATA / "enriched.log"), "--host", "lab-1", "--tz", "UTC",
+def test_json_rows_on_the_enriched_fixture(cli):
+    code, out, err = cli("run", str(DATA / "enriched.log"), "--host", "lab-1", "--tz", "UTC",
                           "--format", "json")
     assert code == 0 and err == ""
     rows = json.loads(out)
@@ -57,28 +52,28 @@ def test_json_rows_on_the_enriched_fixture(capsys):
     assert rows == _expected("lab-1")
 
 
-def test_node_prefix_is_a_field_dest_is_the_host_unless_host_from_node(capsys):
+def test_node_prefix_is_a_field_dest_is_the_host_unless_host_from_node(cli):
     """splunk-semantics.md: host is set by the input, node= is only a field; only a site's
     index-time override (emulated by --host-from-node) makes the node the host, hence `dest`."""
     options = ("--host", "collector", "--tz", "UTC", "--format", "json")
-    code, out, _ = _run(capsys, str(DATA / "node.log"), *options)
+    code, out, _ = cli("run", str(DATA / "node.log"), *options)
     assert code == 0
     rows = json.loads(out)
     assert {row["dest"] for row in rows} == {"collector"}
     assert sorted(row["comm"] for row in rows) == ["at", "at", "atq", "atrm"]
-    code, out, _ = _run(capsys, str(DATA / "node.log"), *options, "--host-from-node")
+    code, out, _ = cli("run", str(DATA / "node.log"), *options, "--host-from-node")
     assert {row["dest"] for row in json.loads(out)} == {"fixture-node-01"}
 
 
-def test_raw_format_log_gives_no_rows(capsys):
-    code, out, _ = _run(capsys, str(DATA / "raw.log"), "--format", "json")
+def test_raw_format_log_gives_no_rows(cli):
+    code, out, _ = cli("run", str(DATA / "raw.log"), "--format", "json")
     assert code == 0 and json.loads(out) == []
-    code, out, _ = _run(capsys, str(DATA / "raw.log"))
+    code, out, _ = cli("run", str(DATA / "raw.log"))
     assert out == "No results found.\n"
 
 
-def test_plain_table_has_by_fields_then_aggregates(capsys):
-    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--host", "lab-1", "--tz", "UTC")
+def test_plain_table_has_by_fields_then_aggregates(cli):
+    code, out, _ = cli("run", str(DATA / "enriched.log"), "--host", "lab-1", "--tz", "UTC")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == COLUMNS
@@ -87,8 +82,8 @@ def test_plain_table_has_by_fields_then_aggregates(capsys):
     assert len(lines) == 6
 
 
-def test_csv_and_time_zone(capsys):
-    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--host", "lab-1", "--tz", "Asia/Tokyo",
+def test_csv_and_time_zone(cli):
+    code, out, _ = cli("run", str(DATA / "enriched.log"), "--host", "lab-1", "--tz", "Asia/Tokyo",
                         "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -96,50 +91,52 @@ def test_csv_and_time_zone(capsys):
     assert {row["firstTime"] for row in rows} == {"2026-11-29T11:14:53"}  # UTC+9
 
 
-def test_filter_replaces_the_filter_macro_for_one_run(capsys, tmp_path):
+def test_filter_replaces_the_filter_macro_for_one_run(cli, tmp_path):
     """--filter wins over a local/ definition too, and writes nothing: the next run is as before."""
     app = _app(tmp_path, macros=f'[{FILTER_CALL.strip("`")}]\ndefinition = search comm="atq"\n')
     before = sorted((path.relative_to(app), path.read_bytes()) for path in app.rglob("*") if path.is_file())
-    run = ["--app-dir", str(app), "run", str(DATA / "enriched.log"), "--tz", "UTC", "--format", "json"]
-    assert main([*run, "--filter", 'search NOT comm IN ("atq", "atrm")']) == 0
-    rows = json.loads(capsys.readouterr().out)
+    run = ["run", DATA / "enriched.log", "--tz", "UTC", "--format", "json"]
+    code, out, _ = cli(*run, "--filter", 'search NOT comm IN ("atq", "atrm")', app=app)
+    assert code == 0
+    rows = json.loads(out)
     assert [(row["comm"], row["pid"]) for row in rows] == [("at", "5658"), ("at", "5663")]
-    assert main(run) == 0
-    assert [row["comm"] for row in json.loads(capsys.readouterr().out)] == ["atq"]
+    code, out, _ = cli(*run, app=app)
+    assert code == 0
+    assert [row["comm"] for row in json.loads(out)] == ["atq"]
     assert sorted((path.relative_to(app), path.read_bytes()) for path in app.rglob("*") if path.is_file()) \
         == before
 
 
-def test_time_range_relative_to_now(capsys):
+def test_time_range_relative_to_now(cli):
     log = str(DATA / "enriched.log")
-    code, out, _ = _run(capsys, log, "--tz", "UTC", "--format", "json", "--now", "2026-11-29T03:00:00",
+    code, out, _ = cli("run", log, "--tz", "UTC", "--format", "json", "--now", "2026-11-29T03:00:00",
                         "--earliest=-70m@m", "--latest=-10m@m")
     assert code == 0 and len(json.loads(out)) == 4  # 01:50 .. 02:50 holds 02:14:53
-    code, out, _ = _run(capsys, log, "--tz", "UTC", "--format", "json", "--now", "2026-11-29T04:00:00",
+    code, out, _ = cli("run", log, "--tz", "UTC", "--format", "json", "--now", "2026-11-29T04:00:00",
                         "--earliest=-70m@m", "--latest=-10m@m")
     assert code == 0 and json.loads(out) == []  # 02:50 .. 03:50
 
 
-def test_gzip_rotated_set_and_stdin_give_the_same_rows(capsys, tmp_path, monkeypatch):
+def test_gzip_rotated_set_and_stdin_give_the_same_rows(cli, tmp_path, monkeypatch):
     lines = (DATA / "enriched.log").read_bytes().split(b"\n")[:-1]
     (tmp_path / "audit.log.1").write_bytes(gzip.compress(b"\n".join(lines[:60]) + b"\n"))
     (tmp_path / "audit.log").write_bytes(b"\n".join(lines[60:]) + b"\n")
-    code, out, _ = _run(capsys, str(tmp_path / "audit.log*"), "--host", "lab-1", "--tz", "UTC",
+    code, out, _ = cli("run", str(tmp_path / "audit.log*"), "--host", "lab-1", "--tz", "UTC",
                         "--format", "json")
     assert code == 0 and json.loads(out) == _expected("lab-1")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((DATA / "enriched.log").read_bytes())))
-    code, out, _ = _run(capsys, "-", "--host", "lab-1", "--tz", "UTC", "--format", "json")
+    code, out, _ = cli("run", "-", "--host", "lab-1", "--tz", "UTC", "--format", "json")
     assert code == 0 and json.loads(out) == _expected("lab-1")
 
 
-def test_non_audit_lines_warn_on_stderr_and_strict_fails(capsys, tmp_path):
+def test_non_audit_lines_warn_on_stderr_and_strict_fails(cli, tmp_path):
     log = tmp_path / "mixed.log"
     log.write_bytes(b"garbage line\n" + (DATA / "enriched.log").read_bytes())
-    code, out, err = _run(capsys, str(log), "--host", "lab-1", "--tz", "UTC", "--format", "json")
+    code, out, err = cli("run", str(log), "--host", "lab-1", "--tz", "UTC", "--format", "json")
     assert code == 0 and len(json.loads(out)) == 4
     assert err == (f"linux-auditd-at run: warning: 1 line(s) were not audit records and were skipped; "
                    f"first: {log}:1: no msg=audit(EPOCH:SERIAL) stamp\n")
-    code, out, err = _run(capsys, str(log), "--strict")
+    code, out, err = cli("run", str(log), "--strict")
     assert code == 2 and out == ""
     assert err == (f"linux-auditd-at run: error: {log}:1: not an audit record: "
                    f"no msg=audit(EPOCH:SERIAL) stamp\n")
@@ -201,17 +198,15 @@ def _gzip_garbled(tmp_path: Path) -> list[str]:
     return [_log(tmp_path, "garbled.gz", bytes(packed))]
 
 
-def _undefined_macro(tmp_path: Path) -> list[str]:
-    app = _app(tmp_path, macros="[linux_auditd_at_application_execution_filter]\n"
-                                "definition = search `no_such_macro`\n")
-    return ["--app-dir", str(app), str(DATA / "enriched.log")]
+def _undefined_macro(tmp_path: Path) -> Path:
+    return _app(tmp_path, macros="[linux_auditd_at_application_execution_filter]\n"
+                                 "definition = search `no_such_macro`\n")
 
 
-def _wrong_argument_count(tmp_path: Path) -> list[str]:
-    app = _app(tmp_path, savedsearches="[Linux Auditd At Application Execution - Rule]\nsearch = "
-                                       "`linux_auditd` type=SYSCALL | stats count by comm "
-                                       "| `security_content_ctime(a, b)`\n")
-    return ["--app-dir", str(app), str(DATA / "enriched.log")]
+def _wrong_argument_count(tmp_path: Path) -> Path:
+    return _app(tmp_path, savedsearches="[Linux Auditd At Application Execution - Rule]\nsearch = "
+                                        "`linux_auditd` type=SYSCALL | stats count by comm "
+                                        "| `security_content_ctime(a, b)`\n")
 
 
 def _hard_link(tmp_path: Path) -> list[str]:
@@ -220,108 +215,113 @@ def _hard_link(tmp_path: Path) -> list[str]:
     return [log, str(tmp_path / "again.log")]
 
 
+def bad(name: str, make_logs: Callable[[Path], list[str]], extra: list[str], code: int, stderr: str,
+        rows: int | None, *, app: Callable[[Path], Path] | None = None,
+        position_at: tuple[str, str] | None = None):
+    """One bad-input case: the LOG arguments (a function of tmp_path), extra arguments, the exit
+    code, stderr (a regex; {0} is the first LOG), the rows the run still prints (None: nothing
+    printed); `app` makes the app folder (the checkout when None); `position_at` is where the SPL
+    error's position must point: ("search" as written or "expanded", the text found there)."""
+    return pytest.param(make_logs, extra, code, stderr, rows, app, position_at, id=name)
+
+
 BAD_INPUT = [
-    # id, LOG arguments (or a function of tmp_path), extra arguments, exit code, stderr (a regex;
-    # {0} is the first LOG), rows the run still prints (None: nothing printed)
-    ("malformed line", lambda t: [_log(t, "a.log", _lines(b"hello world", *ENRICHED_LINES))], [], 0,
-     r"warning: 1 line\(s\) were not audit records and were skipped; first: {0}:1: "
-     r"no msg=audit\(EPOCH:SERIAL\) stamp", 4),
-    ("line cut before its stamp",
-     lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, ENRICHED_LINES[4][:20]))], [], 0,
-     r"warning: 1 line\(s\) .*first: {0}:116: no msg=audit\(EPOCH:SERIAL\) stamp", 4),
+    bad("malformed line", lambda t: [_log(t, "a.log", _lines(b"hello world", *ENRICHED_LINES))], [], 0,
+        r"warning: 1 line\(s\) were not audit records and were skipped; first: {0}:1: "
+        r"no msg=audit\(EPOCH:SERIAL\) stamp", 4),
+    bad("line cut before its stamp",
+        lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, ENRICHED_LINES[4][:20]))], [], 0,
+        r"warning: 1 line\(s\) .*first: {0}:116: no msg=audit\(EPOCH:SERIAL\) stamp", 4),
     # a record cut at its start keeps its stamp but loses type=: the search's prefilter rejects it,
     # and it is still counted as non-audit, as `check` (no prefilter) counts it
-    ("record cut at its start: stamp kept, type= lost", lambda t: [_log(t, "a.log", _lines(
+    bad("record cut at its start: stamp kept, type= lost", lambda t: [_log(t, "a.log", _lines(
         b'msg=audit(1795918493.060:4): arch=c000003e syscall=59 comm="at"', *ENRICHED_LINES))],
-     [], 0, r"warning: 1 line\(s\) .*first: {0}:1: no type= field", 4),
-    ("non-UTF-8 bytes", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES[:4], ENRICHED_LINES[4].replace(
+        [], 0, r"warning: 1 line\(s\) .*first: {0}:1: no type= field", 4),
+    bad("non-UTF-8 bytes", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES[:4], ENRICHED_LINES[4].replace(
         b'key="fxtest"', b'key="fx\xfftest"'), *ENRICHED_LINES[5:]))],
-     [], 0, r"warning: 1 line\(s\) held bytes that are not UTF-8, replaced with U\+FFFD as Splunk does; "
-     r"first: {0}:5", 4),
-    ("huge line", lambda t: [_log(t, "a.log", _lines(ENRICHED_LINES[0], b"type=SYSCALL " + b"x" * (2 << 20),
-                                                     *ENRICHED_LINES[1:]))],
-     [], 0, r"warning: 1 line\(s\) .*first: {0}:2: line longer than 1048576 bytes", 4),
-    ("not an audit log", lambda t: [_log(t, "syslog", b"Nov 29 02:14:53 vm sshd: Accepted\n\nvm kernel\n")],
-     [], 2, r"error: {0}: none of its 2 non-blank line\(s\) is an audit record \(line 1: "
-     r"no msg=audit\(EPOCH:SERIAL\) stamp\); is it an audit log\?$", None),
-    ("empty file", lambda t: [_log(t, "empty.log", b"")], [], 0,
-     r"warning: no audit records read from {0}$", 0),
-    ("empty file among others", lambda t: [_log(t, "empty.log", b""), str(DATA / "enriched.log")], [], 0,
-     r"^$", 4),
-    ("truncated .gz", _gzip_cut, [], 2, r"error: {0}:\d+: cannot read \(truncated gzip file", None),
-    ("corrupt .gz", _gzip_garbled, [], 2, r"error: {0}:1: cannot read \(corrupt gzip data", None),
-    ("missing file", lambda t: [str(t / "missing.log")], [], 2, r"error: {0}: no such file$", None),
-    ("directory", lambda t: [str(t)], [], 2, r"error: {0}: is a directory", None),
-    ("glob matching nothing", lambda t: [str(t / "audit.log*")], [], 2,
-     r"error: {0}: no file matches this pattern$", None),
-    ("--strict and a bad line", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, b"junk"))], ["--strict"],
-     2, r"error: {0}:116: not an audit record: no msg=audit\(EPOCH:SERIAL\) stamp$", None),
-    ("--strict and a clean log", lambda t: [str(DATA / "enriched.log")], ["--strict"], 0, r"^$", 4),
-    ("undefined macro", _undefined_macro, [], 2,
-     r"error: undefined macro `no_such_macro` \(inside macro `linux_auditd_at_application_execution_filter`\)"
-     r" at position (?P<position>\d+)", None),
-    ("wrong macro argument count", _wrong_argument_count, [], 2,
-     r"error: macro `security_content_ctime` is called with 2 arguments, "
-     r"but macros.conf defines only \[security_content_ctime\(1\)\].* at position (?P<position>\d+)", None),
-    ("--filter that does not parse", lambda t: [str(DATA / "enriched.log")], ["--filter", "search comm=("], 2,
-     r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None),
-    ("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", "search * | transaction pid"], 2,
-     r"error: command 'transaction' is valid SPL but not supported by the offline engine "
-     r"at position (?P<position>\d+)", None),
-    ("--filter with a regex that backtracks without end", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", 'search * | where match(exe . exe . exe, "^(/?[a-z]*)*\\d$")'], 2,
-     r'error: regex "\^\(/\?\[a-z\]\*\)\*\\d\$" exceeded PCRE\'s match limit \(100000\): .* '
-     r"at position (?P<position>\d+)", None),
-    ("bad --earliest", lambda t: [str(DATA / "enriched.log")], ["--earliest=-1fortnight"], 2,
-     r"error: invalid time modifier '-1fortnight'", None),
-    ("bad --tz", lambda t: [str(DATA / "enriched.log")], ["--tz", "Mars/Olympus"], 2,
-     r"error: --tz 'Mars/Olympus': unknown time zone", None),
-    ("a hard link to a log named too", _hard_link, [], 0,
-     r"warning: {1} is the same data as {0}, read once$", 4),
-    ("an existing file whose name looks like a glob", lambda t: [_log(t, "bracket[1].log", _lines(
+        [], 0, r"warning: 1 line\(s\) held bytes that are not UTF-8, replaced with U\+FFFD as Splunk does; "
+        r"first: {0}:5", 4),
+    bad("huge line",
+        lambda t: [_log(t, "a.log", _lines(ENRICHED_LINES[0], b"type=SYSCALL " + b"x" * (2 << 20),
+                                           *ENRICHED_LINES[1:]))],
+        [], 0, r"warning: 1 line\(s\) .*first: {0}:2: line longer than 1048576 bytes", 4),
+    bad("not an audit log",
+        lambda t: [_log(t, "syslog", b"Nov 29 02:14:53 vm sshd: Accepted\n\nvm kernel\n")],
+        [], 2, r"error: {0}: none of its 2 non-blank line\(s\) is an audit record \(line 1: "
+        r"no msg=audit\(EPOCH:SERIAL\) stamp\); is it an audit log\?$", None),
+    bad("empty file", lambda t: [_log(t, "empty.log", b"")], [], 0,
+        r"warning: no audit records read from {0}$", 0),
+    bad("empty file among others", lambda t: [_log(t, "empty.log", b""), str(DATA / "enriched.log")], [], 0,
+        r"^$", 4),
+    bad("truncated .gz", _gzip_cut, [], 2, r"error: {0}:\d+: cannot read \(truncated gzip file", None),
+    bad("corrupt .gz", _gzip_garbled, [], 2, r"error: {0}:1: cannot read \(corrupt gzip data", None),
+    bad("missing file", lambda t: [str(t / "missing.log")], [], 2, r"error: {0}: no such file$", None),
+    bad("directory", lambda t: [str(t)], [], 2, r"error: {0}: is a directory", None),
+    bad("glob matching nothing", lambda t: [str(t / "audit.log*")], [], 2,
+        r"error: {0}: no file matches this pattern$", None),
+    bad("--strict and a bad line", lambda t: [_log(t, "a.log", _lines(*ENRICHED_LINES, b"junk"))],
+        ["--strict"], 2, r"error: {0}:116: not an audit record: no msg=audit\(EPOCH:SERIAL\) stamp$", None),
+    bad("--strict and a clean log", lambda t: [str(DATA / "enriched.log")], ["--strict"], 0, r"^$", 4),
+    bad("undefined macro", lambda t: [str(DATA / "enriched.log")], [], 2,
+        r"error: undefined macro `no_such_macro` "
+        r"\(inside macro `linux_auditd_at_application_execution_filter`\) at position (?P<position>\d+)",
+        None,
+        app=_undefined_macro, position_at=("search", FILTER_CALL)),
+    bad("wrong macro argument count", lambda t: [str(DATA / "enriched.log")], [], 2,
+        r"error: macro `security_content_ctime` is called with 2 arguments, "
+        r"but macros.conf defines only \[security_content_ctime\(1\)\].* at position (?P<position>\d+)", None,
+        app=_wrong_argument_count, position_at=("search", "`security_content_ctime(a, b)`")),
+    bad("--filter that does not parse", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search comm=("], 2,
+        r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None,
+        position_at=("expanded", "(")),
+    bad("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search * | transaction pid"], 2,
+        r"error: command 'transaction' is valid SPL but not supported by the offline engine "
+        r"at position (?P<position>\d+)", None,
+        position_at=("expanded", "transaction pid")),
+    bad("--filter with a regex that backtracks without end", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", 'search * | where match(exe . exe . exe, "^(/?[a-z]*)*\\d$")'], 2,
+        r'error: regex "\^\(/\?\[a-z\]\*\)\*\\d\$" exceeded PCRE\'s match limit \(100000\): .* '
+        r"at position (?P<position>\d+)", None,
+        position_at=("expanded", '"^(/?[a-z]*)*\\d$"')),
+    bad("bad --earliest", lambda t: [str(DATA / "enriched.log")], ["--earliest=-1fortnight"], 2,
+        r"error: invalid time modifier '-1fortnight'", None),
+    bad("bad --tz", lambda t: [str(DATA / "enriched.log")], ["--tz", "Mars/Olympus"], 2,
+        r"error: --tz 'Mars/Olympus': unknown time zone", None),
+    bad("a hard link to a log named too", _hard_link, [], 0,
+        r"warning: {1} is the same data as {0}, read once$", 4),
+    bad("an existing file whose name looks like a glob", lambda t: [_log(t, "bracket[1].log", _lines(
         *ENRICHED_LINES))], [], 0, r"^$", 4),
-    ("a name holding a line break", lambda t: [_log(t, "a\nb.log", _lines(*ENRICHED_LINES))], [], 0,
-     r"^$", 4),
-    ("a missing name holding a line break", lambda t: [str(t / "gone\x1b[2J\n.log")], [], 2,
-     r"error: .*/gone\\x1b\[2J\\n\.log: no file matches this pattern$", None),
-    ("a 5,000-digit number", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", f"search * | where pid < {'9' * 5000} AND tonumber(\"{'9' * 5000}\") > 1"], 0, r"^$", 4),
-    ("head 99999999999999999999", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", "search * | head 99999999999999999999"], 0, r"^$", 4),
-    ("250 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", "search * | where " + "(" * 250 + "pid>0" + ")" * 250], 0, r"^$", 4),
-    ("1,001 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", "search * | where " + "(" * 1001 + "pid>0" + ")" * 1001], 2,
-     r"error: nested more than 1000 levels deep \(parentheses, NOT, unary minus\) "
-     r"at position (?P<position>\d+)", None),
-    ("1,000 ORs in where", lambda t: [str(DATA / "enriched.log")],
-     ["--filter", "search * | where " + " OR ".join(f"pid={n}" for n in range(5000, 6000))], 0, r"^$", 4),
+    bad("a name holding a line break", lambda t: [_log(t, "a\nb.log", _lines(*ENRICHED_LINES))], [], 0,
+        r"^$", 4),
+    bad("a missing name holding a line break", lambda t: [str(t / "gone\x1b[2J\n.log")], [], 2,
+        r"error: .*/gone\\x1b\[2J\\n\.log: no file matches this pattern$", None),
+    bad("a 5,000-digit number", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", f"search * | where pid < {'9' * 5000} AND tonumber(\"{'9' * 5000}\") > 1"], 0, r"^$", 4),
+    bad("head 99999999999999999999", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search * | head 99999999999999999999"], 0, r"^$", 4),
+    bad("250 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search * | where " + "(" * 250 + "pid>0" + ")" * 250], 0, r"^$", 4),
+    bad("1,001 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search * | where " + "(" * 1001 + "pid>0" + ")" * 1001], 2,
+        r"error: nested more than 1000 levels deep \(parentheses, NOT, unary minus\) "
+        r"at position (?P<position>\d+)", None,
+        position_at=("expanded", "(pid>0")),
+    bad("1,000 ORs in where", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search * | where " + " OR ".join(f"pid={n}" for n in range(5000, 6000))], 0, r"^$", 4),
 ]
 
-# where each SPL error's position must point, in the search as written or as expanded
-POSITION_AT = {
-    "undefined macro": ("search", FILTER_CALL),
-    "wrong macro argument count": ("search", "`security_content_ctime(a, b)`"),
-    "--filter that does not parse": ("expanded", "("),
-    "--filter with an unsupported command": ("expanded", "transaction pid"),
-    "--filter with a regex that backtracks without end": ("expanded", '"^(/?[a-z]*)*\\d$"'),
-    "1,001 nested parentheses in where": ("expanded", "(pid>0"),
-}
-
-
-@pytest.mark.parametrize("case", BAD_INPUT, ids=[case[0] for case in BAD_INPUT])
-def test_bad_input_matrix(capsys, tmp_path, case):
+@pytest.mark.parametrize(("make_logs", "extra", "code", "stderr", "rows", "make_app", "position_at"),
+                         BAD_INPUT)
+def test_bad_input_matrix(cli, tmp_path, make_logs, extra, code, stderr, rows, make_app, position_at):
     """Each case: the exit code, one stderr line naming file:line or the SPL position, and the
     rows still printed when the run can be trusted (nothing on stdout when it cannot)."""
-    name, make_args, extra, code, stderr, rows = case
-    logs = make_args(tmp_path)
-    app = ["--app-dir", str(REPO)]
-    if logs[0] == "--app-dir":
-        app, logs = logs[:2], logs[2:]
+    logs = make_logs(tmp_path)
+    app = REPO if make_app is None else make_app(tmp_path)
     options = ["--host", "lab-1", "--format", "json"] + ([] if "--tz" in extra else ["--tz", "UTC"])
-    assert main([*app, "run", *logs, *extra, *options]) == code
-    out, err = capsys.readouterr()
+    exit_code, out, err = cli("run", *logs, *extra, *options, app=app)
+    assert exit_code == code
     kind = "error" if code else "warning"
     pattern = stderr.format(*(re.escape(log) for log in logs)).replace(
         f"{kind}:", f"^linux-auditd-at run: {kind}:")
@@ -332,9 +332,9 @@ def test_bad_input_matrix(capsys, tmp_path, case):
         assert out == ""
     else:
         assert len(json.loads(out)) == rows
-    if name in POSITION_AT:
-        where, token = POSITION_AT[name]
-        detection = load_detection(Path(app[1]), filter_definition=extra[1] if "--filter" in extra else None)
+    if position_at is not None:
+        where, token = position_at
+        detection = load_detection(app, filter_definition=extra[1] if "--filter" in extra else None)
         spl = detection.search if where == "search" else detection.expanded_search()
         assert spl[int(match["position"]):].startswith(token)
 
@@ -425,7 +425,7 @@ DATASET_YAML = ("datasets:\n- name: at\n  path: /datasets/T1053.002/{name}\n  so
                 "  source: /var/log/audit/audit.log\n  host: yaml-host\n")
 
 
-def _metadata_rows(capsys, tmp_path, monkeypatch, log_name: str, *, dataset: bool, stdin: bool,
+def _metadata_rows(cli, tmp_path, monkeypatch, log_name: str, *, dataset: bool, stdin: bool,
                    options: list[str]) -> tuple[list[tuple], str]:
     app = _app(tmp_path, savedsearches=METADATA_SEARCH)
     folder = tmp_path / "logs"
@@ -436,8 +436,9 @@ def _metadata_rows(capsys, tmp_path, monkeypatch, log_name: str, *, dataset: boo
         (folder / "meta.yml").write_text(DATASET_YAML.format(name=log_name))
     if stdin:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
-    assert main(["--app-dir", str(app), "run", "-" if stdin else str(log), *options, "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    code, out, _ = cli("run", "-" if stdin else log, *options, "--format", "json", app=app)
+    assert code == 0
+    rows = json.loads(out)
     fields = ("host", "source", "sourcetype", "index", "count")
     return [tuple(row[name] for name in fields) for row in rows], str(log)
 
@@ -458,9 +459,9 @@ def _metadata_rows(capsys, tmp_path, monkeypatch, log_name: str, *, dataset: boo
 ], ids=["machine name", "dataset metadata", "--host over metadata", "--host and --index",
         "node= is not the host", "node= keeps the metadata host", "--host-from-node", "stdin",
         "stdin with --host"])
-def test_host_source_sourcetype_index(capsys, tmp_path, monkeypatch, log_name, dataset, stdin, options, host,
+def test_host_source_sourcetype_index(cli, tmp_path, monkeypatch, log_name, dataset, stdin, options, host,
                                       source, index):
-    rows, log = _metadata_rows(capsys, tmp_path, monkeypatch, log_name, dataset=dataset, stdin=stdin,
+    rows, log = _metadata_rows(cli, tmp_path, monkeypatch, log_name, dataset=dataset, stdin=stdin,
                                options=options)
     lines = (DATA / log_name).read_bytes().count(b"\n")  # every line of the fixtures is a record
     assert rows == [(host, source.format(log=log), "linux:audit", index, str(lines))]
@@ -498,26 +499,26 @@ def test_hex_encoded_and_unquoted_values_as_splunk_sees_them(capsys, tmp_path):
     ("2026-11-29T02:15:00Z", None, 0),
     ("2026-11-29T11:14:00+09:00", "2026-11-29T11:15:00+09:00", 4),
 ])
-def test_time_modifiers_relative_to_now(capsys, earliest, latest, rows):
+def test_time_modifiers_relative_to_now(cli, earliest, latest, rows):
     bounds = [f"--earliest={earliest}"] * bool(earliest) + [f"--latest={latest}"] * bool(latest)
-    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--tz", "UTC", "--now", "2026-11-29T03:00:00",
+    code, out, _ = cli("run", str(DATA / "enriched.log"), "--tz", "UTC", "--now", "2026-11-29T03:00:00",
                         "--format", "json", *bounds)
     assert code == 0 and len(json.loads(out)) == rows
 
 
 @pytest.mark.parametrize(("zone", "rows"), [("Asia/Tokyo", 4), ("UTC", 0)])
-def test_now_and_snapping_are_in_the_time_zone(capsys, zone, rows):
+def test_now_and_snapping_are_in_the_time_zone(cli, zone, rows):
     # 11:30 in Tokyo is 02:30 UTC, so @h is 02:00 UTC and holds 02:14:53; 11:30 UTC snaps to 11:00
-    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--tz", zone, "--now", "2026-11-29T11:30:00",
+    code, out, _ = cli("run", str(DATA / "enriched.log"), "--tz", zone, "--now", "2026-11-29T11:30:00",
                         "--earliest=@h", "--format", "json")
     assert code == 0 and len(json.loads(out)) == rows
 
 
 @pytest.mark.parametrize(("tz_variable", "shown"), [
     ("Asia/Tokyo", "2026-11-29T11:14:53"), (":America/New_York", "2026-11-28T21:14:53")])
-def test_times_are_in_the_local_zone_without_tz(capsys, monkeypatch, tz_variable, shown):
+def test_times_are_in_the_local_zone_without_tz(cli, monkeypatch, tz_variable, shown):
     monkeypatch.setenv("TZ", tz_variable)
-    code, out, _ = _run(capsys, str(DATA / "enriched.log"), "--format", "csv")
+    code, out, _ = cli("run", str(DATA / "enriched.log"), "--format", "csv")
     assert code == 0
     assert {row["firstTime"] for row in csv.DictReader(io.StringIO(out))} == {shown}
 
