@@ -13,16 +13,34 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from linux_auditd_at.errors import SPLError
 
-WORD, STRING, OP, LPAREN, RPAREN, COMMA, EOF = "WORD", "STRING", "OP", "(", ")", ",", "EOF"
-NUMBER, IDENT, FIELD = "NUMBER", "IDENT", "FIELD"
+
+class TokenKind(StrEnum):
+    """What a token is; the punctuation kinds are their own text (`(`, `)`, `,`)."""
+
+    WORD = "WORD"
+    STRING = "STRING"
+    OP = "OP"
+    LPAREN = "("
+    RPAREN = ")"
+    COMMA = ","
+    EOF = "EOF"
+    NUMBER = "NUMBER"
+    IDENT = "IDENT"
+    FIELD = "FIELD"
+
+
+WORD, STRING, OP, EOF = TokenKind.WORD, TokenKind.STRING, TokenKind.OP, TokenKind.EOF
+LPAREN, RPAREN, COMMA = TokenKind.LPAREN, TokenKind.RPAREN, TokenKind.COMMA
+NUMBER, IDENT, FIELD = TokenKind.NUMBER, TokenKind.IDENT, TokenKind.FIELD
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str
+    kind: TokenKind
     value: str
     pos: int
     end: int
@@ -52,7 +70,7 @@ def read_quoted(spl: str, start: int, quote: str) -> tuple[str, int]:
     raise SPLError("unterminated quoted string", spl=spl, position=start)
 
 
-def _tokenize(spl: str, start: int, end: int | None, quoted: dict[str, str],
+def _tokenize(spl: str, start: int, end: int | None, quoted: dict[str, TokenKind],
               read_other: Callable[[str, int, int], Token]) -> list[Token]:
     """The loop both modes share: whitespace, quoted strings (`quoted` maps each quote character
     to its token kind) and `( ) ,`; everything else is the mode's own `read_other`."""

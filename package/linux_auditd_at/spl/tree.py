@@ -5,24 +5,27 @@ Every node that can be wrong at run time keeps `pos`, its offset in the expanded
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal as Fixed
 
 # --- search expressions (the search command) ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class And:
-    items: tuple
+    items: tuple[SearchExpr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    items: tuple
+    items: tuple[SearchExpr, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    item: object
+    item: SearchExpr
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,16 @@ class BareTerm:
     case_sensitive: bool = False
 
 
+SearchExpr = And | Or | Not | FieldCompare | FieldIn | BareTerm
+"""A node of a search expression."""
+
+
 # --- eval expressions (eval, where) -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Literal:
-    value: object  # str, int, float, bool or None
+    value: str | int | float | bool | None
     pos: int = 0
 
 
@@ -69,22 +76,22 @@ class FieldRef:
 @dataclass(frozen=True)
 class Call:
     name: str
-    args: tuple
+    args: tuple[EvalExpr, ...]
     pos: int = 0
 
 
 @dataclass(frozen=True)
 class BinaryOp:
     op: str  # + - * / % . = == != < <= > >= AND OR XOR LIKE
-    left: object
-    right: object
+    left: EvalExpr
+    right: EvalExpr
     pos: int = 0
 
 
 @dataclass(frozen=True)
 class UnaryOp:
     op: str  # NOT, -
-    operand: object
+    operand: EvalExpr
     pos: int = 0
 
 
@@ -92,9 +99,13 @@ class UnaryOp:
 class InList:
     """`x IN ("a", "b")` in eval/where."""
 
-    operand: object
-    values: tuple
+    operand: EvalExpr
+    values: tuple[EvalExpr, ...]
     pos: int = 0
+
+
+EvalExpr = Literal | FieldRef | Call | BinaryOp | UnaryOp | InList
+"""A node of an eval expression."""
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -102,17 +113,17 @@ class InList:
 
 @dataclass(frozen=True)
 class Search:
-    expr: object  # None for a search with no terms
+    expr: SearchExpr | None  # None for a search with no terms
 
 
 @dataclass(frozen=True)
 class Where:
-    expr: object
+    expr: EvalExpr
 
 
 @dataclass(frozen=True)
 class Eval:
-    assignments: tuple[tuple[str, object], ...]
+    assignments: tuple[tuple[str, EvalExpr], ...]
 
 
 @dataclass(frozen=True)
@@ -150,11 +161,15 @@ class Table:
     fields: tuple[str, ...]
 
 
+SortKind = Fixed["auto", "num", "str"]
+"""How sort compares a key: auto (numbers before strings), num, str."""
+
+
 @dataclass(frozen=True)
 class SortKey:
     field: str
     descending: bool = False
-    kind: str = "auto"  # auto, num, str
+    kind: SortKind = "auto"
 
 
 @dataclass(frozen=True)
@@ -187,16 +202,16 @@ class Fillnull:
 class RegexFilter:
     field: str
     keep: bool  # True: keep the rows that match (field=); False: those that do not (field!=)
-    search: object  # str -> match or None, a match-limit hit raising SPLError
+    search: Callable[[str], re.Match[str] | None]  # a match-limit hit raises SPLError
 
 
 @dataclass(frozen=True)
 class Rex:
     field: str
     names: tuple[str, ...] = ()
-    finditer: object = None  # str -> iterator of matches, a match-limit hit raising SPLError
+    finditer: Callable[[str], Iterator[re.Match[str]]] | None = None  # a match-limit hit raises SPLError
     max_match: int = 1
-    sed: object = None  # mode=sed: the edit, str -> str, a match-limit hit raising SPLError
+    sed: Callable[[str], str] | None = None  # mode=sed: the edit; a match-limit hit raises SPLError
 
 
 @dataclass(frozen=True)

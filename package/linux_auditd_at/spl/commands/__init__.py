@@ -7,6 +7,7 @@ is valid SPL but not supported by the offline engine; a name in neither is not a
 """
 
 import importlib
+from typing import Any
 
 from linux_auditd_at.spl.commands import (
     bin,
@@ -36,7 +37,7 @@ return_ = importlib.import_module(f"{__name__}.return")  # `return` is a Python 
 
 MODULES = (search, where, eval_command, rename, stats, convert, fields, table, sort, head, dedup, fillnull,
            regex, rex, bin, eventstats, mvexpand, lookup, inputlookup, format_command, return_)
-COMMANDS: dict[str, Command] = {name: module.COMMAND for module in MODULES
+COMMANDS: dict[str, Command[Any]] = {name: module.COMMAND for module in MODULES
                                 for name in (module.COMMAND.name, *module.COMMAND.aliases)}
 
 SPLUNK_COMMANDS = frozenset("""

@@ -13,8 +13,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 Step = Callable[[Iterable[dict], object], Iterator[dict]]
+Node = TypeVar("Node")
+"""The command's own node type in `tree` (Search, Stats, ...)."""
 
 
 class Order(enum.Enum):
@@ -25,11 +28,11 @@ class Order(enum.Enum):
     SETS = "sets"    # puts rows in an order of its own whatever the incoming order (stats)
 
 
-def keeps(node) -> Order:
+def keeps(node: object) -> Order:
     return Order.KEEPS
 
 
-def needs(node) -> Order:
+def needs(node: object) -> Order:
     return Order.NEEDS
 
 
@@ -38,16 +41,16 @@ def sets(node) -> Order:
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(Generic[Node]):
     name: str
-    parse: Callable[[str, int, int], object]
-    prepare: Callable[[object, str], Step]
-    columns: Callable[[object, list[str] | None], list[str] | None]
-    order: Callable[[object], Order]
+    parse: Callable[[str, int, int], Node]
+    prepare: Callable[[Node, str], Step]
+    columns: Callable[[Node, list[str] | None], list[str] | None]
+    order: Callable[[Node], Order]
     aliases: tuple[str, ...] = ()
     generating: bool = False
 
 
-def same_columns(node, cols):
+def same_columns(node: object, cols: list[str] | None) -> list[str] | None:
     """`columns` of a command that neither adds nor removes columns."""
     return cols
