@@ -14,6 +14,8 @@ UNVERIFIED. Keywords are upper case only (UNVERIFIED for eval; chosen to match s
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl import tree
@@ -30,7 +32,9 @@ from linux_auditd_at.spl.lexer import (
     STRING,
     WORD,
     Token,
+    TokenKind,
 )
+from linux_auditd_at.spl.tree import EvalExpr, SearchExpr
 from linux_auditd_at.spl.values import to_number
 
 MAX_NESTING = 1000
@@ -75,19 +79,19 @@ class Cursor:
         self.index += 1
         return token
 
-    def at(self, kind: str, value: str | None = None, ahead: int = 0) -> bool:
+    def at(self, kind: TokenKind, value: str | None = None, ahead: int = 0) -> bool:
         token = self.peek(ahead)
         return token.kind == kind and (value is None or token.value == value)
 
-    def accept(self, kind: str, value: str | None = None) -> Token | None:
+    def accept(self, kind: TokenKind, value: str | None = None) -> Token | None:
         return self.next() if self.at(kind, value) else None
 
-    def expect(self, kind: str, what: str, value: str | None = None) -> Token:
+    def expect(self, kind: TokenKind, what: str, value: str | None = None) -> Token:
         if not self.at(kind, value):
             self.fail(f"expected {what}")
         return self.next()
 
-    def fail(self, message: str, token: Token | None = None):
+    def fail(self, message: str, token: Token | None = None) -> NoReturn:
         token = token or self.peek()
         found = "end of command" if token.kind == EOF else repr(self.spl[token.pos:token.end])
         raise SPLError(f"{message}, found {found}", spl=self.spl, position=token.pos)
@@ -101,7 +105,7 @@ class Cursor:
 _SEARCH_OPERATORS = ("AND", "OR", "NOT")
 
 
-def parse_search_expression(cursor: Cursor):
+def parse_search_expression(cursor: Cursor) -> SearchExpr | None:
     """The whole token list as one search expression; None when there are no terms."""
     if cursor.at(EOF):
         return None
@@ -118,7 +122,7 @@ def _starts_term(cursor: Cursor) -> bool:
     return token.kind in (STRING, LPAREN)
 
 
-def _search_and(cursor: Cursor):
+def _search_and(cursor: Cursor) -> SearchExpr:
     items = [_search_or(cursor)]
     while True:
         if cursor.accept(WORD, "AND"):
@@ -130,14 +134,14 @@ def _search_and(cursor: Cursor):
     return items[0] if len(items) == 1 else tree.And(tuple(items))
 
 
-def _search_or(cursor: Cursor):
+def _search_or(cursor: Cursor) -> SearchExpr:
     items = [_search_not(cursor)]
     while cursor.accept(WORD, "OR"):
         items.append(_search_not(cursor))
     return items[0] if len(items) == 1 else tree.Or(tuple(items))
 
 
-def _search_not(cursor: Cursor):
+def _search_not(cursor: Cursor) -> SearchExpr:
     if cursor.accept(WORD, "NOT"):
         return tree.Not(_search_not(cursor))
     return _search_primary(cursor)
@@ -167,7 +171,7 @@ def _search_value(cursor: Cursor, op: Token) -> tuple[str, bool]:
     return cursor.next().value, False
 
 
-def _search_primary(cursor: Cursor):
+def _search_primary(cursor: Cursor) -> SearchExpr:
     token = cursor.peek()
     if token.kind == LPAREN:
         cursor.next()
@@ -217,7 +221,7 @@ _EVAL_KEYWORDS = ("AND", "OR", "XOR", "NOT", "LIKE", "IN")
 _COMPARISONS = ("=", "==", "!=", "<", "<=", ">", ">=")
 
 
-def parse_eval_expression(cursor: Cursor):
+def parse_eval_expression(cursor: Cursor) -> EvalExpr:
     """One eval expression; stops before a token it cannot continue with (`,` or end)."""
     return _eval_or(cursor)
 
@@ -226,7 +230,7 @@ def _keyword(cursor: Cursor, word: str) -> Token | None:
     return cursor.accept(IDENT, word)
 
 
-def _eval_binary(cursor: Cursor, word: str, operand):
+def _eval_binary(cursor: Cursor, word: str, operand: Callable[[Cursor], EvalExpr]) -> EvalExpr:
     """`operand (word operand)*` for OR, XOR, AND, built as a balanced tree: they are associative
     (also in three-valued logic) and the operands still evaluate left to right, so 10,000 ORs
     nest 14 deep instead of 10,000."""
@@ -237,7 +241,7 @@ def _eval_binary(cursor: Cursor, word: str, operand):
     return _balanced(word, items, positions)
 
 
-def _balanced(word: str, items: list, positions: list[int]):
+def _balanced(word: str, items: list[EvalExpr], positions: list[int]) -> EvalExpr:
     """`items` joined by `word`; positions[i] is the operator between items[i] and items[i + 1]."""
     if len(items) == 1:
         return items[0]
@@ -246,25 +250,25 @@ def _balanced(word: str, items: list, positions: list[int]):
                         _balanced(word, items[middle:], positions[middle:]), positions[middle - 1])
 
 
-def _eval_or(cursor: Cursor):
+def _eval_or(cursor: Cursor) -> EvalExpr:
     return _eval_binary(cursor, "OR", _eval_xor)
 
 
-def _eval_xor(cursor: Cursor):
+def _eval_xor(cursor: Cursor) -> EvalExpr:
     return _eval_binary(cursor, "XOR", _eval_and)
 
 
-def _eval_and(cursor: Cursor):
+def _eval_and(cursor: Cursor) -> EvalExpr:
     return _eval_binary(cursor, "AND", _eval_not)
 
 
-def _eval_not(cursor: Cursor):
+def _eval_not(cursor: Cursor) -> EvalExpr:
     if token := _keyword(cursor, "NOT"):
         return tree.UnaryOp("NOT", _eval_not(cursor), token.pos)
     return _eval_comparison(cursor)
 
 
-def _eval_comparison(cursor: Cursor):
+def _eval_comparison(cursor: Cursor) -> EvalExpr:
     left = _eval_additive(cursor)
     token = cursor.peek()
     if token.kind == OP and token.value in _COMPARISONS:
@@ -282,7 +286,8 @@ def _eval_comparison(cursor: Cursor):
     return left
 
 
-def _eval_operators(cursor: Cursor, operators: tuple[str, ...], operand):
+def _eval_operators(cursor: Cursor, operators: tuple[str, ...],
+                    operand: Callable[[Cursor], EvalExpr]) -> EvalExpr:
     """`operand (op operand)*` for one level of left-associative operators."""
     left = operand(cursor)
     while cursor.peek().kind == OP and cursor.peek().value in operators:
@@ -291,15 +296,15 @@ def _eval_operators(cursor: Cursor, operators: tuple[str, ...], operand):
     return left
 
 
-def _eval_additive(cursor: Cursor):
+def _eval_additive(cursor: Cursor) -> EvalExpr:
     return _eval_operators(cursor, ("+", "-", "."), _eval_multiplicative)
 
 
-def _eval_multiplicative(cursor: Cursor):
+def _eval_multiplicative(cursor: Cursor) -> EvalExpr:
     return _eval_operators(cursor, ("*", "/", "%"), _eval_unary)
 
 
-def _eval_unary(cursor: Cursor):
+def _eval_unary(cursor: Cursor) -> EvalExpr:
     if token := cursor.accept(OP, "-"):
         return tree.UnaryOp("-", _eval_unary(cursor), token.pos)
     if cursor.accept(OP, "+"):
@@ -307,7 +312,7 @@ def _eval_unary(cursor: Cursor):
     return _eval_primary(cursor)
 
 
-def _eval_primary(cursor: Cursor):
+def _eval_primary(cursor: Cursor) -> EvalExpr:
     token = cursor.peek()
     if token.kind == NUMBER:
         cursor.next()
@@ -337,7 +342,7 @@ def _eval_primary(cursor: Cursor):
     cursor.fail("expected a value, field name or function call")
 
 
-def _call(cursor: Cursor, name: Token, args: list) -> tree.Call:
+def _call(cursor: Cursor, name: Token, args: list[EvalExpr]) -> tree.Call:
     """A call of a registered eval function with an argument count it takes."""
     function = FUNCTIONS.get(name.value)
     if function is None:
