@@ -79,26 +79,26 @@ class _Compiler:
     def error(self, message: str, pos: int) -> SPLError:
         return SPLError(message, spl=self.spl, position=pos)
 
-    def compile(self, expr) -> Evaluator:
-        if isinstance(expr, tree.Literal):
-            value = expr.value
-            return lambda row: value
-        if isinstance(expr, tree.FieldRef):
-            name = expr.name
-            return lambda row: row.get(name)
-        if isinstance(expr, tree.UnaryOp):
-            return self._unary(expr)
-        if isinstance(expr, tree.BinaryOp):
-            return self._binary(expr)
-        if isinstance(expr, tree.InList):
-            operand = self.compile(expr.operand)
-            options = [self.compile(v) for v in expr.values]
-            return lambda row: in_list(operand(row), [o(row) for o in options])
-        if isinstance(expr, tree.Call):
-            return FUNCTIONS[expr.name].build(self, expr)
-        raise TypeError(f"not an eval expression: {expr!r}")
+    def compile(self, expr: tree.EvalExpr) -> Evaluator:
+        match expr:
+            case tree.Literal(value):
+                return lambda row: value
+            case tree.FieldRef(name):
+                return lambda row: row.get(name)
+            case tree.UnaryOp():
+                return self._unary(expr)
+            case tree.BinaryOp():
+                return self._binary(expr)
+            case tree.InList(operand_expr, values):
+                operand = self.compile(operand_expr)
+                options = [self.compile(v) for v in values]
+                return lambda row: in_list(operand(row), [o(row) for o in options])
+            case tree.Call(name):
+                return FUNCTIONS[name].build(self, expr)
+            case _:
+                raise TypeError(f"not an eval expression: {expr!r}")
 
-    def truth(self, expr) -> Evaluator:
+    def truth(self, expr: tree.EvalExpr) -> Evaluator:
         """An operand of a logical operator or a condition: true, false or null; anything else is
         an error pointing at where the operand starts."""
         evaluator, pos = self.compile(expr), _start(expr)
@@ -137,11 +137,14 @@ class _Compiler:
         return lambda row: arithmetic(op, scalar(left(row)), scalar(right(row)))
 
 
-def _start(expr) -> int:
+def _start(expr: tree.EvalExpr) -> int:
     """Where an expression starts in the SPL (a binary operation at its left operand)."""
-    while isinstance(expr, tree.BinaryOp | tree.InList):
-        expr = expr.left if isinstance(expr, tree.BinaryOp) else expr.operand
-    return expr.pos
+    while True:
+        match expr:
+            case tree.BinaryOp(left=inner) | tree.InList(operand=inner):
+                expr = inner
+            case _:
+                return expr.pos
 
 
 def _and(a, right, row):
@@ -166,7 +169,7 @@ class Expression:
     """A compiled expression; `bind(context)` gives the function row -> value for one run (now()
     and the time functions read the run's Context)."""
 
-    def __init__(self, expr, spl: str):
+    def __init__(self, expr: tree.EvalExpr, spl: str):
         self._compiler = _Compiler(spl)
         self._evaluate = self._compiler.compile(expr)
 
@@ -175,7 +178,7 @@ class Expression:
         return self._evaluate
 
 
-def compile_expression(expr, spl: str) -> Expression:
+def compile_expression(expr: tree.EvalExpr, spl: str) -> Expression:
     """Compile now, so that errors in literal arguments (a bad regex) are parse errors; function
     names and argument counts were checked by the parser."""
     return Expression(expr, spl)

@@ -57,28 +57,30 @@ def wildcard_regex(value: str, case_sensitive: bool) -> re.Pattern:
     return re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
 
 
-def compile_matcher(expr) -> Matcher:
+def compile_matcher(expr: tree.SearchExpr | None) -> Matcher:
     """A predicate for one search expression (None, an empty search, matches everything)."""
-    if expr is None:
-        return lambda row: True
-    if isinstance(expr, tree.And):
-        parts = [compile_matcher(item) for item in expr.items]
-        return lambda row: all(part(row) for part in parts)
-    if isinstance(expr, tree.Or):
-        if (table := _value_table(expr)) is not None:
-            return table
-        parts = [compile_matcher(item) for item in expr.items]
-        return lambda row: any(part(row) for part in parts)
-    if isinstance(expr, tree.Not):
-        inner = compile_matcher(expr.item)
-        return lambda row: not inner(row)
-    if isinstance(expr, tree.FieldIn):
-        return compile_matcher(tree.Or(tuple(tree.FieldCompare(expr.field, "=", v) for v in expr.values)))
-    if isinstance(expr, tree.FieldCompare):
-        return _field_compare(expr)
-    if isinstance(expr, tree.BareTerm):
-        return _bare_term(expr)
-    raise TypeError(f"not a search expression: {expr!r}")
+    match expr:
+        case None:
+            return lambda row: True
+        case tree.And(items):
+            parts = [compile_matcher(item) for item in items]
+            return lambda row: all(part(row) for part in parts)
+        case tree.Or(items):
+            if (table := _value_table(expr)) is not None:
+                return table
+            parts = [compile_matcher(item) for item in items]
+            return lambda row: any(part(row) for part in parts)
+        case tree.Not(item):
+            inner = compile_matcher(item)
+            return lambda row: not inner(row)
+        case tree.FieldIn(field, values):
+            return compile_matcher(tree.Or(tuple(tree.FieldCompare(field, "=", v) for v in values)))
+        case tree.FieldCompare():
+            return _field_compare(expr)
+        case tree.BareTerm():
+            return _bare_term(expr)
+        case _:
+            raise TypeError(f"not a search expression: {expr!r}")
 
 
 def _plain_terms(item) -> tuple[tree.FieldCompare, ...] | None:
