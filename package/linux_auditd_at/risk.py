@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from linux_auditd_at.conf import is_true, key_origin
 from linux_auditd_at.detection import Detection
@@ -32,6 +33,9 @@ RISK_KEY = "action.risk.param._risk"
 MESSAGE_KEY = "action.risk.param._risk_message"
 ANNOTATIONS_KEY = "action.correlationsearch.annotations"
 INVALID_SCORE = 1.0
+RiskObjectType = Literal["system", "user", "other"]
+"""The risk object types ES knows (lint checks `_risk` against them; ES itself takes any string)."""
+RISK_OBJECT_TYPES: tuple[RiskObjectType, ...] = get_args(RiskObjectType)
 
 
 @dataclass(frozen=True)

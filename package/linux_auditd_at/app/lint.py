@@ -28,6 +28,7 @@ from linux_auditd_at.risk import (
     ANNOTATIONS_KEY,
     MESSAGE_KEY,
     RISK_KEY,
+    RISK_OBJECT_TYPES,
     TOKEN,
     RiskAction,
     setting_error,
@@ -36,7 +37,6 @@ from linux_auditd_at.spl.lexer import split_pipeline
 from linux_auditd_at.spl.macros import expand_macros
 from linux_auditd_at.spl.timemodifiers import resolve_time
 
-RISK_OBJECT_TYPES = ("system", "user", "other")
 DETECTION_TYPES = ("TTP", "Anomaly", "Hunting", "Correlation")
 MITRE_ID = re.compile(r"T\d{4}(\.\d{3})?")
 

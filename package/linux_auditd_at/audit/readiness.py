@@ -15,9 +15,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from linux_auditd_at.audit import formats
 from linux_auditd_at.audit.reader import ReadStats, machine_name
+
+LogFormat = Literal["ENRICHED", "RAW", "interpreted", "mixed", "none"]
+"""How the SYSCALL records are written: all one of three formats, several, or no SYSCALL records."""
 
 EXECVE_BY_ARCH = {"c000003e": "59", "c00000b7": "221", "40000003": "11"}
 """execve's syscall number per raw `arch` (x86_64, aarch64, i386), for RAW logs without `SYSCALL=`."""
@@ -73,8 +77,9 @@ class Readiness:
         return self.types["SYSCALL"]
 
     @property
-    def log_format(self) -> str:
-        kinds = [name for name in ("ENRICHED", "RAW", "interpreted") if self.formats[name]]
+    def log_format(self) -> LogFormat:
+        known: tuple[LogFormat, ...] = ("ENRICHED", "RAW", "interpreted")
+        kinds = [name for name in known if self.formats[name]]
         return "mixed" if len(kinds) > 1 else (kinds[0] if kinds else "none")
 
     @property

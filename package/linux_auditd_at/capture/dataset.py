@@ -24,6 +24,7 @@ import yaml
 from linux_auditd_at.attack_data import read_yaml
 from linux_auditd_at.audit.reader import SOURCETYPE
 from linux_auditd_at.capture.scenarios import SCENARIOS, Process
+from linux_auditd_at.capture.system import LogFormat
 from linux_auditd_at.capture.window import COLUMNS, Record
 from linux_auditd_at.detection import SEARCH_NAME
 from linux_auditd_at.errors import CaptureError
@@ -44,7 +45,7 @@ class Capture:
     processes: list[Process]
     scenarios: list[str]
     rows: list[dict]
-    log_format: str
+    log_format: LogFormat
     node: bool
     host: str
     environment: dict[str, str]

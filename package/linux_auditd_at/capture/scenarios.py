@@ -26,11 +26,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 from linux_auditd_at.capture.system import find_tool, signals_held, spawn, stop, unblock_signals
 from linux_auditd_at.errors import CaptureError
 
-OUTCOMES = ("detected", "excluded", "missed", "benign")
+ScenarioOutcome = Literal["detected", "excluded", "missed", "benign"]
+"""What the shipped search does with a process a scenario ran (expected rows hold the detected)."""
+OUTCOMES: tuple[ScenarioOutcome, ...] = get_args(ScenarioOutcome)
 AT, ATD, DASH = "/usr/bin/at", "/usr/sbin/atd", "/usr/bin/dash"
 ATQ, ATRM, BATCH, SU = "/usr/bin/atq", "/usr/bin/atrm", "/usr/bin/batch", "/usr/bin/su"
 ATD_PIDFILE = Path("/run/atd.pid")
@@ -49,7 +52,7 @@ class Process:
     comm: str
     exe: str
     user: str
-    outcome: str
+    outcome: ScenarioOutcome
     why: str
     syscall: str = "execve"
 
@@ -58,7 +61,7 @@ class Process:
 class Scenario:
     name: str
     summary: str
-    outcome: str
+    outcome: ScenarioOutcome
     why: str
     play: Callable[[Workspace], None]
 
@@ -75,7 +78,7 @@ class Workspace:
     jobs: list[str] = field(default_factory=list)
     scenario: str = ""
 
-    def run(self, argv: list[str], *, comm: str, exe: str, outcome: str, why: str,
+    def run(self, argv: list[str], *, comm: str, exe: str, outcome: ScenarioOutcome, why: str,
             stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run `argv` as root and record it (the exec happens in the child, so its pid is Popen's)."""
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -84,7 +87,7 @@ class Workspace:
         self.record(process.pid, os.getpid(), comm, exe, "root", outcome, why)
         return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
-    def run_as(self, user: str, argv: list[str], *, comm: str, exe: str, outcome: str, why: str,
+    def run_as(self, user: str, argv: list[str], *, comm: str, exe: str, outcome: ScenarioOutcome, why: str,
                stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run `argv` as `user` through `su` (in our scratch folder, which others may traverse):
         the shell prints its pid, then execs `argv` in it."""
@@ -100,7 +103,7 @@ class Workspace:
         self.record(int(first), process.pid, comm, exe, user, outcome, why)
         return subprocess.CompletedProcess(argv, process.returncode, rest, err)
 
-    def record(self, pid: int, ppid: int, comm: str, exe: str, user: str, outcome: str, why: str,
+    def record(self, pid: int, ppid: int, comm: str, exe: str, user: str, outcome: ScenarioOutcome, why: str,
                syscall: str = "execve") -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome {outcome!r} is not one of {OUTCOMES}")

@@ -25,11 +25,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import get_args
 
 from linux_auditd_at.capture import dataset, scenarios, system, window
 from linux_auditd_at.errors import CaptureError, ExitCode
 
-FORMATS = ("ENRICHED", "RAW")
+FORMATS: tuple[system.LogFormat, ...] = get_args(system.LogFormat)
 LOCK = Path("/run/linux-auditd-at-capture.lock")
 LOCK_WAIT = 120.0
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -48,18 +49,25 @@ def capture(outdir: Path, *, name: str, scenario_names: list[str], log_format: s
     if unknown:
         raise CaptureError(f"unknown scenario(s) {', '.join(unknown)}; "
                            f"known: {', '.join(scenarios.SCENARIOS)}")
-    if log_format not in FORMATS:
-        raise CaptureError(f"unknown log format {log_format}; use one of {', '.join(FORMATS)}")
+    chosen = _log_format(log_format)
     if not NAME.fullmatch(name):
         raise CaptureError(f"dataset name {name!r}: use letters, digits, `.`, `_` and `-`, starting "
                            "with a letter or digit (it is the stem of NAME.log and NAME.expected.json)")
     system.require_root()
     dataset.check_outdir(outdir)
     with _signals_raise(), exclusive():
-        return _capture(outdir, name, scenario_names, log_format, node)
+        return _capture(outdir, name, scenario_names, chosen, node)
 
 
-def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: str, node: bool) -> list[Path]:
+def _log_format(value: str) -> system.LogFormat:
+    for known in FORMATS:
+        if value == known:
+            return known
+    raise CaptureError(f"unknown log format {value}; use one of {', '.join(FORMATS)}")
+
+
+def _capture(outdir: Path, name: str, scenario_names: list[str], log_format: system.LogFormat,
+             node: bool) -> list[Path]:
     tools = system.Tools()
     for tool in ("at", "atd"):
         system.find_tool(tool)

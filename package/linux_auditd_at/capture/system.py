@@ -17,8 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from linux_auditd_at.errors import CaptureError
+
+LogFormat = Literal["ENRICHED", "RAW"]
+"""auditd.conf's log_format values a capture writes."""
 
 INSTALL_HINT = "apt-get install auditd at"
 SYSTEM_CONF = Path("/etc/audit/auditd.conf")
@@ -213,7 +217,7 @@ class PrivateAuditd:
     plugin folder is an empty one of ours, so no dispatcher plugin starts.
     """
 
-    def __init__(self, tools: Tools, workdir: Path, log_format: str, node: bool):
+    def __init__(self, tools: Tools, workdir: Path, log_format: LogFormat, node: bool):
         self.tools, self.workdir, self.log_format, self.node = tools, workdir, log_format, node
         self.process: subprocess.Popen[bytes] | None = None
         self.log: AuditLog | None = None
@@ -249,7 +253,7 @@ class PrivateAuditd:
         self.process = None
 
 
-def private_conf(log_path: Path, plugin_dir: Path, log_format: str, node: bool) -> str:
+def private_conf(log_path: Path, plugin_dir: Path, log_format: LogFormat, node: bool) -> str:
     """auditd.conf for a short private capture: our log, flushed per record, never rotated."""
     settings = {
         "local_events": "yes", "write_logs": "yes", "log_file": str(log_path), "log_group": "root",
@@ -263,7 +267,7 @@ def private_conf(log_path: Path, plugin_dir: Path, log_format: str, node: bool) 
     return "".join(f"{key} = {value}\n" for key, value in settings.items())
 
 
-def running_log(status: AuditStatus, log_format: str, node: bool) -> AuditLog:
+def running_log(status: AuditStatus, log_format: LogFormat, node: bool) -> AuditLog:
     """The log of the auditd that already runs (its `-c DIR`, else /etc/audit), if it writes what we need."""
     path = daemon_conf(status.pid)
     conf = read_conf(path)

@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
             rows.append(fields)
         common.print_result(Result(COLUMNS, rows), args.format)
     if skipped:
-        fields = ", ".join(spec.field for spec in action.objects)
-        common.warn("risk", f"{skipped} result row(s) have no {fields} value; ES writes no risk event "
+        names = ", ".join(spec.field for spec in action.objects)
+        common.warn("risk", f"{skipped} result row(s) have no {names} value; ES writes no risk event "
                             "for them")
     common.warn_about(outcome.stats, "risk", outcome.problems)
     return ExitCode.OK
