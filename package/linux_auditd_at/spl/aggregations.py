@@ -11,10 +11,20 @@ Reference, event order functions).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from linux_auditd_at.spl.values import as_text, format_number, sort_key, to_number, values_of
 
 ALIASES = {"count": "count", "c": "count", "dc": "dc", "distinct_count": "dc", "min": "min", "max": "max",
            "sum": "sum", "avg": "avg", "mean": "avg", "values": "values", "first": "first", "last": "last"}
+
+
+class Accumulator(Protocol):
+    """One stats function over one group: fed row by row, then asked for its value."""
+
+    def add(self, row: dict) -> None: ...
+
+    def result(self) -> object: ...
 
 
 class Count:
@@ -31,7 +41,7 @@ class Count:
 
 class DistinctCount:
     def __init__(self, field: str):
-        self.field, self.seen = field, set()
+        self.field, self.seen = field, set[str]()
 
     def add(self, row: dict) -> None:
         self.seen.update(as_text(v) for v in values_of(row.get(self.field)))
@@ -44,7 +54,9 @@ class Extreme:
     """min (want=-1) or max (want=1)."""
 
     def __init__(self, field: str, want: int):
-        self.field, self.want, self.best, self.key = field, want, None, None
+        self.field, self.want = field, want
+        self.best: object = None
+        self.key: tuple | None = None
 
     def add(self, row: dict) -> None:
         for value in values_of(row.get(self.field)):
@@ -58,7 +70,8 @@ class Extreme:
 
 class Sum:
     def __init__(self, field: str):
-        self.field, self.total, self.n = field, 0, 0
+        self.field, self.n = field, 0
+        self.total: int | float = 0
 
     def add(self, row: dict) -> None:
         for value in values_of(row.get(self.field)):
@@ -87,7 +100,8 @@ class First:
     """The first value the field has, in the order rows arrive."""
 
     def __init__(self, field: str):
-        self.field, self.value = field, None
+        self.field = field
+        self.value: object = None
 
     def add(self, row: dict) -> None:
         if self.value is None:
@@ -106,10 +120,13 @@ class Last(First):
             self.value = value
 
 
-def accumulator(function: str, field: str | None):
-    """A fresh accumulator for a canonical function name (see ALIASES)."""
+def accumulator(function: str, field: str | None) -> Accumulator:
+    """A fresh accumulator for a canonical function name (see ALIASES); only count takes no field
+    (the parser makes sure)."""
     if function == "count":
         return Count(field)
+    if field is None:
+        raise ValueError(f"{function}() needs a field")
     if function == "dc":
         return DistinctCount(field)
     if function in ("min", "max"):

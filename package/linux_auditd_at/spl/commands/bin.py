@@ -21,6 +21,7 @@ from datetime import datetime
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
+from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.timemodifiers import UNITS
 from linux_auditd_at.spl.values import format_number, to_number, values_of
 
@@ -29,7 +30,7 @@ _SPAN = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]*)")
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
-def _span(cursor, text: str) -> tuple[float, str]:
+def _span(cursor: Cursor, text: str) -> tuple[float, str]:
     match = _SPAN.fullmatch(text)
     unit = UNITS.get(match.group(2).lower()) if match and match.group(2) else ""
     if not match or unit is None or unit not in ("", "s", "m", "h", "d", "mon") or float(match.group(1)) <= 0:

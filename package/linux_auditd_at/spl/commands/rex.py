@@ -15,10 +15,13 @@ value of the field is edited; a row without the field is unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import compiled_regex, option, regex_guard, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import EOF, STRING, WORD, Token
+from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.regex import group_names, substitute
 from linux_auditd_at.spl.values import as_text, values_of
 
@@ -43,7 +46,7 @@ def _sed_parts(text: str) -> list[str]:
     return [*parts, "".join(current)]
 
 
-def _sed(cursor, token):
+def _sed(cursor: Cursor, token: Token) -> Callable[[str], str]:
     """The edit (text -> text) a sed expression makes; errors point at the expression."""
     text = token.value
     if len(text) < 2 or text[0] not in "sy" or text[1] != "/":
@@ -64,9 +67,10 @@ def _sed(cursor, token):
     return regex_guard(lambda value: substitute(regex, replacement, value, occurrence), cursor, token)
 
 
-def _arguments(cursor) -> tuple[dict[str, Token], Token]:
+def _arguments(cursor: Cursor) -> tuple[dict[str, Token], Token]:
     """rex's key=value options (key -> the value's token) and its expression, in any order."""
-    options, expression = {}, None
+    options: dict[str, Token] = {}
+    expression: Token | None = None
     while not cursor.at(EOF):
         if opt := option(cursor, _OPTIONS):
             options[opt[0]] = cursor.tokens[cursor.index - 1]
@@ -79,7 +83,7 @@ def _arguments(cursor) -> tuple[dict[str, Token], Token]:
     return options, expression
 
 
-def _extraction(cursor, field: str, expression: Token, max_match: Token | None) -> tree.Rex:
+def _extraction(cursor: Cursor, field: str, expression: Token, max_match: Token | None) -> tree.Rex:
     regex = compiled_regex(cursor, expression)
     names = group_names(regex)
     if not names:

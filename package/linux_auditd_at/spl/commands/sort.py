@@ -9,17 +9,28 @@ first value. Equal rows keep their incoming order (events: search order, newest 
 
 from __future__ import annotations
 
+from typing import get_args
+
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import count_or_limit, expect_end, is_word, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, needs, same_columns
-from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, STRING, WORD
+from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, STRING, WORD, Token
+from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.values import as_text, sort_key, values_of
 
 NAME = "sort"
-_KINDS = ("auto", "num", "str")
+_KINDS: tuple[tree.SortKind, ...] = get_args(tree.SortKind)
 
 
-def _key(cursor) -> tree.SortKey:
+def _sort_kind(cursor: Cursor, token: Token, text: str) -> tree.SortKind:
+    """`text` as a sort type (auto, num, str); an error at `token` otherwise."""
+    for known in _KINDS:
+        if text == known:
+            return known
+    cursor.fail(f"unsupported sort type {text}() (supported: {', '.join(_KINDS)})", token)
+
+
+def _key(cursor: Cursor) -> tree.SortKey:
     token = cursor.peek()
     if token.kind not in (WORD, STRING):
         cursor.fail("expected a field to sort by")
@@ -34,11 +45,9 @@ def _key(cursor) -> tree.SortKey:
         text = token.value
     elif token.kind == WORD and text[:1] in "-+" and len(text) > 1:
         descending, text = text[0] == "-", text[1:]
-    kind = "auto"
+    kind: tree.SortKind = "auto"
     if token.kind == WORD and cursor.accept(LPAREN):
-        if text not in _KINDS:
-            cursor.fail(f"unsupported sort type {text}() (supported: {', '.join(_KINDS)})", token)
-        kind = text
+        kind = _sort_kind(cursor, token, text)
         inner = cursor.peek()
         if inner.kind not in (WORD, STRING):
             cursor.fail(f"expected a field inside {kind}()")
@@ -50,7 +59,8 @@ def _key(cursor) -> tree.SortKey:
 def parse(spl: str, start: int, end: int) -> tree.Sort:
     cursor = search_cursor(spl, start, end)
     limit = count_or_limit(cursor, 10000)
-    keys, reverse = [], False
+    keys: list[tree.SortKey] = []
+    reverse = False
     while not cursor.at(EOF):
         if is_word(cursor, "d", "desc") and cursor.at(EOF, ahead=1) and keys:
             cursor.next()

@@ -16,12 +16,13 @@ from linux_auditd_at.spl.aggregations import ALIASES, accumulator
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, field_name, is_word, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, Order
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, OP, RPAREN, WORD
+from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "stats"
 
 
-def _aggregation(cursor) -> tree.Aggregation:
+def _aggregation(cursor: Cursor) -> tree.Aggregation:
     token = cursor.peek()
     if token.kind != WORD:
         cursor.fail("expected a stats function such as count or min(field)")
