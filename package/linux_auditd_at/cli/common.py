@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -181,7 +181,7 @@ def iso_time(epoch: float, tz: tzinfo) -> str:
 
 
 @contextmanager
-def progress(paths: list[str]) -> Iterator[object]:
+def progress(paths: list[str]) -> Iterator[Callable[[int], None] | None]:
     """An `on_bytes` callback drawing a progress bar on stderr by bytes read, or None when stderr
     is not a terminal or the size is unknown (stdin). The bar appears only after PROGRESS_DELAY."""
     total = total_size(paths) if sys.stderr.isatty() else None

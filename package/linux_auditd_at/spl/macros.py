@@ -95,8 +95,8 @@ def _call(text: str) -> tuple[str, list[str]]:
 def _bind(macro: Macro, args: list[str]) -> dict[str, str]:
     """Argument name -> text: by name when every argument is `name=value` with exactly the
     declared names, else by position."""
-    named = [_NAMED_ARG.fullmatch(arg) for arg in args]
-    if all(named) and sorted(m.group(1) for m in named) == sorted(macro.args):
+    named = [match for arg in args if (match := _NAMED_ARG.fullmatch(arg))]
+    if len(named) == len(args) and sorted(m.group(1) for m in named) == sorted(macro.args):
         return {m.group(1): m.group(2).strip() for m in named}
     return dict(zip(macro.args, args, strict=True))
 

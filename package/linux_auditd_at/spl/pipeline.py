@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from operator import itemgetter
+from typing import Any
 
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import tree
@@ -49,8 +50,8 @@ class Stage:
     """One command: its SPL text, parsed node, contract and prepared step."""
 
     text: str
-    node: object
-    command: Command
+    node: Any
+    command: Command[Any]
     step: Callable
 
 
@@ -156,8 +157,11 @@ class Pipeline:
 
     def raw_prefilter(self) -> Callable[[str], bool] | None:
         """A predicate on the raw log line from the first search stage (None: nothing to test)."""
-        first = self.stages[0]
-        return build_prefilter(first.node.expr) if first.command is COMMANDS["search"] else None
+        match self.stages[0].node:
+            case tree.Search(expr):
+                return build_prefilter(expr)
+            case _:
+                return None
 
     def execute(self, events: Iterable[Event], context: Context) -> Result:
         result = Result(columns=[], rows=[], stages=[StageStats(stage.text) for stage in self.stages])
