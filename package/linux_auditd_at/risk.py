@@ -171,7 +171,7 @@ def _score(value: object, default: float) -> float:
     if value is None:
         return default
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]  # any row value; what float() refuses is caught
     except (TypeError, ValueError):
         return INVALID_SCORE
 

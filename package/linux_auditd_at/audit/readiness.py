@@ -99,7 +99,7 @@ def assess(events: Iterable[dict[str, object]], stats: ReadStats,
         found.hosts[event["host"]] += 1
         if "node" in event:
             found.nodes[event["node"]] += 1
-        time = float(event["_time"])  # type: ignore[arg-type]
+        time = float(event["_time"])  # type: ignore[arg-type]  # the reader sets _time to a float
         found.first = time if found.first is None else min(found.first, time)
         found.last = time if found.last is None else max(found.last, time)
         if event["type"] == "SYSCALL":
