@@ -242,3 +242,32 @@ def test_macros_inside_quoted_values_are_not_expanded():
     macros = macros_from_conf({"users": {"definition": "user=*"}})
     assert expand_macros('sourcetype=access_* "audit`users`local" | `users`', macros) == (
         'sourcetype=access_* "audit`users`local" | user=*')
+
+
+# --- Search Reference: "format" -----------------------------------------------------------------
+
+
+def test_format_examples_fields_in_name_order_mvsep_and_empty(run):
+    """help.splunk.com Search Reference 9.4, format. Example 1: `... | head 2 | fields source,
+    sourcetype, host | format` gives `( ( host="mylaptop" AND source="syslog.log" AND
+    sourcetype="syslog" ) OR ( host="bobslaptop" ... ) )`: the fields in name order, not in the
+    order `fields` gave them. Example 2 with `"[" "[" "&&" "]" "||" "]"`; example 3: `format
+    mvsep="mvseparator" "{" "[" "AND" "]" "AND" "}"` over a two-value foo gives `{ [ (
+    foo="eventtype" mvseparator foo="log_level" ) ] }`; example 4: empty results give `NOT ( )`,
+    or emptystr."""
+    events = [{"source": "syslog.log", "sourcetype": "syslog", "host": "mylaptop"},
+              {"source": "bob-syslog.log", "sourcetype": "syslog", "host": "bobslaptop"},
+              {"source": "laura-syslog.log", "sourcetype": "syslog", "host": "lauras_laptop"}]
+    head = "* | head 2 | fields source, sourcetype, host | format"
+    assert run(head, events).rows == [{"search": (
+        '( ( host="mylaptop" AND source="syslog.log" AND sourcetype="syslog" ) OR '
+        '( host="bobslaptop" AND source="bob-syslog.log" AND sourcetype="syslog" ) )')}]
+    assert run(head + ' "[" "[" "&&" "]" "||" "]"', events).rows == [{"search": (
+        '[ [ host="mylaptop" && source="syslog.log" && sourcetype="syslog" ] || '
+        '[ host="bobslaptop" && source="bob-syslog.log" && sourcetype="syslog" ] ]')}]
+    mv = '* | head 1 | eval foo=split("eventtype,log_level", ",") | fields foo | format mvsep="mvseparator" '
+    assert run(mv + '"{" "[" "AND" "]" "AND" "}"', events).rows == [
+        {"search": '{ [ ( foo="eventtype" mvseparator foo="log_level" ) ] }'}]
+    only_time = [{"_time": 5.0}]
+    assert run("* | format", only_time).rows == [{"search": "NOT ( )"}]
+    assert run('* | format emptystr="Error Found"', only_time).rows == [{"search": "Error Found"}]

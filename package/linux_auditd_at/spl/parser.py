@@ -3,7 +3,7 @@
 Search expressions bind NOT tighter than OR, and OR tighter than AND (Splunk's order, unlike
 most languages): `A=1 AND B=2 OR C=3` is `A=1 AND (B=2 OR C=3)`; AND is implied between terms.
 Operators are upper case; lower-case `and`/`or`/`not` are ordinary terms. An empty group `()`
-matches everything (UNVERIFIED; it is what the format command's empty result `NOT ()` needs to
+matches everything (UNVERIFIED; it is what the format command's empty result `NOT ( )` needs to
 mean for an empty subsearch to keep no event, as Splunk's does).
 
 Eval expressions use the usual order, loosest first: OR, XOR, AND, NOT, comparison (and LIKE,
@@ -176,7 +176,7 @@ def _search_primary(cursor: Cursor) -> SearchExpr:
     if token.kind == LPAREN:
         cursor.next()
         if cursor.accept(RPAREN):
-            return tree.And(())  # `()`: matches everything, so format's empty `NOT ()` matches nothing
+            return tree.And(())  # `()`: matches everything, so format's empty `NOT ( )` matches nothing
         expr = _search_and(cursor)
         cursor.expect(RPAREN, "')'")
         return expr

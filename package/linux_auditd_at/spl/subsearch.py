@@ -8,12 +8,14 @@ its results written as a search expression, the way the implicit `format` writes
 
 - fields starting with `_` are left out; a field named `search` or `query` is written as its
   value, unquoted (that is how `format` and `return` inside the subsearch hand over their text);
-- a multivalue field is `( f="a" OR f="b" )` (`mvsep`, default OR; the grouping is UNVERIFIED);
-- fields in the order of the subsearch's result columns (UNVERIFIED: Splunk's order within a row
-  is not documented; AND does not care);
-- no rows (or only rows without fields) give `NOT ()`, the format command's documented empty
-  string; `()` matches every event, so `search [empty]` keeps nothing and `search NOT [empty]`
-  keeps everything (the empty group's meaning is UNVERIFIED);
+- a multivalue field is `( f="a" OR f="b" )` (`mvsep`, default OR: format's example 3 gives
+  `( foo="eventtype" mvseparator foo="log_level" )`);
+- fields in name order, whatever the column order: format's example 1 turns `fields source,
+  sourcetype, host` into `( host="..." AND source="..." AND sourcetype="..." )` (byte order, so
+  `UID` before `dest`, is UNVERIFIED: the example has lower-case names only);
+- no rows (or only rows without fields) give `NOT ( )`, the format command's empty string as its
+  example 4 prints it; `()` matches every event, so `search [empty]` keeps nothing and
+  `search NOT [empty]` keeps everything (the empty group's meaning is UNVERIFIED);
 - at most SUBSEARCH_MAXOUT rows are used ("By default, subsearches return a maximum of 10,000
   results", Search Reference, append); the rows past it are counted in a warning.
 
@@ -55,7 +57,7 @@ def format_rows(rows: list[dict], columns: list[str], spec: tree.Format = DEFAUL
     """The rows as one search expression, as `format` writes them (see the module docstring)."""
     row_open, column_open, column_sep, column_end, row_sep, row_end = spec.parts
     rows = rows[:spec.maxresults] if spec.maxresults else rows
-    names = [name for name in columns if not name.startswith("_")]
+    names = sorted(name for name in columns if not name.startswith("_"))
     written = []
     for row in rows:
         terms = [t for name in names if (t := _term(name, row.get(name), spec.mvsep)) is not None]

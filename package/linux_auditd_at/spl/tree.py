@@ -260,7 +260,7 @@ class Format:
     mvsep: str = "OR"
     maxresults: int = 0
     parts: tuple[str, str, str, str, str, str] = ("(", "(", "AND", ")", "OR", ")")
-    emptystr: str = "NOT ()"
+    emptystr: str = "NOT ( )"
 
 
 @dataclass(frozen=True)

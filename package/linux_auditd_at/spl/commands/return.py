@@ -2,7 +2,7 @@
 whose `search` field is `(field="v" ...) OR (...)` (Search Reference, return): `field` gives
 `field="value"`, `alias=field` gives `alias="value"`, `$field` the bare value. A row without any
 of the fields is left out; no rows at all give no row, so the subsearch becomes the empty
-`NOT ()` (UNVERIFIED). The spacing of the text is UNVERIFIED; its meaning as a search is not.
+`NOT ( )` (UNVERIFIED). The spacing of the text is UNVERIFIED; its meaning as a search is not.
 """
 
 from __future__ import annotations
