@@ -3,9 +3,11 @@
 
 - Time spans (`_time`, or any field with a time unit: `span=5m`, `1h`, `1d`, `1mon`; units
   s, m, h, d, mon and their long names): the value becomes the epoch start of its bin. Bins of
-  seconds, minutes and hours are aligned on the user's local clock (Context.tz), days start at
-  local midnight and months on the 1st; `Nd` and `Nmon` bins count from 1970-01-01 local (all
-  UNVERIFIED: the classic SPL page does not say, and SPL2's example aligns on the first event).
+  seconds, minutes and hours are aligned on epoch 0 (the page's aligntime: "Align the bin times
+  to something other than base UTC time (epoch 0) ... Ignored if span is in days, months, or
+  years"), so a 1h bin starts at :30 local time in a +05:30 zone. Days start at local midnight
+  (Context.tz) and months on the 1st; `Nd` and `Nmon` bins count from 1970-01-01 local (those
+  UNVERIFIED: the page does not say how calendar spans align).
 - Numeric spans (`span=10`, `span=0.5`) on a non-time field: the value becomes the range
   `lo-hi` of its bin (`10-20`, UNVERIFIED).
 - A value that is not a number is left as it is (UNVERIFIED). `bins=`, `minspan=`, `start=`,
@@ -64,11 +66,9 @@ def parse(spl: str, start: int, end: int) -> tree.Bin:
 
 
 def _time_bin(when: float, size: int, unit: str, tz) -> int:
-    local = datetime.fromtimestamp(when, tz)
     if unit in _SECONDS:
-        span = size * _SECONDS[unit]
-        offset = local.utcoffset().total_seconds()
-        return int(when - (when + offset) % span)
+        return int(when - when % (size * _SECONDS[unit]))
+    local = datetime.fromtimestamp(when, tz)
     if unit == "d":
         day = local.date().toordinal() - datetime(1970, 1, 1).toordinal()
         start = datetime.fromordinal(datetime(1970, 1, 1).toordinal() + day - day % size)
