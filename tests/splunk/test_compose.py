@@ -37,6 +37,10 @@ def test_license_accepted_and_secrets_required_from_the_environment(splunk):
     assert re.fullmatch(r"\$\{SPLUNK_PASSWORD:\?[^}]+\}", env["SPLUNK_PASSWORD"])
     # no HEC token provisioned: replay creates its own over REST and deletes it
     assert "SPLUNK_HEC_TOKEN" not in env
+    # splunk-ansible prints admin passwords unless hide_password is set (default.yml.spec:
+    # "hide_password ... Default: false"; inventory/environ.py reads HIDE_PASSWORD), and CI uploads
+    # the container's console output as an artifact, which GitHub does not mask
+    assert env["HIDE_PASSWORD"] == "true"
 
 
 def test_make_splunk_up_checks_docker_compose_and_touches_no_token(tmp_path):
