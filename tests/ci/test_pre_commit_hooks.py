@@ -91,6 +91,9 @@ def test_the_hook_passes_once_the_filter_is_fixed(hook_id, broken_filter):
     ("linux-auditd-at-lint", "metadata/default.meta", True),
     ("linux-auditd-at-lint", "app.manifest", True),
     ("linux-auditd-at-lint", "docs/ci.md", False),
+    # a filter's allow-list: lint resolves its lookups (filter-lookup) and run uses them
+    ("linux-auditd-at-lint", "lookups/at_allowlist.csv", True),
+    ("linux-auditd-at-run", "lookups/at_allowlist.csv", True),
     ("linux-auditd-at-run", "default/savedsearches.conf", True),
     ("linux-auditd-at-run", "attack_data/T1053.002/linux_auditd_at/auditd_benign.log", True),
     ("linux-auditd-at-run", "metadata/default.meta", False),
