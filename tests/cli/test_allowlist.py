@@ -124,6 +124,10 @@ def test_a_stored_filter_the_engine_cannot_run_does_not_stop_tune(app, log, caps
      "warning: {conf}, [{macro}], definition: valid SPL, not supported by the offline engine: command "
      "'iplocation' is valid SPL but not supported by the offline engine at position 22: ...'{{spl}}' "
      "[filter-offline]"),
+    ("search * | eval h=sha256(dest)", 0,
+     "warning: {conf}, [{macro}], definition: valid SPL, not supported by the offline engine: eval "
+     "function sha256() is valid SPL but not supported by the offline engine at position 29: "
+     "...'| search * | eval h=sha256(dest)' [filter-offline]"),
     ("search * | serach dest=x", 1,
      "{conf}, [{macro}], definition: not valid SPL after a '|': unknown search command 'serach' at "
      "position 22: ...'{{spl}}' [filter-spl]"),

@@ -10,11 +10,11 @@ import re
 
 import pytest
 
-from linux_auditd_at.errors import SPLError
+from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import commands, compile_search
-from linux_auditd_at.spl.aggregations import ALIASES
+from linux_auditd_at.spl.aggregations import ALIASES, SPLUNK_STATS_FUNCTIONS
 from linux_auditd_at.spl.commands import COMMANDS, MODULES, Command, Order
-from linux_auditd_at.spl.functions import FUNCTIONS, Function, Kind
+from linux_auditd_at.spl.functions import FUNCTIONS, SPLUNK_EVAL_FUNCTIONS, Function, Kind
 from linux_auditd_at.spl.pipeline import parse_stages
 from paths import REPO
 
@@ -91,6 +91,27 @@ def test_an_unknown_function_is_a_parse_error_at_its_name():
     with pytest.raises(SPLError, match=r"unknown eval function nosuch\(\)") as err:
         compile_search('search * | where a=1 AND nosuch("x")')
     assert err.value.position == 25
+    assert not isinstance(err.value, UnsupportedSPLError)
+
+
+def test_every_registered_function_is_one_splunk_documents():
+    # SPLUNK_EVAL_FUNCTIONS and SPLUNK_STATS_FUNCTIONS copy Search Reference 9.x's "Evaluation
+    # functions" and "Statistical and charting functions" lists; the engine's own are among them
+    assert set(FUNCTIONS) <= SPLUNK_EVAL_FUNCTIONS
+    assert set(ALIASES) <= SPLUNK_STATS_FUNCTIONS
+
+
+@pytest.mark.parametrize(("spl", "position"), [
+    ("search * | eval h=sha256(dest)", 18),           # Cryptographic functions
+    ("search * | where isnull(json_extract(a, \"b\"))", 24),  # JSON functions
+    ("search * | stats perc95(count) by dest", 17),   # perc<percentile>
+    ("search * | eventstats median(count)", 22),
+    ("search * | stats allnum=true count", 17),       # stats option
+])
+def test_functions_splunk_has_and_the_engine_lacks_are_unsupported_not_invalid(spl, position):
+    with pytest.raises(UnsupportedSPLError, match="is valid SPL but not supported by the offline") as err:
+        compile_search(spl)
+    assert err.value.position == position
 
 
 # --- the supported-SPL tables in docs/engine.md ----------------------------------------------------

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from linux_auditd_at.errors import SPLError
+from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 
 # --- regex (search-commands/regex) -----------------------------------------------------------------
 
@@ -79,7 +79,7 @@ def test_rex_mode_sed_replaces_and_transliterates(run):
     ('* | rex mode=sed "q/a/b/"', "mode=sed needs", 17),
     ('* | rex mode=sed "s/a/b/x"', "unsupported sed flags 'x'", 17),
     ('* | rex max_match=two "(?<a>.)"', "max_match must be a non-negative integer", 18),
-    ('* | rex offset_field=o "(?<a>.)"', "offset_field= is not supported by the offline engine", 21),
+    ('* | rex offset_field=o "(?<a>.)"', "offset_field= is valid SPL but not supported by the offline", 21),
 ])
 def test_rex_errors_name_the_problem_and_position(run, spl, message, position):
     with pytest.raises(SPLError, match=message) as err:
@@ -124,10 +124,16 @@ def test_bin_numeric_span_gives_ranges(run):
 
 
 def test_bin_needs_a_supported_span(run):
-    with pytest.raises(SPLError, match="bin needs span="):
-        run("* | bin _time", [{}])
-    with pytest.raises(SPLError, match="span=1w is not supported"):
-        run("* | bin span=1w _time", [{}])
+    # the page's options and span forms the engine lacks are valid SPL (lint: filter-offline);
+    # a span outside its time scales (sec, min, hr, day, month, subseconds) is an SPL error
+    for spl in ("* | bin _time", "* | bin bins=10 size", "* | bin span=2log10 size",
+                "* | bin span=100ms _time", "* | bin span=5m aligntime=@d _time"):
+        with pytest.raises(UnsupportedSPLError, match="is valid SPL but not supported"):
+            run(spl, [{}])
+    for spl in ("* | bin span=1w _time", "* | bin span=abc _time", "* | bin foo=1 _time"):
+        with pytest.raises(SPLError) as err:
+            run(spl, [{}])
+        assert not isinstance(err.value, UnsupportedSPLError), spl
 
 
 # --- eventstats (search-commands/eventstats) ---------------------------------------------------------

@@ -11,12 +11,25 @@ Reference, event order functions).
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from linux_auditd_at.spl.values import as_text, format_number, sort_key, to_number, values_of
 
 ALIASES = {"count": "count", "c": "count", "dc": "dc", "distinct_count": "dc", "min": "min", "max": "max",
            "sum": "sum", "avg": "avg", "mean": "avg", "values": "values", "first": "first", "last": "last"}
+
+# Search Reference 9.x, "Statistical and charting functions" (quick reference): names Splunk's
+# stats takes that ALIASES lacks are valid SPL the offline engine cannot run.
+SPLUNK_STATS_FUNCTIONS = frozenset("""
+avg c count dc distinct_count estdc estdc_error max mean median min mode range stdev stdevp sum sumsq
+var varp first last list values earliest earliest_time latest latest_time rate rate_avg rate_sum
+""".split())
+_PERCENTILE = re.compile(r"(?:perc|p|exactperc|upperperc)\d+(?:\.\d+)?")
+
+
+def is_splunk_stats_function(name: str) -> bool:
+    return name in SPLUNK_STATS_FUNCTIONS or _PERCENTILE.fullmatch(name) is not None
 
 
 class Accumulator(Protocol):

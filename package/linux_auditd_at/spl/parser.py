@@ -17,9 +17,9 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from linux_auditd_at.errors import SPLError
+from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.functions import FUNCTIONS
+from linux_auditd_at.spl.functions import FUNCTIONS, SPLUNK_EVAL_FUNCTIONS
 from linux_auditd_at.spl.lexer import (
     COMMA,
     EOF,
@@ -345,6 +345,9 @@ def _eval_primary(cursor: Cursor) -> EvalExpr:
 def _call(cursor: Cursor, name: Token, args: list[EvalExpr]) -> tree.Call:
     """A call of a registered eval function with an argument count it takes."""
     function = FUNCTIONS.get(name.value)
+    if function is None and name.value in SPLUNK_EVAL_FUNCTIONS:
+        raise UnsupportedSPLError(f"eval function {name.value}() is valid SPL but not supported by the "
+                                  "offline engine", spl=cursor.spl, position=name.pos)
     if function is None:
         raise cursor.error(f"unknown eval function {name.value}()", name)
     problem = function.arity_problem(len(args))

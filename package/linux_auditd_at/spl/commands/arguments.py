@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 
+from linux_auditd_at.errors import UnsupportedSPLError
 from linux_auditd_at.spl.lexer import COMMA, EOF, OP, STRING, WORD, Token, tokenize_search
 from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.regex import Regex, RegexError, guard
@@ -37,11 +38,22 @@ def field_list(cursor: Cursor, stop: tuple[str, ...] = ()) -> list[str]:
     return names
 
 
-def option(cursor: Cursor, known: tuple[str, ...]) -> tuple[str, str] | None:
-    """A `key=value` option at the cursor (consumed) if there is one; unknown keys are errors."""
+def unsupported(cursor: Cursor, what: str, token: Token) -> UnsupportedSPLError:
+    """`what` is valid SPL the offline engine cannot run (lint's filter-offline, not filter-spl)."""
+    return UnsupportedSPLError(f"{what} is valid SPL but not supported by the offline engine",
+                               spl=cursor.spl, position=token.pos)
+
+
+def option(cursor: Cursor, known: tuple[str, ...],
+           documented: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """A `key=value` option at the cursor (consumed) if there is one; a key of `documented` (the
+    command's Splunk options) that is not `known` is valid SPL the engine cannot run, any other
+    unknown key an error."""
     if not (cursor.peek().kind == WORD and cursor.at(OP, "=", ahead=1)):
         return None
     key = cursor.peek()
+    if key.value not in known and key.value in documented:
+        raise unsupported(cursor, f"option {key.value}=", key)
     if key.value not in known:
         cursor.fail(f"unsupported option {key.value!r} (supported: {', '.join(known) or 'none'})", key)
     cursor.next(), cursor.next()

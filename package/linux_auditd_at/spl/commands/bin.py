@@ -11,7 +11,9 @@
 - Numeric spans (`span=10`, `span=0.5`) on a non-time field: the value becomes the range
   `lo-hi` of its bin (`10-20`, UNVERIFIED).
 - A value that is not a number is left as it is (UNVERIFIED). `bins=`, `minspan=`, `start=`,
-  `end=`, `aligntime=` and log spans are not supported by the offline engine.
+  `end=`, `aligntime=`, log spans (`2log10`), sub-second spans and no span at all are valid SPL
+  the offline engine does not support (UnsupportedSPLError); a span in other units (`1w`: the
+  page's time scales are sec, min, hr, day, month and subseconds) is an SPL error.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import re
 from datetime import datetime
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
+from linux_auditd_at.spl.commands.arguments import (
+    expect_end,
+    field_name,
+    is_word,
+    option,
+    search_cursor,
+    unsupported,
+)
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.timemodifiers import UNITS
@@ -29,15 +38,20 @@ from linux_auditd_at.spl.values import format_number, to_number, values_of
 
 NAME = "bin"
 _SPAN = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]*)")
+_LOG_SPAN = re.compile(r"(\d+(?:\.\d+)?)?log(\d+(?:\.\d+)?)?")
+_SUBSECONDS = ("us", "ms", "cs", "ds")
 _SECONDS = {"s": 1, "m": 60, "h": 3600}
+_OPTIONS = ("bins", "minspan", "start", "end", "aligntime")  # the page's other bin options
 
 
 def _span(cursor: Cursor, text: str) -> tuple[float, str]:
     match = _SPAN.fullmatch(text)
     unit = UNITS.get(match.group(2).lower()) if match and match.group(2) else ""
+    if _LOG_SPAN.fullmatch(text) or (match and match.group(2) in _SUBSECONDS):
+        raise unsupported(cursor, f"span={text}", cursor.tokens[cursor.index - 1])
     if not match or unit is None or unit not in ("", "s", "m", "h", "d", "mon") or float(match.group(1)) <= 0:
-        raise cursor.error(f"span={text} is not supported by the offline engine (a positive number, or a "
-                           "whole number of s, m, h, d or mon)", cursor.tokens[cursor.index - 1])
+        raise cursor.error(f"span={text} is not a bin span (a positive number, a log span, or a whole "
+                           "number of s, m, h, d, mon or subseconds)", cursor.tokens[cursor.index - 1])
     size = float(match.group(1))
     if unit and not size.is_integer():
         raise cursor.error(f"span={text}: time spans take a whole number", cursor.tokens[cursor.index - 1])
@@ -47,10 +61,10 @@ def _span(cursor: Cursor, text: str) -> tuple[float, str]:
 def parse(spl: str, start: int, end: int) -> tree.Bin:
     cursor = search_cursor(spl, start, end)
     span = None
-    while opt := option(cursor, ("span",)):
+    while opt := option(cursor, ("span",), _OPTIONS):
         span = _span(cursor, opt[1])
     field = field_name(cursor, "the field to bin")
-    while opt := option(cursor, ("span",)):
+    while opt := option(cursor, ("span",), _OPTIONS):
         span = _span(cursor, opt[1])
     target = field
     if is_word(cursor, "as"):
@@ -58,7 +72,7 @@ def parse(spl: str, start: int, end: int) -> tree.Bin:
         target = field_name(cursor, "a field name after AS")
     expect_end(cursor, NAME)
     if span is None:
-        cursor.fail("bin needs span= here (automatic bins are not supported by the offline engine)")
+        raise unsupported(cursor, "bin without span= (automatic bins)", cursor.peek())
     size, unit = span
     if not unit and field == "_time":
         unit = "s"

@@ -18,7 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.commands.arguments import compiled_regex, option, regex_guard, search_cursor
+from linux_auditd_at.spl.commands.arguments import (
+    compiled_regex,
+    option,
+    regex_guard,
+    search_cursor,
+    unsupported,
+)
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import EOF, STRING, WORD, Token
 from linux_auditd_at.spl.parser import Cursor
@@ -99,8 +105,7 @@ def parse(spl: str, start: int, end: int) -> tree.Rex:
     cursor = search_cursor(spl, start, end)
     options, expression = _arguments(cursor)
     if "offset_field" in options:
-        raise cursor.error("rex offset_field= is not supported by the offline engine",
-                           options["offset_field"])
+        raise unsupported(cursor, "rex offset_field=", options["offset_field"])
     field = options["field"].value if "field" in options else "_raw"
     mode = options.get("mode")
     if mode is None:

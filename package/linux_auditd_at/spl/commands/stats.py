@@ -12,23 +12,35 @@ from __future__ import annotations
 import itertools
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.aggregations import ALIASES, accumulator
-from linux_auditd_at.spl.commands.arguments import expect_end, field_list, field_name, is_word, search_cursor
+from linux_auditd_at.spl.aggregations import ALIASES, accumulator, is_splunk_stats_function
+from linux_auditd_at.spl.commands.arguments import (
+    expect_end,
+    field_list,
+    field_name,
+    is_word,
+    search_cursor,
+    unsupported,
+)
 from linux_auditd_at.spl.commands.contract import Command, Order
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, OP, RPAREN, WORD
 from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "stats"
+_OPTIONS = ("allnum", "delim", "partitions", "dedup_splitvals")  # Search Reference, stats
 
 
 def _aggregation(cursor: Cursor) -> tree.Aggregation:
     token = cursor.peek()
     if token.kind != WORD:
         cursor.fail("expected a stats function such as count or min(field)")
+    if cursor.at(OP, "=", ahead=1) and token.value in _OPTIONS:
+        raise unsupported(cursor, f"stats option {token.value}=", token)
     if cursor.at(OP, "=", ahead=1):
         cursor.fail(f"unsupported stats option {token.value!r}")
     function = ALIASES.get(token.value)
+    if function is None and is_splunk_stats_function(token.value):
+        raise unsupported(cursor, f"stats function {token.value}()", token)
     if function is None:
         cursor.fail(f"unsupported stats function {token.value!r} (supported: {', '.join(sorted(ALIASES))})")
     cursor.next()
