@@ -99,6 +99,16 @@ def test_wildcard_and_cidr_match_types():
         "lan", "v6", None, "one", None]
 
 
+def test_a_wildcard_cell_with_many_stars_on_a_long_value_finishes():
+    """A WILDCARD() cell `*a*a*a*a*b` against a 100,000-character dest was a backtracking regex
+    (minutes); it now matches as search's `*` terms do, in one pass, with the same answers."""
+    hosts = LookupTable("hosts", "h.csv", ("host", "zone"), [["*a*a*a*a*b", "odd"], ["web-*", "web"]],
+                        wildcard=frozenset({"host"}))
+    events = [{"host": "a" * 100_000}, {"host": "xaxaxaxab"}, {"host": "web-3"}]
+    assert [r.get("zone") for r in rows("* | lookup hosts host OUTPUT zone", events, hosts)] == [
+        None, "odd", "web"]
+
+
 def test_max_matches_min_matches_and_default_match():
     capped = LookupTable("capped", "c.csv", ALLOW.columns, ALLOW.records, max_matches=1, min_matches=1,
                          default_match="unknown")

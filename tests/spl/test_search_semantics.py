@@ -9,6 +9,7 @@ import re
 import pytest
 
 from linux_auditd_at.spl import compile_search, tree
+from linux_auditd_at.spl.eval_ops import like
 from linux_auditd_at.spl.search_expr import compile_matcher
 
 
@@ -263,3 +264,21 @@ def test_many_wildcards_on_a_long_value_finish():
     assert not compile_matcher(tree.FieldCompare("exe", "=", "*a*a*a*a*a*b", False))({"exe": value})
     assert not compile_matcher(tree.BareTerm("*a*a*a*a*a*b"))({"_raw": value})
     assert not compile_matcher(tree.BareTerm("a*a*a*b"))({"_raw": ".".join("a" * 50_000)})
+
+
+def _backtracking_like(pattern: str, value: str) -> bool:
+    """The definition of LIKE: `%` any run, `_` one character, the whole value."""
+    body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(body, value, re.DOTALL) is not None
+
+
+def test_like_agrees_with_backtracking_and_finishes_on_a_long_value():
+    """`like(dest, "%a%a%a%a%b")` on a long value ran for minutes (a `.*` per `%`); it now takes
+    each part at its first occurrence, as `*` patterns do, with the same answers."""
+    values = ["".join(chars) for n in range(6) for chars in itertools.product("ab_%", repeat=n)]
+    patterns = ["%", "a%", "%a", "%a%", "a%b", "%a_b", "_a%a%", "a_%_b", "%\\_%", "a%b%a%b", "__", "a.b"]
+    for pattern in patterns:
+        for value in values:
+            assert like(value, pattern) == _backtracking_like(pattern, value), (pattern, value)
+    assert not like("a" * 100_000, "%a%a%a%a%a%a%b")
+    assert like("a" * 100_000 + "b", "%a%a_a%a%a%a%b")

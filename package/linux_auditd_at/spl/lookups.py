@@ -21,10 +21,11 @@ lookup configuration"; transforms.conf.spec):
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
+
+from linux_auditd_at.spl.search_expr import wildcard_regex
 
 Cells = dict[str, str]
 
@@ -117,8 +118,7 @@ Lookups = Callable[[str], LookupTable]
 
 
 def _wildcard(table: LookupTable, cell: str) -> Callable[[str], bool]:
-    body = ".*".join(re.escape(part) for part in cell.split("*"))
-    pattern = re.compile(body, re.DOTALL if table.case_sensitive else re.DOTALL | re.IGNORECASE)
+    pattern = wildcard_regex(cell, table.case_sensitive)  # linear time, as search's `*` terms
     return lambda value: pattern.fullmatch(value) is not None
 
 

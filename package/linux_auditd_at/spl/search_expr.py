@@ -36,17 +36,19 @@ _MAJOR_CHARACTER = re.compile(f"[{_MAJOR}]")
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
-def glob_body(text: str, gap: str, *, atomic: bool = True) -> str:
-    """The regex body of a `*` pattern, each `*` a run of `gap` (a character class or `.`).
+def glob_body(text: str, gap: str, *, atomic: bool = True, wildcard: str = "*",
+              escape: Callable[[str], str] = re.escape) -> str:
+    """The regex body of a `*` pattern, each `*` a run of `gap` (a character class or `.`); eval's
+    LIKE passes `wildcard="%"` and an `escape` that makes `_` one character (fixed-length parts).
 
     With `atomic`, each part between two `*` is an atomic group `(?>gap*?part)`: taken at its
     first occurrence and never retried, so `*a*a*a*b` on a long value is one pass, not a
     backtrack through every way of splitting it. The first occurrence is always a right choice
     when the text of a part may also stand in a gap (any `.`, or a part without a character the
     gap excludes); pass `atomic=False` otherwise (backtracking, polynomial in the value's length)."""
-    if "*" not in text:
-        return re.escape(text)
-    first, *middle, last = (re.escape(part) for part in text.split("*"))
+    if wildcard not in text:
+        return escape(text)
+    first, *middle, last = (escape(part) for part in text.split(wildcard))
     inner = "".join(f"(?>{gap}*?{part})" if atomic else f"{gap}*{part}" for part in middle)
     return f"{first}{inner}{gap}*{last}"
 
