@@ -51,5 +51,6 @@ def test_lint_reports_a_filter_nested_too_deep_instead_of_a_traceback(tmp_path, 
     assert main(["--app-dir", str(app), "lint"]) == 1
     err = capsys.readouterr().err
     assert (f"{app}/local/macros.conf, [linux_auditd_at_application_execution_filter], definition: not valid "
-            "SPL after a '|': nested more than 1000 levels deep (parentheses, NOT, unary minus) at") in err
+            "SPL after a '|': nested more than 1000 levels deep (parentheses, NOT, unary minus, operators "
+            "such as + in a row) at") in err
     assert "Traceback" not in err

@@ -29,6 +29,8 @@ from paths import AUDIT_DATA, REPO
 from scratch_app import copy_app
 
 DATA = AUDIT_DATA
+NESTED_TOO_DEEP = (r"error: nested more than 1000 levels deep \(parentheses, NOT, unary minus, "
+                   r"operators such as \+ in a row\) at position (?P<position>\d+)")
 COLUMNS = ["comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest", "count", "firstTime", "lastTime"]
 T = "2026-11-29T02:14:53"
 EXPECTED = [  # stats order: by comm, then exe, ..., then pid, as strings in byte order
@@ -305,9 +307,10 @@ BAD_INPUT = [
         ["--filter", "search * | where " + "(" * 250 + "pid>0" + ")" * 250], 0, r"^$", 4),
     bad("1,001 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search * | where " + "(" * 1001 + "pid>0" + ")" * 1001], 2,
-        r"error: nested more than 1000 levels deep \(parentheses, NOT, unary minus\) "
-        r"at position (?P<position>\d+)", None,
-        position_at=("expanded", "(pid>0")),
+        NESTED_TOO_DEEP, None, position_at=("expanded", "(pid>0")),
+    bad("20,000 + in a row in where", lambda t: [str(DATA / "enriched.log")],
+        ["--filter", "search * | where pid > " + " + ".join(["1"] * 20_000)], 2,
+        NESTED_TOO_DEEP, None, position_at=("expanded", "+ 1 + 1")),
     bad("1,000 ORs in where", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search * | where " + " OR ".join(f"pid={n}" for n in range(5000, 6000))], 0, r"^$", 4),
 ]

@@ -199,6 +199,10 @@ def _nested(depth: int) -> dict[str, str]:
         "search NOT": "NOT " * depth + "a=2",
         "unary minus": "* | where " + "-" * depth + "1 != a",
         "mixed": "* | where " + "NOT (" * depth + "a=2" + ")" * depth,
+        # left-associative, so each operator nests the chain one level deeper
+        "operators in a row": "* | where a != " + "1 + " * depth + "1",
+        "concatenation in a row": '* | where a != "1"' + ' . "1"' * depth,
+        "operators in a row inside parentheses": "* | where a != (" + "1 - " * (depth - 3) + "(1 * 1))",
     }
 
 
@@ -208,7 +212,7 @@ def test_nesting_up_to_the_limit_evaluates_and_beyond_is_an_spl_error(run, match
     spl = _nested(MAX_NESTING + 1)[kind]
     with pytest.raises(SPLError, match=f"^nested more than {MAX_NESTING} levels deep") as err:
         run(spl, [{"a": "1"}])
-    assert spl[err.value.position] in "(-N"
+    assert spl[err.value.position] in "(-N+.*"
 
 
 def test_thousands_of_ors_and_ands_in_where_evaluate_left_to_right(matching):

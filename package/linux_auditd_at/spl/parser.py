@@ -39,26 +39,45 @@ from linux_auditd_at.spl.values import to_number
 
 MAX_NESTING = 1000
 """Deepest nesting the parsers take: parentheses (also of function calls) plus a run of prefix
-operators (NOT, unary -/+). Deeper SPL is an SPLError at the token that goes past it, before any
-recursion. The parsers and evaluators recurse once per level (up to FRAMES_PER_LEVEL frames:
+operators (NOT, unary -/+) plus the binary `+ - . * / %` chained in a row at each open
+parenthesis (left-associative, so `1 + 1 + 1` nests one level per operator; AND/OR/XOR chains
+are balanced and do not count). Deeper SPL is an SPLError at the token that goes past it, before
+any recursion. The parsers and evaluators recurse once per level (up to FRAMES_PER_LEVEL frames:
 eval's precedence levels), so for SPL deeper than Python's default recursion limit allows,
 that limit is raised (never lowered) to what the depth needs; 3,000 levels were run safely on
 the main thread and in a thread, so the C stack has room for MAX_NESTING. UNVERIFIED: Splunk's
 own nesting limit is not documented; this one is ours."""
 FRAMES_PER_LEVEL = 24
 _PREFIX = {(WORD, "NOT"), (IDENT, "NOT"), (OP, "-"), (OP, "+")}
+_CHAINED = frozenset("+-.*/%")
+_OPERANDS = {NUMBER, STRING, FIELD, IDENT, WORD}
+_CHAIN_BREAKS = {"AND", "OR", "XOR", "NOT", "LIKE", "IN"}
 
 
 def check_nesting(tokens: list[Token], spl: str) -> None:
     """Raise SPLError when `tokens` nest deeper than MAX_NESTING; make room for their depth."""
-    depth = run = deepest = 0
+    run = deepest = chained = 0
+    chains = [0]  # binary operators in a row, per open parenthesis; `chained` is their sum
+    previous: Token | None = None
     for token in tokens:
-        depth += (token.kind == LPAREN) - (token.kind == RPAREN and depth > 0)
-        run = run + 1 if (token.kind, token.value) in _PREFIX else 0
-        deepest = max(deepest, depth + run)
+        binary = (token.kind == OP and token.value in _CHAINED and previous is not None
+                  and previous.kind in (*_OPERANDS, RPAREN) and previous.value not in _CHAIN_BREAKS)
+        if token.kind == LPAREN:
+            chains.append(0)
+        elif token.kind == RPAREN and len(chains) > 1:
+            chained -= chains.pop()
+        elif binary:
+            chains[-1] += 1
+            chained += 1
+        elif token.kind not in _OPERANDS or token.value in _CHAIN_BREAKS:
+            chained -= chains[-1]
+            chains[-1] = 0
+        run = run + 1 if (token.kind, token.value) in _PREFIX and not binary else 0
+        deepest = max(deepest, len(chains) - 1 + run + chained)
         if deepest > MAX_NESTING:
-            raise SPLError(f"nested more than {MAX_NESTING} levels deep (parentheses, NOT, unary minus)",
-                           spl=spl, position=token.pos)
+            raise SPLError(f"nested more than {MAX_NESTING} levels deep (parentheses, NOT, unary minus, "
+                           "operators such as + in a row)", spl=spl, position=token.pos)
+        previous = token
     needed = 1000 + FRAMES_PER_LEVEL * deepest
     if sys.getrecursionlimit() < needed:
         sys.setrecursionlimit(needed)
