@@ -15,6 +15,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -388,6 +389,31 @@ def test_a_log_in_a_folder_the_user_cannot_enter_is_one_error_line(capsys, tmp_p
         folder.chmod(0o755)
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", f"linux-auditd-at run: error: {log}: Permission denied\n")
+
+
+def test_a_glob_in_a_folder_the_user_cannot_list_names_the_folder(tmp_path):
+    """`run '/var/log/audit/audit.log*'` as a user who is not root: glob sees no files in a folder
+    it cannot read, which said "no file matches" as if there were no log. A real refusal: root
+    runs it without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (setpriv), so the folder's mode 0 holds."""
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    _log(folder, "audit.log", _lines(*ENRICHED_LINES))
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("as root this needs setpriv (util-linux) to drop the DAC capabilities")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search",
+                  "--inh-caps=-dac_override,-dac_read_search"]
+    folder.chmod(0)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "linux_auditd_at", "--app-dir", str(REPO),
+                               "run", f"{folder}/audit.log*"], capture_output=True, text=True, check=False)
+    finally:
+        folder.chmod(0o755)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"linux-auditd-at run: error: {folder}: Permission denied, so no file of "
+                           f"{folder}/audit.log* can be found\n")
 
 
 def _cli_process(*args: str, **options) -> subprocess.CompletedProcess:

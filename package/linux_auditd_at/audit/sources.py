@@ -36,7 +36,7 @@ def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         if path != STDIN and glob.has_magic(path) and not os.path.lexists(path):
             matches = sorted(glob.glob(path))
             if not matches:
-                raise AuditInputError("no file matches this pattern", path=path)
+                raise _no_match(path)
             expanded.extend(matches)
         else:
             expanded.append(path)
@@ -51,6 +51,21 @@ def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
             first[identity] = path
             unique.append(path)
     return _rotation_order(unique), repeated
+
+
+def _no_match(pattern: str) -> AuditInputError:
+    """Why a glob matched nothing: the folder it lists cannot be read (/var/log/audit for a user
+    who is not root: glob sees no files there), else no file matches."""
+    parts = Path(pattern).parts
+    fixed = next(number for number, part in enumerate(parts) if glob.has_magic(part))
+    folder = str(Path(*parts[:fixed])) if fixed else "."
+    try:
+        os.listdir(folder)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        return AuditInputError(f"{exc.strerror or exc}, so no file of {pattern} can be found", path=folder)
+    return AuditInputError("no file matches this pattern", path=pattern)
 
 
 def _identity(path: str) -> tuple:
