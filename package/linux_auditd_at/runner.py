@@ -25,6 +25,7 @@ from linux_auditd_at.attack_data import log_metadata
 from linux_auditd_at.audit.reader import AuditReader, ReadStats
 from linux_auditd_at.detection import SEARCH_NAME, Detection, load_detection
 from linux_auditd_at.spl import Context, Event, Pipeline, Result
+from linux_auditd_at.spl.macros import Macro
 from linux_auditd_at.spl.metadata import term_text, unmet_terms
 
 FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source", "host": "--host"}
@@ -93,10 +94,24 @@ def metadata_problems(detection: Detection, pipeline: Pipeline, stats: ReadStats
 
 
 def _setter(detection: Detection, field_name: str) -> str:
-    """Which macro used by the search names the field, else the saved search itself."""
+    """Which macro used by the search (directly or through another macro) names the field, else
+    the saved search itself."""
     term = re.compile(rf"(?<![\w.]){re.escape(field_name)}\s*(?:!?=|IN\b)")
-    for macro in detection.macros.values():
-        used = f"`{macro.name.split('(')[0]}" in detection.search
-        if used and term.search(macro.definition):
+    for macro in _used_macros(detection):
+        if term.search(macro.definition):
             return f"set by macro `{macro.name}`"
     return f"written in saved search {detection.name!r}"
+
+
+def _used_macros(detection: Detection) -> list[Macro]:
+    """The macros the search calls, and those they call, in the order they are reached."""
+    used: dict[str, Macro] = {}
+    texts = [detection.search]
+    while texts:
+        text = texts.pop(0)
+        for macro in detection.macros.values():
+            call = re.compile(rf"`{re.escape(macro.name.split('(')[0])}[`(]")
+            if macro.name not in used and call.search(text):
+                used[macro.name] = macro
+                texts.append(macro.definition)
+    return list(used.values())

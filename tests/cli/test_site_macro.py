@@ -67,3 +67,16 @@ def test_a_host_term_in_the_saved_search_names_the_search_and_host(capsys, app):
     assert ("the search requires host=\"web-*\" (written in saved search 'Linux Auditd At Application "
             "Execution - Rule'), which no event read carries (host=lab-1): pass --host 'web-*' if that is "
             "where Splunk has them, else change the search") in capsys.readouterr().err
+
+
+def test_a_term_set_by_a_macro_the_site_macro_calls_names_that_macro(capsys, app):
+    """`linux_auditd` -> `site_index` -> index=os: the warning named the saved search (and said to
+    change the search) because only macros the search calls directly were looked at."""
+    (app / "local").mkdir(exist_ok=True)
+    (app / "local" / "macros.conf").write_text(
+        "[linux_auditd]\ndefinition = `site_index` sourcetype=\"linux:audit\"\n"
+        "[site_index]\ndefinition = index=os\n")
+    assert main(["--app-dir", str(app), "run", LOG, "--host", "lab-1", "--format", "json"]) == 0
+    assert capsys.readouterr().err == ('linux-auditd-at run: warning: the search requires index="os" (set by '
+                                       "macro `site_index`), which no event read carries (index=main): pass "
+                                       "--index os if that is where Splunk has them, else change the macro\n")
