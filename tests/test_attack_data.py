@@ -43,6 +43,20 @@ def test_metadata_errors_name_the_file(tmp_path):
         load_datasets([tmp_path / "nope.log"])
 
 
+def test_a_list_where_one_value_belongs_is_refused_not_printed_as_host(tmp_path):
+    """`host: [web-01, web-02]` became the host "['web-01', 'web-02']" on every row (dest)."""
+    log = tmp_path / "a.log"
+    log.write_text("x\n", encoding="utf-8")
+    meta = tmp_path / "m.yml"
+    meta.write_text("datasets:\n- path: a.log\n  host: [web-01, web-02]\n", encoding="utf-8")
+    message = r"m\.yml: `host` of the entry for a\.log is a YAML list or mapping, not one value"
+    with pytest.raises(AuditInputError, match=message):
+        dataset_for_log(str(log))
+    meta.write_text("datasets:\n- path: a.log\n  source: {path: /var/log}\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match=r"m\.yml: `source` of the entry for a\.log"):
+        load_datasets([meta])
+
+
 def test_a_log_finds_its_entry_by_file_name_and_sees_edits(tmp_path):
     log = tmp_path / "auditd_at_execution.log"
     log.write_text("x\n", encoding="utf-8")

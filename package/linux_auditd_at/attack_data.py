@@ -93,7 +93,7 @@ def read_metadata(path: Path) -> list[Dataset]:
             raise AuditInputError(f"datasets entry {number} has no `path`", path=str(path))
         log = _beside(path, entry["path"], f"datasets entry {number}: log")
         expected = entry.get("expected_rows")
-        datasets.append(_dataset(entry, log, expected_rows=(
+        datasets.append(_dataset(entry, log, path, expected_rows=(
             _beside(path, expected, f"datasets entry {number}: expected_rows") if expected else None)))
     return datasets
 
@@ -114,7 +114,7 @@ def dataset_for_log(log_path: str) -> Dataset | None:
             continue
         for entry in entries or ():
             if isinstance(entry, dict) and entry.get("path") and Path(str(entry["path"])).name == log.name:
-                return _dataset(entry, log)
+                return _dataset(entry, log, yaml_path)
     return None
 
 
@@ -162,7 +162,11 @@ def _no_alias_loader() -> type:
     return NoAliasLoader
 
 
-def _dataset(entry: dict, log: Path, expected_rows: Path | None = None) -> Dataset:
+def _dataset(entry: dict, log: Path, metadata: Path, expected_rows: Path | None = None) -> Dataset:
+    for key in ("name", "sourcetype", "source", "host"):
+        if isinstance(entry.get(key), (list, dict)):  # `host: [a, b]` would index host "['a', 'b']"
+            raise AuditInputError(f"`{key}` of the entry for {log.name} is a YAML list or mapping, not one "
+                                  "value", path=str(metadata))
     return Dataset(name=str(entry.get("name") or log.name), path=log,
                    sourcetype=_text(entry.get("sourcetype")), source=_text(entry.get("source")),
                    host=_text(entry.get("host")), expected_rows=expected_rows)
