@@ -30,6 +30,7 @@ from linux_auditd_at.spl.metadata import term_text, unmet_terms
 
 FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source", "host": "--host"}
 """The option that sets each metadata field of the events read."""
+_MACRO_CALL = re.compile(r"`([^`(\s]+)(?=[`(])")
 
 
 @dataclass
@@ -105,13 +106,15 @@ def _setter(detection: Detection, field_name: str) -> str:
 
 def _used_macros(detection: Detection) -> list[Macro]:
     """The macros the search calls, and those they call, in the order they are reached."""
+    by_name: dict[str, list[Macro]] = {}
+    for macro in detection.macros.values():
+        by_name.setdefault(macro.name.split("(")[0], []).append(macro)
     used: dict[str, Macro] = {}
     texts = [detection.search]
     while texts:
-        text = texts.pop(0)
-        for macro in detection.macros.values():
-            call = re.compile(rf"`{re.escape(macro.name.split('(')[0])}[`(]")
-            if macro.name not in used and call.search(text):
-                used[macro.name] = macro
-                texts.append(macro.definition)
+        for call in _MACRO_CALL.finditer(texts.pop(0)):
+            for macro in by_name.get(call.group(1), ()):
+                if macro.name not in used:
+                    used[macro.name] = macro
+                    texts.append(macro.definition)
     return list(used.values())
