@@ -19,7 +19,7 @@ from splunklib import binding, client
 
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.tls import checked_url
-from linux_auditd_at.replay.transport import TransportError, excerpt, sdk_handler
+from linux_auditd_at.replay.transport import SDKHandler, TransportError, excerpt
 
 INDEX_TERM = re.compile(r"(?<![\w.])index\s*(=|::|\s+IN\s*\()", re.IGNORECASE)
 
@@ -77,7 +77,7 @@ class Splunkd:
             raise ReplayError("no Splunk credentials: pass --username and --password (or set "
                               "$SPLUNK_USERNAME and $SPLUNK_PASSWORD), or --token ($SPLUNK_TOKEN)")
         auth = {"splunkToken": token} if token else {"username": username, "password": password}
-        handler = sdk_handler(context, timeout)
+        handler = SDKHandler(context, timeout)
         try:
             service = client.connect(scheme=scheme, host=host, port=port, handler=handler,
                                      autologin=False, **auth)

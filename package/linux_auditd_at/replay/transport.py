@@ -7,7 +7,7 @@ down when it passes, and the request fails with "no complete answer within N s".
 `limit` bytes is not read further. Plain http and https are both supported (https verifies as the
 shared `ssl.SSLContext` says); every failure is a `TransportError` carrying a one-line message.
 
-`sdk_handler` plugs the same function into splunk-sdk (its `handler` argument), so the
+`SDKHandler` plugs the same function into splunk-sdk (its `handler` argument), so the
 management connection gets the deadline too.
 """
 
@@ -20,7 +20,9 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from linux_auditd_at.replay import ReplayError
@@ -59,6 +61,9 @@ def request(method: str, url: str, *, context: ssl.SSLContext, timeout: float, b
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     url = parts._replace(query="").geturl()  # messages name the endpoint, not its parameters
+    if not parts.hostname:
+        raise TransportError(f"{url}: the URL names no host")
+    connection: http.client.HTTPConnection
     if parts.scheme == "https":
         connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
                                                  context=context)
@@ -108,19 +113,21 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def sdk_handler(context: ssl.SSLContext, timeout: float):
+class SDKHandler:
     """A splunk-sdk `handler`: `request` with its deadline, in the shape splunk-sdk expects. Its
     `last_body` is the latest answer's body, for quoting an answer splunk-sdk could not parse."""
-    def handle(url: str, message: dict, **_kwargs) -> dict:
+
+    def __init__(self, context: ssl.SSLContext, timeout: float):
+        self.context, self.timeout = context, timeout
+        self.last_body = b""
+
+    def __call__(self, url: str, message: Mapping[str, Any], **_kwargs: object) -> dict[str, object]:
         body = message.get("body", "")
         body = body.encode() if isinstance(body, str) else body
         headers = {"Content-Length": str(len(body)), "Accept": "*/*", "Connection": "Close",
                    **dict(message["headers"])}
-        answer = request(message.get("method", "GET"), url, context=context, timeout=timeout,
-                         body=body, headers=headers)
-        handle.last_body = answer.body
+        answer = request(message.get("method", "GET"), url, context=self.context,
+                         timeout=self.timeout, body=body, headers=headers)
+        self.last_body = answer.body
         return {"status": answer.status, "reason": answer.reason, "headers": answer.headers,
                 "body": io.BytesIO(answer.body)}
-
-    handle.last_body = b""
-    return handle
