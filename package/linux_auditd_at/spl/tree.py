@@ -208,10 +208,17 @@ class RegexFilter:
 @dataclass(frozen=True)
 class Rex:
     field: str
-    names: tuple[str, ...] = ()
-    finditer: Callable[[str], Iterator[re.Match[str]]] | None = None  # a match-limit hit raises SPLError
+    names: tuple[str, ...]
+    finditer: Callable[[str], Iterator[re.Match[str]]]  # a match-limit hit raises SPLError
     max_match: int = 1
-    sed: Callable[[str], str] | None = None  # mode=sed: the edit; a match-limit hit raises SPLError
+
+
+@dataclass(frozen=True)
+class RexSed:
+    """`rex mode=sed`: `sed` is the edit; a match-limit hit raises SPLError."""
+
+    field: str
+    sed: Callable[[str], str]
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def _extraction(cursor: Cursor, field: str, expression: Token, max_match: Token 
                    max_match=int(max_match.value) if max_match is not None else 1)
 
 
-def parse(spl: str, start: int, end: int) -> tree.Rex:
+def parse(spl: str, start: int, end: int) -> tree.Rex | tree.RexSed:
     cursor = search_cursor(spl, start, end)
     options, expression = _arguments(cursor)
     if "offset_field" in options:
@@ -112,7 +112,7 @@ def parse(spl: str, start: int, end: int) -> tree.Rex:
         return _extraction(cursor, field, expression, options.get("max_match"))
     if mode.value != "sed":
         raise cursor.error(f"rex mode={mode.value} is not a mode (mode=sed)", mode)
-    return tree.Rex(field, sed=_sed(cursor, expression))
+    return tree.RexSed(field, _sed(cursor, expression))
 
 
 def _extract(node: tree.Rex, row: dict) -> dict:
@@ -134,7 +134,7 @@ def _extract(node: tree.Rex, row: dict) -> dict:
     return row
 
 
-def _edit(node: tree.Rex, row: dict) -> dict:
+def _edit(node: tree.RexSed, row: dict) -> dict:
     value = row.get(node.field)
     if value is None:
         return row
@@ -142,15 +142,17 @@ def _edit(node: tree.Rex, row: dict) -> dict:
     return {**row, node.field: edited if isinstance(value, list) else edited[0]}
 
 
-def prepare(node: tree.Rex, spl: str):
-    change = _edit if node.sed else _extract
-    return lambda rows, context: (change(node, row) for row in rows)
+def prepare(node: tree.Rex | tree.RexSed, spl: str):
+    if isinstance(node, tree.RexSed):
+        return lambda rows, context: (_edit(node, row) for row in rows)
+    return lambda rows, context: (_extract(node, row) for row in rows)
 
 
-def columns(node: tree.Rex, cols):
+def columns(node: tree.Rex | tree.RexSed, cols):
     if cols is None:
         return None
-    return cols + [name for name in node.names if name not in cols]
+    names = node.names if isinstance(node, tree.Rex) else ()
+    return cols + [name for name in names if name not in cols]
 
 
 COMMAND = Command(NAME, parse, prepare, columns, keeps)
