@@ -24,6 +24,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypedDict
 
 from linux_auditd_at.conf import default_path, is_true, key_origin, layer_paths, read_layered
 from linux_auditd_at.errors import ConfError
@@ -38,6 +39,7 @@ def read_csv(path: Path) -> tuple[tuple[str, ...], Sequence[list[str]]]:
     """The header and the records of a lookup CSV file, each record one cell per column. A file
     without double quotes (the usual export) is split into cells only where a search needs it
     (spl.lookups.CsvText); one with quotes goes through Python's csv module."""
+    records: Sequence[list[str]]
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             text = handle.read()
@@ -56,6 +58,17 @@ def read_csv(path: Path) -> tuple[tuple[str, ...], Sequence[list[str]]]:
         return header, records
     width = len(header)
     return header, [cells if len(cells) == width else (cells + [""] * width)[:width] for cells in records]
+
+
+class _MatchRules(TypedDict):
+    """A lookup definition's matching rules, as LookupTable's fields of the same names."""
+
+    case_sensitive: bool
+    wildcard: frozenset[str]
+    cidr: frozenset[str]
+    max_matches: int
+    min_matches: int
+    default_match: str
 
 
 class LookupResolver:
@@ -101,7 +114,7 @@ class LookupResolver:
         columns, records = self.files[path]
         return LookupTable(name, str(path), columns, records, **self._rules(name, settings))
 
-    def _rules(self, name: str, settings: dict[str, str]) -> dict[str, object]:
+    def _rules(self, name: str, settings: dict[str, str]) -> _MatchRules:
         def fail(key: str, message: str) -> ConfError:
             origin = key_origin(self.app_dir, "transforms", name, key)
             return ConfError(message, path=str(origin), stanza=name, key=key)
@@ -116,7 +129,7 @@ class LookupResolver:
         if covered != len(text):
             raise fail("match_type", "expected WILDCARD(field), CIDR(field) or EXACT(field), "
                                      f"comma-separated: {text!r}")
-        numbers = {}
+        numbers: dict[str, int] = {}
         for key, default, low, high in (("max_matches", 100, *MAX_MATCHES), ("min_matches", 0, 0, 1000)):
             value = settings.get(key, str(default)).strip()
             if not value.isdigit() or not low <= int(value) <= high:
@@ -124,4 +137,5 @@ class LookupResolver:
             numbers[key] = int(value)
         return {"case_sensitive": is_true(settings.get("case_sensitive_match", "true")),
                 "wildcard": frozenset(kinds["WILDCARD"]), "cidr": frozenset(kinds["CIDR"]),
-                "default_match": settings.get("default_match", ""), **numbers}
+                "default_match": settings.get("default_match", ""),
+                "max_matches": numbers["max_matches"], "min_matches": numbers["min_matches"]}

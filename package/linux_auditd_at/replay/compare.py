@@ -53,7 +53,7 @@ def normalise(value: object) -> Value:
 
 def normalise_row(row: Mapping[str, object]) -> dict[str, Value]:
     """Public fields only, None-valued fields dropped, values normalised."""
-    out = {}
+    out: dict[str, Value] = {}
     for key, value in row.items():
         if key.startswith("_"):
             continue

@@ -172,7 +172,8 @@ def outside_quotes(spl: str) -> Iterator[tuple[int, str, int]]:
     """(offset, character, depth) of each character outside double-quoted strings, `depth` being
     how many subsearches (`[ ... ]`) hold it (a bracket itself counts as outside its subsearch).
     A `]` without its `[`, or a `[` never closed, is an SPLError."""
-    depth, opened, i = 0, [], 0
+    depth, i = 0, 0
+    opened: list[int] = []
     while i < len(spl):
         char = spl[i]
         if char == '"':

@@ -60,9 +60,10 @@ class CsvText(Sequence):
         the value is in more than FIND_LINES lines)."""
         if not case_sensitive and not (self.ascii and value.isascii()):
             return None
+        text = self.text
         if not case_sensitive:
-            self.lowered = self.lowered if self.lowered is not None else self.text.lower()
-        text, value = (self.text, value) if case_sensitive else (self.lowered, value.lower())
+            self.lowered = text = self.lowered if self.lowered is not None else self.text.lower()
+            value = value.lower()
         numbers, line, counted, seen = [], 0, 0, 0
         at = text.find(value)
         while at >= 0:
@@ -151,7 +152,8 @@ class _Matcher:
         patterns = table.wildcard | table.cidr
         column = {name: i for i, name in enumerate(table.columns)}
         exact = [(i, column[name]) for i, name in enumerate(fields) if name not in patterns]
-        self.lead, self.rest = (exact[0], exact[1:]) if exact else (None, [])
+        self.lead: tuple[int, int] | None = exact[0] if exact else None
+        self.rest = exact[1:]
         self.tests = [(i, column[name], _cidr if name in table.cidr else _wildcard)
                       for i, name in enumerate(fields) if name in patterns]
         self.compiled: dict[tuple[int, int], Callable[[str], bool]] = {}
