@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from typing import Literal as Fixed
+
+if TYPE_CHECKING:
+    from linux_auditd_at.spl.lookups import LookupTable
 
 # --- search expressions (the search command) ---------------------------------------------------
 
@@ -245,7 +249,7 @@ class Lookup:
     outputs: tuple[tuple[str, str], ...] = ()  # (lookup field, event field); () = every other column
     new_only: bool = False  # OUTPUTNEW
     pos: int = 0
-    table: object = field(default=None, compare=False, repr=False)
+    table: LookupTable | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -253,11 +257,18 @@ class InputLookup:
     """`| inputlookup [start=N] [max=N] NAME [WHERE search-expression]` (a generating command)."""
 
     name: str
-    where: object = None
+    where: SearchExpr | None = None
     start: int = 0
     max: int = 1000000000
     pos: int = 0
-    table: object = field(default=None, compare=False, repr=False)
+    table: LookupTable | None = field(default=None, compare=False, repr=False)
+
+
+def bound_table(node: Lookup | InputLookup) -> LookupTable:
+    """The table `pipeline.bind_table` gave `node`; a command never runs an unbound node."""
+    if node.table is None:
+        raise RuntimeError(f"lookup {node.name!r} has no table bound")
+    return node.table
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def parse(spl: str, start: int, end: int) -> tree.InputLookup:
 
 def prepare(node: tree.InputLookup, spl: str):
     keep = compile_matcher(node.where)
-    table = node.table
+    table = tree.bound_table(node)
 
     def run(rows, context):  # a generating command: it has no input rows
         selected = (row for row in table.rows() if keep(row))
@@ -57,7 +57,7 @@ def prepare(node: tree.InputLookup, spl: str):
 
 
 def columns(node: tree.InputLookup, cols):
-    return list(node.table.columns)
+    return list(tree.bound_table(node).columns)
 
 
 # its rows are in file order, not search order, even when the table has a _time column

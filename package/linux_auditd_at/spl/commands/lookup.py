@@ -72,11 +72,11 @@ def output_pairs(node: tree.Lookup) -> tuple[tuple[str, str], ...]:
     if node.outputs:
         return node.outputs
     inputs = {name for name, _ in node.inputs}
-    return tuple((column, column) for column in node.table.columns if column not in inputs)
+    return tuple((column, column) for column in tree.bound_table(node).columns if column not in inputs)
 
 
 def prepare(node: tree.Lookup, spl: str):
-    table = node.table
+    table = tree.bound_table(node)
     missing = [name for name, _ in (*node.inputs, *node.outputs) if name not in table.columns]
     if missing:  # Splunk: "Could not find all of the specified lookup fields in the lookup table."
         raise SPLError(f"lookup {node.name}: {', '.join(map(repr, missing))} not among the columns of "
