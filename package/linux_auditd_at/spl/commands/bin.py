@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import (
@@ -79,7 +79,7 @@ def parse(spl: str, start: int, end: int) -> tree.Bin:
     return tree.Bin(field, target, size, unit)
 
 
-def _time_bin(when: float, size: int, unit: str, tz) -> int:
+def _time_bin(when: float, size: int, unit: str, tz: tzinfo) -> int:
     if unit in _SECONDS:
         return int(when - when % (size * _SECONDS[unit]))
     local = datetime.fromtimestamp(when, tz)

@@ -5,6 +5,8 @@ fields are dropped unless keepempty=true."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import (
     boolean,
@@ -45,10 +47,13 @@ def parse(spl: str, start: int, end: int) -> tree.Dedup:
                       options.get("consecutive", False))
 
 
+_Key = tuple[tuple[str, ...], ...]  # the deduplicated fields' values, as text
+
+
 def prepare(node: tree.Dedup, spl: str):
-    def run(rows, context):
-        seen: dict[tuple, int] = {}
-        previous = None
+    def run(rows: Iterable[dict], context: object) -> Iterator[dict]:
+        seen: dict[_Key, int] = {}
+        previous: _Key | None = None
         for row in rows:
             values = [values_of(row.get(f)) for f in node.fields]
             if not all(values):

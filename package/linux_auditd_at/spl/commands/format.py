@@ -6,6 +6,8 @@ all together or not at all, as the docs require.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, integer, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, sets
@@ -17,12 +19,14 @@ NAME = "format"
 
 def parse(spl: str, start: int, end: int) -> tree.Format:
     cursor = search_cursor(spl, start, end)
-    settings: dict[str, object] = {}
-    parts = []
+    node, parts = tree.Format(), []
     while True:
         if opt := option(cursor, ("mvsep", "maxresults", "emptystr")):
             key, value = opt
-            settings[key] = integer(cursor, value, "maxresults=") if key == "maxresults" else value
+            if key == "maxresults":
+                node = replace(node, maxresults=integer(cursor, value, "maxresults="))
+            else:
+                node = replace(node, mvsep=value) if key == "mvsep" else replace(node, emptystr=value)
         elif cursor.at(STRING):
             parts.append(cursor.next().value)
         else:
@@ -30,7 +34,10 @@ def parse(spl: str, start: int, end: int) -> tree.Format:
     if parts and len(parts) != 6:
         cursor.fail(f"format takes all six row and column strings or none, got {len(parts)}")
     expect_end(cursor, NAME)
-    return tree.Format(**settings, **({"parts": tuple(parts)} if parts else {}))
+    if not parts:
+        return node
+    row_open, column_open, column_sep, column_end, row_sep, row_end = parts
+    return replace(node, parts=(row_open, column_open, column_sep, column_end, row_sep, row_end))
 
 
 def prepare(node: tree.Format, spl: str):

@@ -23,7 +23,7 @@ def parse(spl: str, start: int, end: int) -> tree.Return:
     cursor = search_cursor(spl, start, end)
     count = leading_count(cursor, "return count")
     count = 1 if count is None else count
-    items = []
+    items: list[tuple[str | None, str]] = []
     while cursor.peek().kind in (WORD, STRING):
         name = cursor.next().value
         if cursor.accept(OP, "="):
