@@ -13,6 +13,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Literal, overload
 from xml.etree.ElementTree import ParseError
 
 from splunklib import binding, client
@@ -118,7 +119,12 @@ class Splunkd:
             raise ReplayError(f"{self.url}: {method.upper()} {path}: the answer is not JSON "
                               f"({excerpt(data)}); is --url splunkd's management port?") from exc
 
-    def _entity(self, method: str, path, *, missing_ok: bool = False, **kwargs) -> dict | None:
+    @overload
+    def _entity(self, method: str, path: str, *, missing_ok: Literal[False] = ..., **kwargs) -> dict: ...
+    @overload
+    def _entity(self, method: str, path: str, *, missing_ok: Literal[True], **kwargs) -> dict | None: ...
+
+    def _entity(self, method: str, path: str, *, missing_ok: bool = False, **kwargs) -> dict | None:
         """The `content` of the first entry of an entity feed; a ReplayError quoting any other
         shape (`{}`, `[]`, an entry without content)."""
         body = self._call(method, path, missing_ok=missing_ok, **kwargs)
@@ -249,6 +255,7 @@ class Splunkd:
         events; Splunk's REST reference: saved/searches/{name}/dispatch, dispatch.* overrides)."""
         path = _path("saved/searches", name) + "/dispatch"
         job = self._call("post", path, owner="nobody", app=app, trigger_actions=int(trigger_actions),
+                         missing_ok=False,  # given, so the dict below is not read as it
                          **{"dispatch.earliest_time": earliest, "dispatch.latest_time": latest})
         return self._finish(_sid(self.url, job), f"saved search {name!r}", timeout, poll)
 
@@ -293,7 +300,7 @@ class Splunkd:
         if not rows:
             return 0
         try:
-            return int(rows[0]["count"])
+            return int(str(rows[0]["count"]))  # a JSON result value: text
         except (KeyError, TypeError, ValueError):
             raise unexpected(self.url, f"stats count of index {index}", rows[0]) from None
 
@@ -313,7 +320,7 @@ def unexpected(url: str, what: str, body: object) -> ReplayError:
 def risk_fields(url: str, name: str, value: object) -> tuple[str, ...]:
     """The `risk_object_field` of each entry of the server's `action.risk.param._risk`."""
     try:
-        entries = json.loads(value) if isinstance(value, str) else None
+        entries = json.loads(value) if isinstance(value, str) else ()
         fields = tuple(entry["risk_object_field"] for entry in entries)
     except (ValueError, TypeError, KeyError):
         fields = ()
