@@ -110,8 +110,8 @@ def expected_rows(records: list[Record], processes: list[Process], *, enriched: 
                    str(process.pid), host)  # the input's host: node= is only a field
             groups.setdefault(key, []).append(record.time)
     rows = []
-    for key, times in sorted(groups.items()):
-        rows.append({**dict(zip(BY_FIELDS, key, strict=True)), "count": str(len(times)),
+    for values, times in sorted(groups.items()):
+        rows.append({**dict(zip(BY_FIELDS, values, strict=True)), "count": str(len(times)),
                      "firstTime": _ctime(min(times)), "lastTime": _ctime(max(times))})
     return rows
 

@@ -199,7 +199,7 @@ class Replay:
         (its own window would miss replayed data). A search naming no index reads the user's
         default indexes, so the test index is added to them for the dispatch when no pattern
         covers it, as contentctl does for its test index, and removed again afterwards."""
-        times = [float(event["_time"]) for event in events]
+        times = [float(str(event["_time"])) for event in events]  # repr round-trips a float
         earliest, latest = str(math.floor(min(times))), str(math.floor(max(times)) + 1)
         with self.searched_by_default(outcome):
             result = self.splunkd.dispatch_saved(self.app, self.saved_search.name, earliest=earliest,
@@ -255,7 +255,7 @@ class Replay:
             outcome.notes.append(f"new index {index} enabled after {waited:.2f}s")
 
     @staticmethod
-    def clean_up(outcome: Outcome, what: str, remove: Callable[[], None]) -> None:
+    def clean_up(outcome: Outcome, what: str, remove: Callable[[], object]) -> None:
         try:
             remove()
         except ToolkitError as exc:

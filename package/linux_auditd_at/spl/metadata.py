@@ -15,7 +15,7 @@ terms (outside any NOT) that no combination meets.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.pipeline import Pipeline
@@ -53,7 +53,8 @@ def first_search(pipeline: Pipeline):
     return node.expr if isinstance(node, tree.Search) else None
 
 
-def unmet_terms(pipeline: Pipeline, seen: list[Mapping[str, str]]) -> list[tree.FieldCompare | tree.FieldIn]:
+def unmet_terms(pipeline: Pipeline,
+                seen: Sequence[Mapping[str, str]]) -> list[tree.FieldCompare | tree.FieldIn]:
     """The metadata terms of the first search no event's metadata meets, when that makes the
     search unable to pass any event (empty otherwise, and when nothing was read)."""
     expr = first_search(pipeline)

@@ -273,7 +273,7 @@ def _windows(detection: Detection, events: TimeSortedEvents, tz: tzinfo, start: 
     if start is not None or end is not None:
         times = times[bisect.bisect_left(times, lo - LOOKBACK_SECONDS):
                       bisect.bisect_right(times, hi + LOOKBACK_SECONDS)]
-    windows = []
+    windows: list[Window] = []
     for first, last in clusters(times, QUIET_GAP):
         _check_walkable(first, last, every_run=False)
         windows.extend(w for w in schedule_covering(detection, first, last, tz)
