@@ -151,6 +151,14 @@ def test_too_large_an_answer_is_not_read_to_the_end(fake, ca, monkeypatch):
                         password=PASSWORD)
 
 
+def test_a_url_without_a_host_is_refused_before_connecting():
+    from linux_auditd_at.replay.tls import ssl_context
+    from linux_auditd_at.replay.transport import TransportError, request
+
+    with pytest.raises(TransportError, match=r"^https:///services: the URL names no host$"):
+        request("GET", "https:///services?output_mode=json", context=ssl_context(), timeout=1)
+
+
 @pytest.mark.parametrize("option,value,message", [
     ("--url", "http://[::1", "--url 'http://[::1' is not a valid URL: Invalid IPv6 URL"),
     ("--url", "https://127.0.0.1:99999", "--url 'https://127.0.0.1:99999' is not a valid URL: Port "
