@@ -199,7 +199,7 @@ class Replay:
         (its own window would miss replayed data). A search naming no index reads the user's
         default indexes, so the test index is added to them for the dispatch when no pattern
         covers it, as contentctl does for its test index, and removed again afterwards."""
-        times = [float(str(event["_time"])) for event in events]  # repr round-trips a float
+        times = [float(str(event["_time"])) for event in events]  # str() round-trips the float
         earliest, latest = str(math.floor(min(times))), str(math.floor(max(times)) + 1)
         with self.searched_by_default(outcome):
             result = self.splunkd.dispatch_saved(self.app, self.saved_search.name, earliest=earliest,

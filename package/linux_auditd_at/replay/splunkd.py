@@ -255,7 +255,7 @@ class Splunkd:
         events; Splunk's REST reference: saved/searches/{name}/dispatch, dispatch.* overrides)."""
         path = _path("saved/searches", name) + "/dispatch"
         job = self._call("post", path, owner="nobody", app=app, trigger_actions=int(trigger_actions),
-                         missing_ok=False,  # given, so the dict below is not read as it
+                         missing_ok=False,  # named, so mypy does not match the dict below to it
                          **{"dispatch.earliest_time": earliest, "dispatch.latest_time": latest})
         return self._finish(_sid(self.url, job), f"saved search {name!r}", timeout, poll)
 
