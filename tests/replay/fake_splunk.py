@@ -133,9 +133,9 @@ class FakeSplunk:
         server = _Server(("127.0.0.1", 0), _Handler)
         if context is not None:
             server.socket = context.wrap_socket(server.socket, server_side=True)
-        server.tls = context is not None  # type: ignore[attr-defined]
+        server.tls = context is not None
         server.daemon_threads = True
-        server.kind, server.fake = kind, self  # type: ignore[attr-defined]
+        server.kind, server.fake = kind, self
         return server
 
     @property
@@ -144,7 +144,7 @@ class FakeSplunk:
 
     @property
     def hec_url(self) -> str:
-        scheme = "https" if self._servers[1].tls else "http"  # type: ignore[attr-defined]
+        scheme = "https" if self._servers[1].tls else "http"
         return f"{scheme}://127.0.0.1:{self._servers[1].server_address[1]}"
 
     def start(self) -> FakeSplunk:
@@ -225,6 +225,12 @@ class FakeSplunk:
 
 
 class _Server(ThreadingHTTPServer):
+    """One listener of the double: `kind` "mgmt" or "hec", `tls` whether it speaks TLS."""
+
+    kind: str
+    tls: bool
+    fake: FakeSplunk
+
     def handle_error(self, request, client_address):
         """A client that hung up (replay giving up after --timeout, Ctrl-C) is not an error of
         the double; anything else is reported as usual."""
@@ -234,6 +240,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    server: _Server
 
     def log_message(self, format, *args):
         """Keep test output quiet."""
@@ -241,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def fake(self) -> FakeSplunk:
-        return self.server.fake  # type: ignore[attr-defined]
+        return self.server.fake
 
     def do_GET(self):
         self._dispatch("GET")
@@ -257,8 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
-        self.fake.log.append((self.server.kind, method, parts.path))  # type: ignore[attr-defined]
-        if self.server.kind == "hec":  # type: ignore[attr-defined]
+        self.fake.log.append((self.server.kind, method, parts.path))
+        if self.server.kind == "hec":
             self._hec(method, parts.path)
         else:
             self._mgmt(method, parts.path)
@@ -680,9 +687,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"acks": answer})
 
 
-def _splunk_value(value: object) -> str | list[str]:
+_SplunkValue = str | list["_SplunkValue"]
+
+
+def _splunk_value(value: object) -> _SplunkValue:
     if isinstance(value, list | tuple):
-        return [_splunk_value(v) for v in value]  # type: ignore[misc]
+        return [_splunk_value(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
