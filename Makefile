@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q package  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
 
 venv: $(VENV)/.installed
@@ -48,7 +49,7 @@ inspect: package $(APPINSPECT_VENV)/.installed
 	$(BIN)/python -m linux_auditd_at.app.appinspect --appinspect $(APPINSPECT_VENV)/bin/splunk-appinspect --dist dist
 
 bench: venv
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Real captures from this machine's kernel (needs root, `apt-get install auditd at`); see README.
 DATASETS   := attack_data/T1053.002/linux_auditd_at

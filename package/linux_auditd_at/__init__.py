@@ -16,7 +16,13 @@ The pipeline, one module or sub-package per step; `spl/` and `audit/` import not
   cli       -> thin argparse layer, one module per verb
 """
 
-from importlib.metadata import version
 
-__version__ = version("linux-auditd-at")
-"""The installed toolkit's version; tests/test_identity.py holds it to default/app.conf's."""
+
+def __getattr__(name: str) -> str:
+    """`__version__`: the installed toolkit's version (tests/test_identity.py holds it to
+    default/app.conf's), looked up when asked for: importlib.metadata costs every run tens of ms."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("linux-auditd-at")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,12 +53,23 @@ def compile_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,
     return detection, detection.compile()
 
 
-def open_logs(pipeline: Pipeline | None, paths: list[str], **reader_options) -> AuditReader:
-    """A reader over `paths` that skips lines `pipeline` cannot match (all lines when None), with
-    the dataset metadata next to each log; `reader_options` are AuditReader's (host, index,
-    sourcetype, source, host_from_node, tz, strict, on_bytes)."""
-    prefilter = pipeline.raw_prefilter() if pipeline is not None else None
-    return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, **reader_options)
+def open_logs(pipeline: Pipeline | None, paths: list[str], *, fast: bool = True, jobs: int = 1,
+              also: Sequence[Pipeline] = (), **reader_options) -> AuditReader:
+    """A reader over `paths` that skips lines `pipeline` cannot match and extracts only the
+    fields it (and the pipelines `also` run over the same events) read, all lines and fields when
+    `pipeline` is None, with the dataset metadata next to each log; `jobs` processes read large
+    plain files; `reader_options` are AuditReader's (host, index, sourcetype, source,
+    host_from_node, tz, strict, on_bytes). `fast=False`: every field, each block read line by
+    line, one process (the general path, which the fast one must equal)."""
+    if pipeline is None:
+        return AuditReader(paths, dataset=log_metadata, **reader_options)
+    prefilter = pipeline.raw_prefilter()
+    if not fast:
+        return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, scanner="off", **reader_options)
+    reads = [p.fields_read() for p in (pipeline, *also)]
+    fields = None if None in reads else frozenset().union(*reads)
+    return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, fields=fields, jobs=jobs,
+                       **reader_options)
 
 
 def run_detection(pipeline: Pipeline, paths: list[str], context: Context, **reader_options) -> DetectionRun:

@@ -1,6 +1,7 @@
 """The reader on real records (tests/audit/data) and on broken copies of them."""
 
 import gzip
+import importlib.util
 import io
 import re
 import socket
@@ -228,51 +229,63 @@ def test_progress_reports_bytes_of_the_file(tmp_path):
 
 
 class _Necessary:
-    """A prefilter announcing a pattern every line it accepts contains (the reader's speed path)."""
+    """A prefilter announcing text every line it accepts contains (the reader's speed path), as a
+    regex and as a needle, the way spl/prefilter.py announces it."""
 
     def __init__(self, word: str):
         self.word, self.calls = word, 0
         self.necessary = re.compile(re.escape(word))
+        self.needles = ((None, (word,), False, False),)
 
     def __call__(self, line: str) -> bool:
         self.calls += 1
         return self.word in line.lower()
 
 
-def test_necessary_pattern_gives_the_same_events_and_counts_with_fewer_calls(tmp_path):
+ENGINES = ["re", pytest.param("hyperscan", marks=pytest.mark.skipif(
+    importlib.util.find_spec("hyperscan") is None, reason="pip install hyperscan (x86_64 wheels)"))]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_necessary_pattern_gives_the_same_events_and_counts_with_fewer_calls(tmp_path, engine):
     log = tmp_path / "big.log"
     log.write_bytes(ENRICHED.read_bytes() * 200)  # several blocks
     plain, plain_stats = _read([log], prefilter=lambda line: 'comm="atq"' in line.lower())
     fast_filter = _Necessary('comm="atq"')
-    fast, fast_stats = _read([log], prefilter=fast_filter)
+    fast, fast_stats = _read([log], prefilter=fast_filter, scanner=engine)
     assert [e["_raw"] for e in fast] == [e["_raw"] for e in plain] and len(fast) == 200
     assert (fast_stats.prefiltered, fast_stats.lines, fast_stats.events) == (
         plain_stats.prefiltered, plain_stats.lines, plain_stats.events)
     assert fast_filter.calls == 200  # only lines holding the pattern were looked at
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("odd_line", "count", "examples"), [
     (b"junk\n", "non_audit", "examples"),
+    (b"\n", "blank", None),
     (b"type=SYSCALL msg=audit(1.1:1): comm=\xe9t\xe9\n", "replaced", "replaced_examples"),  # Latin-1
-], ids=["not a record", "not UTF-8"])
-def test_necessary_pattern_still_counts_odd_lines_with_their_numbers(tmp_path, odd_line, count, examples):
+], ids=["not a record", "blank", "not UTF-8"])
+def test_necessary_pattern_still_counts_odd_lines_with_their_numbers(tmp_path, odd_line, count, examples,
+                                                                      engine):
     records = ENRICHED.read_bytes()
     log = tmp_path / "big.log"
     log.write_bytes(records * 100 + odd_line + records * 100)
-    events, stats = _read([log], prefilter=_Necessary('comm="atq"'))
+    events, stats = _read([log], prefilter=_Necessary('comm="atq"'), scanner=engine)
     assert len(events) == 200 and getattr(stats, count) == 1
-    assert getattr(stats, examples)[0].line == records.count(b"\n") * 100 + 1
+    if examples:
+        assert getattr(stats, examples)[0].line == records.count(b"\n") * 100 + 1
     assert stats.lines == records.count(b"\n") * 200 + 1
 
 
-def test_necessary_pattern_numbers_kept_lines_exactly(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_necessary_pattern_numbers_kept_lines_exactly(tmp_path, engine):
     """Lines the fast path keeps keep their file line numbers (here seen through the bad-line
     report of stamped lines without `type=`), several per block and across blocks."""
     records = ENRICHED.read_bytes()
     stray = b'msg=audit(1795915736.369:9): comm="atq"\n'
     log = tmp_path / "big.log"
     log.write_bytes(records * 3 + stray + records + stray + records * 300 + stray)
-    events, stats = _read([log], prefilter=_Necessary('comm="atq"'))
+    events, stats = _read([log], prefilter=_Necessary('comm="atq"'), scanner=engine)
     per = records.count(b"\n")
     assert [bad.line for bad in stats.examples] == [3 * per + 1, 4 * per + 2, 304 * per + 3]
     assert len(events) == 304 and stats.non_audit == 3

@@ -26,29 +26,44 @@ lines it rejects are never split into fields; they are only checked to be audit 
 non-audit with or without a prefilter, and `check` (no prefilter) and `run` agree on every line.
 
 The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
-carry a `necessary` attribute, a compiled regex that every ASCII line it accepts contains (in
-its lower-cased text); then only lines holding a match of it are cut out of the block and looked at,
-and the others are counted as prefiltered without a Python-level step per line. That shortcut is
-taken only for blocks whose every line is an audit record (`record.block_is_records`, counts over
-the block), so bad lines are still found one by one. Memory stays flat: a block at a time, and a line
-longer than MAX_LINE is skipped piecewise, never held.
+carry `necessary` and `needles` (see spl/prefilter.py); then one byte-level scan of the block
+(`audit/scan.py`: hyperscan, or the stdlib `re` fallback) finds the lines that may match and
+vouches that every line of the block is a record as auditd writes it (what
+`record.block_is_records` checks, with no `\r` and no byte outside ASCII); only those lines are
+decoded and offered to the prefilter, the others are counted as prefiltered without a
+Python-level step per line. A block the scan does not vouch for is read line by line (with the
+`necessary` regex over its lower-cased text where it is ASCII), so bad lines and the formats
+`formats.py` knows are still handled one by one. `fields` (the fields a search reads, see
+spl/projection.py) limits each event to those fields, the metadata and `_time` (`_raw` only when
+named), extracted by `record.field_extractor`. With `jobs` > 1 a large plain file is read in
+spans of whole lines by forked workers (`_split_events`). Memory stays flat: a block at a time
+(a few spans with jobs), and a line longer than MAX_LINE is skipped piecewise, never held.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from itertools import compress
+from itertools import compress, islice
 from typing import BinaryIO
 
 from linux_auditd_at.audit import sources
-from linux_auditd_at.audit.record import block_is_records, parse_record, record_problem
+from linux_auditd_at.audit.record import (
+    block_is_records,
+    extract_fields,
+    field_extractor,
+    parse_record,
+    record_problem,
+)
+from linux_auditd_at.audit.scan import Scanner
 from linux_auditd_at.errors import AuditInputError
 
 METADATA = ("index", "sourcetype", "source", "host")
@@ -59,6 +74,8 @@ Describe = Callable[[str], Mapping[str, str | None]]
 
 SEPARATOR_LINE = "----"
 SOURCETYPE = "linux:audit"
+_SET_BY_READER = frozenset({*METADATA, "_raw", "_time"})
+"""Fields the reader sets over whatever the line holds: never worth extracting."""
 DEFAULT_INDEX = "main"
 CHUNK = 1 << 16  # small enough that the passes over a block (counts, lower, regex) hit the CPU cache
 MAX_LINE = 1 << 20
@@ -139,11 +156,17 @@ class AuditReader:
                  sourcetype: str | None = None, source: str | None = None, dataset: Describe | None = None,
                  host_from_node: bool = False, tz: tzinfo = UTC,
                  prefilter: Callable[[str], bool] | None = None, strict: bool = False,
-                 on_bytes: Callable[[int], None] | None = None):
+                 on_bytes: Callable[[int], None] | None = None, fields: Collection[str] | None = None,
+                 scanner: str | None = None, jobs: int = 1):
         self.paths, repeated = sources.expand(paths or [sources.STDIN])
         self.given = {"host": host, "source": source, "sourcetype": sourcetype}
         self.index, self.dataset, self.host_from_node, self.tz = index, dataset, host_from_node, tz
-        self.prefilter, self.strict, self.on_bytes = prefilter, strict, on_bytes
+        self.prefilter, self.strict, self.on_bytes, self.jobs = prefilter, strict, on_bytes, jobs
+        self.extract = extract_fields if fields is None else field_extractor(set(fields) - _SET_BY_READER)
+        self.keep_raw = fields is None or "_raw" in fields
+        needles = getattr(prefilter, "needles", None)
+        self.scanner = None if needles is None or scanner == "off" else Scanner(needles, prefilter.necessary,
+                                                                                  scanner)
         self.stats = ReadStats(repeated=repeated)
 
     def __iter__(self) -> Iterator[dict[str, object]]:
@@ -160,19 +183,13 @@ class AuditReader:
         self._first_bad: BadLine | None = None
         records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
+        split = self.jobs > 1 and self.scanner is not None and not is_stdin and stream is raw
+        spans = _spans(raw, self.jobs) if split else None
         try:
-            for block in _blocks(stream):
-                if block is None:
-                    self._lineno += 1
-                    self._bad(TOO_LONG)
-                    continue
-                text, replaced = block
-                if "\r" in text:
-                    text = text.replace("\r\n", "\n").replace("\r", "\n")
-                if replaced:
-                    self._count_replaced(text)
-                yield from self._block_events(text)
-                position.report()
+            if spans:
+                yield from self._split_events(path, spans, position)
+            else:
+                yield from self._stream_events(stream, position)
         except (OSError, EOFError, zlib.error) as exc:
             raise AuditInputError(f"cannot read ({_describe(exc)})", path=self._path,
                                   line=self._lineno + 1) from exc
@@ -201,6 +218,99 @@ class AuditReader:
 
     def _seen(self, event: Mapping[str, object]) -> None:
         self.stats.inputs[tuple(str(event[key]) for key in METADATA)] = None
+
+    def _stream_events(self, stream: BinaryIO, position: _Position | None) -> Iterator[dict[str, object]]:
+        for block in _blocks(stream):
+            if block is None:
+                self._lineno += 1
+                self._bad(TOO_LONG)
+                continue
+            starts = self.scanner.candidates(block) if self.scanner and len(block) <= MAX_LINE else None
+            if starts is not None:
+                yield from self._scanned_events(block, starts)
+            else:
+                text, replaced = _decoded(block)
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
+                if replaced:
+                    self._count_replaced(text)
+                yield from self._block_events(text)
+            if position is not None:
+                position.report()
+
+    def _split_events(self, path: str, spans: list[tuple[int, int]],
+                      position: _Position) -> Iterator[dict[str, object]]:
+        """The events of a plain file read by `jobs` processes, a span of whole lines each, at
+        most jobs + 1 spans ahead (memory stays bounded); the events, counts and line numbers
+        come out exactly as one process gives them."""
+        import multiprocessing
+
+        global _SPLIT_READER
+        _SPLIT_READER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
+                _SPLIT_READER = None
+                tasks = iter(spans)
+                pending = deque(pool.apply_async(_read_span, (path, *span))
+                                for span in islice(tasks, self.jobs + 1))
+                while pending:
+                    part = pending.popleft().get()
+                    if (span := next(tasks, None)) is not None:
+                        pending.append(pool.apply_async(_read_span, (path, *span)))
+                    yield from self._merged(part)
+                    position.report()
+        finally:
+            _SPLIT_READER = None
+
+    def _merged(self, part: _Part) -> list[dict[str, object]]:
+        """A span's result added to this reader's counts, its line numbers made the file's."""
+        offset = self._lineno
+        if part.error is not None:
+            message, line = part.error
+            raise AuditInputError(message, path=self._path, line=offset + line)
+        stats, got = self.stats, part.stats
+        shift = [BadLine(bad.path, bad.line + offset, bad.reason) for bad in got.examples]
+        self._first_bad = self._first_bad or (shift[0] if shift else None)
+        for bad in shift:
+            stats.add_bad(bad)
+        for bad in got.replaced_examples:
+            stats.add_replaced(BadLine(bad.path, bad.line + offset, bad.reason))
+        stats.non_audit += got.non_audit - len(got.examples)
+        stats.replaced += got.replaced - len(got.replaced_examples)
+        stats.blank += got.blank
+        stats.events += got.events
+        stats.prefiltered += got.prefiltered
+        stats.inputs.update(got.inputs)
+        self._lineno += part.lines
+        return part.events
+
+    def _read_span(self, path: str, start: int, end: int) -> _Part:
+        """Events and counts of bytes [start, end) of `path`, lines numbered from 1 (in a worker)."""
+        self.stats, self._lineno, self._first_bad = ReadStats(), 0, None
+        try:
+            with open(path, "rb") as raw:
+                events = list(self._stream_events(_Span(raw, start, end), None))
+        except AuditInputError as exc:
+            return _Part([], self.stats, self._lineno, (exc.message, exc.location.line or self._lineno))
+        except OSError as exc:
+            return _Part([], self.stats, self._lineno, (f"cannot read ({_describe(exc)})", self._lineno + 1))
+        return _Part(events, self.stats, self._lineno, None)
+
+    def _scanned_events(self, block: bytes, starts: list[int]) -> Iterator[dict[str, object]]:
+        """Events of a block the scanner vouched for: only the lines starting at `starts` are
+        decoded and offered to the prefilter; a line's number is counted only when it is bad."""
+        count = block.count(b"\n") + (block[-1:] != b"\n")
+        first, prefilter, kept = self._lineno, self.prefilter, 0
+        for start in starts:
+            end = block.find(b"\n", start)
+            line = block[start:end if end >= 0 else len(block)].decode("ascii")
+            if prefilter(line):
+                kept += 1
+                event = self._parsed(line, lambda start=start: first + 1 + block.count(b"\n", 0, start))
+                if event is not None:
+                    yield event
+        self.stats.prefiltered += count - kept
+        self._lineno = first + count
 
     def _block_events(self, block: str) -> Iterator[dict[str, object]]:
         """Events of a block of whole lines.
@@ -257,10 +367,13 @@ class AuditReader:
             elif (event := self._parsed(line)) is not None:
                 yield event
 
-    def _parsed(self, line: str) -> dict[str, object] | None:
-        """The event of one line, or None when it is not an audit record (counted)."""
-        parsed = parse_record(line, self.tz)
+    def _parsed(self, line: str, number: Callable[[], int] | None = None) -> dict[str, object] | None:
+        """The event of one line, or None when it is not an audit record (counted, at line
+        `number()` when given, else at the current line)."""
+        parsed = parse_record(line, self.tz, self.extract)
         if isinstance(parsed, str):
+            if number is not None:
+                self._lineno = number()
             self._bad(parsed)
             return None
         time, event = parsed
@@ -268,7 +381,8 @@ class AuditReader:
         if self.host_from_node and "node" in event:
             event["host"] = event["node"]
             self._seen(event)
-        event["_raw"] = line
+        if self.keep_raw:
+            event["_raw"] = line
         event["_time"] = time
         self.stats.events += 1
         return event
@@ -282,11 +396,68 @@ class AuditReader:
 
 
 _BREAK = re.compile(rb"\r\n?|\n")
+SPAN = 256 * CHUNK
+"""Bytes (16 MiB) of a plain file one process reads at a time when several read it (--jobs)."""
+_SPLIT_READER: AuditReader | None = None  # the reader whose spans forked workers read
 
 
-def _blocks(stream: BinaryIO) -> Iterator[tuple[str, bool] | None]:
-    """Blocks of whole lines (the last one may lack its line break), about CHUNK bytes each, as
-    `(text, replaced)` from `_decoded`, or None in place of a line longer than MAX_LINE bytes,
+@dataclass
+class _Part:
+    """What a worker read from one span: events, counts (lines numbered within the span), lines,
+    or an error `(message, line in the span)` that ends the read."""
+
+    events: list[dict[str, object]]
+    stats: ReadStats
+    lines: int
+    error: tuple[str, int] | None
+
+
+
+
+def _read_span(path: str, start: int, end: int) -> _Part:
+    assert _SPLIT_READER is not None
+    return _SPLIT_READER._read_span(path, start, end)
+
+
+def _spans(raw: io.BufferedReader, jobs: int) -> list[tuple[int, int]] | None:
+    """[start, end) byte spans of about SPAN bytes (a multiple of CHUNK), each ending after the last
+    `\\n` before a multiple of SPAN: where one process reading the whole file ends a block too, so
+    with `_Span`'s reads the workers cut every block where one process would (the line reader's
+    per-block checks then see the same blocks). None when the file is too small to be worth more
+    processes or a span ends in no `\\n` (lines longer than CHUNK there)."""
+    size = os.fstat(raw.fileno()).st_size
+    if size < 2 * SPAN:
+        return None
+    cuts = [0]
+    for grid in range(SPAN, size, SPAN):
+        raw.seek(grid - CHUNK)
+        found = raw.read(CHUNK).rfind(b"\n")
+        if found < 0:
+            raw.seek(0)
+            return None
+        cuts.append(grid - CHUNK + found + 1)
+    raw.seek(0)
+    return list(itertools.pairwise([*cuts, size]))
+
+
+class _Span:
+    """A file read from `start` to `end`, each read stopping at the next multiple of CHUNK, as the
+    reads of one process over the whole file do."""
+
+    def __init__(self, raw: BinaryIO, start: int, end: int):
+        self.raw, self.at, self.end = raw, start, end
+        raw.seek(start)
+
+    def read(self, count: int) -> bytes:
+        grid = (self.at // CHUNK + 1) * CHUNK
+        data = self.raw.read(max(0, min(count, grid - self.at, self.end - self.at)))
+        self.at += len(data)
+        return data
+
+
+def _blocks(stream: BinaryIO) -> Iterator[bytes | None]:
+    """Blocks of whole lines (the last one may lack its line break), about CHUNK bytes each, or
+    None in place of a line longer than MAX_LINE bytes,
     which is skipped without being held. A block ends after a `\\n`, or after a `\\r` when the
     data has no `\\n` (a log broken by `\\r` alone), never on a last `\\r` that may be half of `\\r\\n`."""
     carry = b""
@@ -294,12 +465,12 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[str, bool] | None]:
         data = stream.read(CHUNK)
         if not data:
             if carry:
-                yield _decoded(carry)
+                yield carry
             return
         data = carry + data if carry else data
         cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
         if cut:
-            yield _decoded(data[:cut])
+            yield data[:cut]
             carry = data[cut:]
         else:
             carry = data

@@ -27,11 +27,17 @@ so this follows Splunk's documented auto-KV behaviour and the records auditd rea
 Sources: Splunk's "Configure automatic key-value field extraction" (KV_MODE) and "When Splunk
 software extracts fields" (Knowledge Manager Manual: the first fields matching obvious key=value
 pairs are extracted at search time).
+
+`field_extractor(names)` gives the same values for just the named fields (plus `type` and `node`,
+which the reader always needs): one pass that captures only those keys and steps over the quoted
+values of the others, so a `key=` written inside another key's quoted value is skipped exactly as
+the full extraction skips it. A search that reads few fields does not pay for the other pairs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
 
 from linux_auditd_at.audit.formats import INTERPRETED_STAMP, interpreted_time, journal_audit
@@ -43,13 +49,18 @@ JOURNAL_AUDIT = ("journald's own copy of a kernel audit record (no type= and no 
                  "auditd's log, or its syslog plugin's output, instead")
 
 _TIME = re.compile(r"msg=audit\((\d+(?:\.\d+)?):(\d+)\)")
-_PAIR = re.compile(r"(?:^|(?<=[\s\x1d']))([A-Za-z_][\w-]*)=(\"[^\"]*\"|[^\s\x1d'\"]*)")
+_KEY = r"[A-Za-z_][\w-]*"
+_PAIR = re.compile(r"(?:^|(?<=[\s\x1d']))(" + _KEY + r")=(\"[^\"]*\"|[^\s\x1d'\"]*)")
 # the same where rsyslog wrote 0x1d as #035: a key also starts after it and a bare value ends at it
 # (a third look-behind at every position costs half again as much, so only lines holding #035 pay)
 _PAIR_ESCAPED = re.compile(r"(?:^|(?<=[\s\x1d'])|(?<=#035))([A-Za-z_][\w-]*)="
                            r"(\"[^\"]*\"|[^\s\x1d'\"#]*(?:#(?!035)[^\s\x1d'\"#]*)*)")
 # led by its literal text, which Python's re scans for fast
 _TYPE = re.compile(r"type=(?:(?<=^type=)|(?<=[\s\x1d']type=)|(?<=#035type=))(?![\s\x1d'\"]|$)")
+ALWAYS = ("type", "node")
+"""Fields every extractor gives: `type` makes a line an audit record, `node` its host."""
+
+Extractor = Callable[[str], dict[str, str]]
 
 
 def audit_time(line: str, tz: tzinfo = UTC) -> float | None:
@@ -91,7 +102,7 @@ def record_problem(line: str) -> str | None:
     return None
 
 
-def block_is_records(block: str, count: int) -> bool:
+def block_is_records(block: str | bytes, count: int) -> bool:
     """Whether each of the `count` lines of `block` looks like a record as auditd writes it, by
     counts over the whole block (str.count, no per-line step: the reader's fast path): one
     ` msg=audit(` (a key before it: a record cut at its start has none) and one `): ` closing a
@@ -101,14 +112,54 @@ def block_is_records(block: str, count: int) -> bool:
     space), or by two anomalies in one block that make up for each other; a regex over every line
     would see those too, and cost about as much CPU as the whole rest of a run. Interpreted
     (`ausearch -i`) lines fail it."""
-    return (block.count(" msg=audit(") == count and block.count("): ") == count
-            and "\x00" not in block)
+    text = str if isinstance(block, str) else str.encode  # also on the raw bytes of a block
+    return (block.count(text(" msg=audit(")) == count and block.count(text("): ")) == count
+            and text("\x00") not in block)
 
 
-def parse_record(line: str, tz: tzinfo = UTC) -> tuple[float, dict[str, str]] | str:
-    """`(time, fields)` for an audit record, else the reason the line is not one (`record_problem`)."""
+_HIDING = re.compile(r'="[^"]*[\s\x1d\'][^"]*"')
+"""A quoted value holding a key-start character: the only way a `key=` can hide inside a value."""
+
+
+def _first_value(name: str) -> Callable[[str], re.Match | None]:
+    """A search for the first key of field `name` (`-` may stand for `_` after its first
+    character) at a key start with a non-empty value (group 1 quoted, group 2 bare), led by the
+    key's literal so that `re` scans for it fast."""
+    key = re.escape(name[:1]) + "".join("[_-]" if c == "_" else re.escape(c) for c in name[1:]) + "="
+    return re.compile(f"{key}(?<![^\\s\\x1d']{key})(?:\"([^\"]+)\"|([^\\s\\x1d'\"]+))").search
+
+
+def field_extractor(names: Iterable[str]) -> Extractor:
+    """`extract_fields` restricted to `names` (and ALWAYS): the same value for each of them.
+
+    Equivalence: `extract_fields` finds a key only at a key start (line start or after
+    whitespace, 0x1d or `'`) that no earlier pair consumed. Bare values and keys never span those
+    characters, so only a quoted value holding one (`_HIDING`) can hide a key start: such a line,
+    and one holding rsyslog's `#035`, goes through `extract_fields`. On every other line each
+    named key is looked up with one search led by its literal `key=`."""
+    wanted = {*ALWAYS, *(n for n in names if re.fullmatch(_KEY, n) and "-" not in n)}
+    searches = tuple((name, _first_value(name)) for name in wanted)
+
+    def extract(line: str) -> dict[str, str]:
+        if "#035" in line or ('="' in line and _HIDING.search(line)):
+            everything = extract_fields(line)
+            return {key: everything[key] for key in wanted if key in everything}
+        fields = {}
+        for key, search in searches:
+            found = search(line)
+            if found:
+                fields[key] = found[1] or found[2]
+        return fields
+
+    return extract
+
+
+def parse_record(line: str, tz: tzinfo = UTC,
+                 extract: Extractor = extract_fields) -> tuple[float, dict[str, str]] | str:
+    """`(time, fields)` for an audit record, else the reason the line is not one (`record_problem`);
+    `extract` may be a `field_extractor` when only some fields are needed."""
     time = audit_time(line, tz)
-    fields = extract_fields(line) if time is not None else {}
+    fields = extract(line) if time is not None else {}
     if "type" not in fields:
         return record_problem(line) or "no type= field"
     return time, fields

@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from linux_auditd_at import __version__
+import linux_auditd_at
 from linux_auditd_at.errors import ExitCode, ToolkitError, one_line
 
 VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "replay", "lint", "package")
@@ -39,10 +39,18 @@ def _chosen_verb(argv: list[str]) -> str | None:
     return known.verb if known.verb in VERBS else None
 
 
+class _Version(argparse.Action):
+    """--version, looking the version up only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog} {linux_auditd_at.__version__}")
+        parser.exit()
+
+
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The parser; only `chosen` (when given) gets its full arguments, every verb gets its help."""
     parser = argparse.ArgumentParser(prog="linux-auditd-at", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--app-dir", type=Path, default=None,
                         help="the app folder (default: $LINUX_AUDITD_AT_APP_DIR, else found upwards "
                              "from the working directory)")

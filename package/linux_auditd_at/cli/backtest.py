@@ -42,13 +42,14 @@ def run_range(args: argparse.Namespace, context: Context) -> tuple[float | None,
 
 
 def load_args_events(args: argparse.Namespace, detection: Detection, pipeline,
-                     context: Context) -> TimeSortedEvents:
-    """The logs read once into memory, limited to --earliest/--latest when given; what was read
-    is warned about (bad lines, metadata the search requires and no event carries)."""
+                     context: Context, also=()) -> TimeSortedEvents:
+    """The logs read once into memory (the fields `pipeline` and `also` read), limited to
+    --earliest/--latest when given; what was read is warned about (bad lines, metadata the search
+    requires and no event carries)."""
     paths = common.log_paths(args)
     with common.progress(paths) as on_bytes:
-        events, stats = runner.load_events(pipeline, paths, tz=context.tz, on_bytes=on_bytes,
-                                           **common.reader_options(args))
+        events, stats = runner.load_events(pipeline, paths, tz=context.tz, on_bytes=on_bytes, jobs=args.jobs,
+                                           also=also, **common.reader_options(args))
     common.warn_about(stats, args.verb, runner.metadata_problems(detection, pipeline, stats))
     sorted_events = TimeSortedEvents(events)
     if context.earliest is not None or context.latest is not None:

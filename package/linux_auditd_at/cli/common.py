@@ -1,7 +1,7 @@
 """Arguments and output shared by the verbs that evaluate the detection (run, explain, risk, ...).
 
     common.add_log_arguments(parser)        # LOG ..., --host, --host-from-node, --index, --sourcetype, ...
-    common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz, --lookups
+    common.add_search_arguments(parser)     # --name, --filter, --earliest/--latest, --now, --tz, --jobs, ...
     common.add_format_argument(parser)      # --format table|json|csv
     detection, context, outcome = common.evaluate(args)   # the three above, over the LOG args
 """
@@ -30,6 +30,19 @@ from linux_auditd_at.spl import Context, Pipeline, Result
 
 PROGRESS_DELAY = 0.5
 """Seconds a read must take before a progress bar appears (on a terminal only)."""
+
+
+def default_jobs() -> int:
+    """The free processors: those this process may run on (2 on the project's machines) less the
+    one-minute load average, at least 1; on a busy shared machine more processes only queue."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cpus, cpus - round(os.getloadavg()[0])))
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1 or int(text) > 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 64")
+    return int(text)
 
 
 def add_log_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +84,10 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="TIME",
                         help="the time the search runs at (epoch or ISO 8601; default: the current time)")
     parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times (default: the local zone)")
+    parser.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
+                        help="processes reading a large plain (not .gz) log, each a span of whole lines; "
+                             "the same rows as one (default: the free processors, those available less "
+                             "the load average; %(default)s now)")
     add_lookups_argument(parser)
 
 
@@ -123,7 +140,8 @@ def evaluate(args: argparse.Namespace) -> tuple[Detection, Context, runner.Detec
     context = context_from_args(args)
     paths = log_paths(args)
     with progress(paths) as on_bytes:
-        outcome = runner.run_detection(pipeline, paths, context, on_bytes=on_bytes, **reader_options(args))
+        outcome = runner.run_detection(pipeline, paths, context, on_bytes=on_bytes, jobs=args.jobs,
+                                       **reader_options(args))
     outcome.problems = runner.metadata_problems(detection, pipeline, outcome.stats)
     return detection, context, outcome
 

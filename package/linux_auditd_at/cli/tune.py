@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
                          "without a filter"], args.verb)
     context = common.context_from_args(args)
     start, end = run_range(args, context)
-    events = load_args_events(args, current, pipeline, context)
+    proposed = current.with_filter(args.filter).compile()  # read the fields both filters need
+    events = load_args_events(args, current, pipeline, context, also=[proposed])
     comparison = compare_filters(current, args.filter, events, context, start=start, end=end,
                                  current_pipeline=pipeline)
     common.warn_all(comparison.warnings, args.verb)

@@ -2,6 +2,7 @@
 
     pipeline = compile_search(expanded_spl, lookups)  # raises SPLError with a position
     keep = pipeline.raw_prefilter()                  # Callable[[str], bool] | None, on the raw line
+    names = pipeline.fields_read()                   # frozenset of event fields it reads, or None
     result = pipeline.execute(events, Context(now=..., tz=..., earliest=..., latest=...))
     result.columns, result.rows, result.stages, result.outside_time_range
 
@@ -21,9 +22,9 @@ choices; tests in tests/spl pin them.
 Modules: lexer (tokens), parser (search and eval expressions), tree (AST nodes), search_expr and
 eval_expr (evaluation), eval_ops (eval's operators), functions/ (eval functions, one record
 each), regex (PCRE with a bounded fallback), commands/<name> (one per command, each declaring its
-contract), aggregations (stats functions), prefilter (raw-line test), timemodifiers, macros,
-lookups (tables and matching), subsearch (running `[ ... ]` and format's text), pipeline (stages
-and counts).
+contract), aggregations (stats functions), prefilter (raw-line test), projection (fields read),
+timemodifiers, macros, lookups (tables and matching), subsearch (running `[ ... ]` and format's
+text), pipeline (stages and counts).
 """
 
 from __future__ import annotations

@@ -72,8 +72,9 @@ class Extreme:
         self.key: tuple | None = None
 
     def add(self, row: dict) -> None:
-        for value in values_of(row.get(self.field)):
-            key = sort_key(value)
+        found = row.get(self.field)
+        for value in [found] if type(found) is float else values_of(found):  # `_time`: one number
+            key = (0, value, "") if type(value) is float else sort_key(value)
             if self.key is None or (key < self.key if self.want < 0 else key > self.key):
                 self.best, self.key = value, key
 

@@ -39,6 +39,7 @@ from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.prefilter import build_prefilter
+from linux_auditd_at.spl.projection import Fields, fields_read
 from linux_auditd_at.spl.subsearch import expand_subsearches
 from linux_auditd_at.spl.values import to_number, to_result
 
@@ -163,6 +164,10 @@ class Pipeline:
             case _:
                 return None
 
+    def fields_read(self) -> Fields:
+        """The event fields the search can read (None: every field); see `projection`."""
+        return fields_read(self.stages)
+
     def execute(self, events: Iterable[Event], context: Context) -> Result:
         result = Result(columns=[], rows=[], stages=[StageStats(stage.text) for stage in self.stages])
 
@@ -192,7 +197,8 @@ class Pipeline:
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))
         result.columns = columns
-        result.rows = [{name: to_result(row.get(name)) for name in columns} for row in rows]
+        result.rows = [{name: value if type(value := row.get(name)) is str else to_result(value)
+                        for name in columns} for row in rows]
         return result
 
 

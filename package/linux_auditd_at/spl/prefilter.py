@@ -23,7 +23,9 @@ because Unicode case rules, e.g. `ſ` matching `s` under IGNORECASE, break "lowe
 The returned callable carries `necessary`: a compiled regex that every ASCII line it accepts holds
 in its lower-cased text (the reader's block fast path). For an AND it is the most selective part,
 for an OR one alternation; field terms sharing text in their values start with that literal and
-check the key with look-behinds (Python's `re` scans for a leading literal fast).
+check the key with look-behinds (Python's `re` scans for a leading literal fast). It also carries
+`needles`, the same alternatives as data `(key, pieces, lead, trail)` (key None: a bare term's
+literal anywhere), for a multi-pattern scanner (audit/scan.py).
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ from linux_auditd_at.spl.search_expr import bare_term_regex
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
                         "linecount", "punct", "timestartpos", "timeendpos"})
 
-_NOT_KEY_START = r"[^\s\x1d']"  # a key stands at the line start or after one of these, or #035
+# Classes spelled out (\x1c-\x1f are whitespace to a str pattern, not to a bytes one), so the
+# `necessary` pattern means the same on the bytes of a block (audit/scan.py) as on a line.
+_NOT_KEY_START = r"[^\s\x1c-\x1f']"  # a key stands at the line start or after one of these, or #035
 _ESCAPED_SEPARATOR = "#035"
-_VALUE_END = r"""(?=[\s\x1d'"]|#035|$)"""
-_GAP = '[^"]*'
+_VALUE_END = r"""(?=[\s\x1c-\x1f'"]|#035|$)"""
+_GAP = '[^"\n]*'  # within a value, never past the line
 _ANCHOR_MIN = 2  # a shorter common literal is too frequent to scan for
 _ANCHOR_MAX = 16
 
@@ -197,18 +201,30 @@ def _anchored(fields: list[Field], key_start: bool) -> str:
     return f"{anchor}(?<=[{quick}]{anchor})(?:{'|'.join(branches)})"
 
 
-def _necessary(req: Requirement) -> str:
-    """A pattern every lower-cased ASCII line meeting `req` holds (see the module docstring)."""
-    if isinstance(req, Field):
-        return _anchored([req], key_start=False)
-    if isinstance(req, Bare):
-        return re.escape(req.literal())
+def _alternatives(req: Requirement) -> list[Field | Bare]:
+    """Terms one of which every ASCII line meeting `req` holds: for an AND the most selective
+    part's, for an OR all parts'."""
+    if isinstance(req, Field | Bare):
+        return [req]
     kind, body = req  # type: ignore[misc]
     if kind == "all":
-        return _necessary(max(body, key=_score))
-    if all(isinstance(part, Field) for part in body):
-        return _anchored(list(body), key_start=False)
-    return "|".join(f"(?:{_necessary(part)})" for part in body)
+        return _alternatives(max(body, key=_score))
+    return [term for part in body for term in _alternatives(part)]
+
+
+def _necessary(terms: list[Field | Bare]) -> str:
+    """A pattern every lower-cased ASCII line holding one of `terms` holds."""
+    fields = [term for term in terms if isinstance(term, Field)]
+    parts = [re.escape(term.literal()) for term in terms if isinstance(term, Bare)]
+    if fields:
+        parts.insert(0, _anchored(fields, key_start=False))
+    return parts[0] if len(parts) == 1 else "|".join(f"(?:{part})" for part in parts)
+
+
+def _needle(term: Field | Bare) -> tuple[str | None, tuple[str, ...], bool, bool]:
+    if isinstance(term, Bare):
+        return None, (term.literal(),), False, False
+    return term.key, term.pieces, term.lead, term.trail
 
 
 def build_prefilter(expr) -> Callable[[str], bool] | None:
@@ -222,5 +238,7 @@ def build_prefilter(expr) -> Callable[[str], bool] | None:
     def keep(line: str) -> bool:
         return not line.isascii() or bool(test(line.lower()))
 
-    keep.necessary = re.compile(_necessary(req), re.DOTALL)  # type: ignore[attr-defined]
+    terms = _alternatives(req)
+    keep.necessary = re.compile(_necessary(terms), re.DOTALL)  # type: ignore[attr-defined]
+    keep.needles = tuple(map(_needle, terms))  # type: ignore[attr-defined]
     return keep

@@ -65,16 +65,16 @@ def compile_matcher(expr: tree.SearchExpr | None) -> Matcher:
         case None:
             return lambda row: True
         case tree.And(items):
-            parts = [compile_matcher(item) for item in items]
-            return lambda row: all(part(row) for part in parts)
+            return _all([compile_matcher(item) for item in items], every=True)
         case tree.Or(items):
             if (table := _value_table(expr)) is not None:
                 return table
-            parts = [compile_matcher(item) for item in items]
-            return lambda row: any(part(row) for part in parts)
+            return _all([compile_matcher(item) for item in items], every=False)
         case tree.Not(item):
             inner = compile_matcher(item)
             return lambda row: not inner(row)
+        case tree.FieldIn(field, values) if not any("*" in value or parse_cidr(value) for value in values):
+            return _one_of(field, frozenset(value.lower() for value in values))
         case tree.FieldIn(field, values):
             return compile_matcher(tree.Or(tuple(tree.FieldCompare(field, "=", v) for v in values)))
         case tree.FieldCompare():
@@ -119,6 +119,33 @@ def _value_table(expr: tree.Or) -> Matcher | None:
                 return True
         return False
     return matches
+
+
+def _all(parts: list[Matcher], every: bool) -> Matcher:
+    """AND (every part matches) or OR (some part matches), trying the parts in order."""
+    def all_match(row: dict) -> bool:
+        for part in parts:
+            if not part(row):
+                return False
+        return True
+
+    def any_matches(row: dict) -> bool:
+        for part in parts:
+            if part(row):
+                return True
+        return False
+    return all_match if every else any_matches
+
+
+def _one_of(name: str, lowered: frozenset[str]) -> Matcher:
+    """`name IN (...)` without wildcards or CIDR blocks: some value equals one of them, without
+    case."""
+    def test(row: dict) -> bool:
+        value = row.get(name)
+        if type(value) is str:
+            return value.lower() in lowered
+        return any(as_text(v).lower() in lowered for v in values_of(value))
+    return test
 
 
 def _value_equals(value: str, case_sensitive: bool) -> Callable[[object], bool]:

@@ -19,24 +19,37 @@ from decimal import Decimal, InvalidOperation
 from linux_auditd_at.spl.values import as_text, to_number
 
 _SUBSECONDS = re.compile(r"%([1-9])N")
+_PLAIN = re.compile(r"(\d+)(?:\.\d*)?")
 _PARSE_SUBSECONDS = re.compile(r"%[1-6]N")
 
 
-def format_time(value: object, timeformat: str, tz: tzinfo) -> str | None:
-    """Epoch seconds formatted in `tz`, or None when the value is not a number or no date holds it."""
+def format_time(value: object, timeformat: str, tz: tzinfo,
+                cache: dict[int, str] | None = None) -> str | None:
+    """Epoch seconds formatted in `tz`, or None when the value is not a number or no date holds it.
+    Without `%N` the text depends on the whole second alone: `cache` (one per format and zone)
+    keeps each second's text, so many times in one second are formatted once."""
+    subseconds = _SUBSECONDS.search(timeformat)
+    if cache is not None and not subseconds and type(value) is str and (plain := _PLAIN.fullmatch(value)):
+        seconds = int(plain.group(1))  # the floor of a plain non-negative decimal, exactly
+        if seconds in cache:
+            return cache[seconds]
     if to_number(value) is None:
         return None
     exact = Decimal(as_text(value).strip())
     seconds = math.floor(exact)
+    if cache is not None and not subseconds and seconds in cache:
+        return cache[seconds]
     try:
         moment = datetime.fromtimestamp(seconds, tz)
     except (OverflowError, ValueError, OSError):
         return None
-    if _SUBSECONDS.search(timeformat):
+    if subseconds:
         fraction = format(exact - seconds, "f").partition(".")[2].ljust(9, "0")
         timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
-    timeformat = timeformat.replace("%s", str(seconds))
-    return moment.strftime(timeformat)
+    text = moment.strftime(timeformat.replace("%s", str(seconds)))
+    if cache is not None and not subseconds:
+        cache[seconds] = text
+    return text
 
 
 def parse_time(text: str, timeformat: str, tz: tzinfo) -> float | int | None:

@@ -48,21 +48,22 @@ def parse(spl: str, start: int, end: int) -> tree.Convert:
     return tree.Convert(timeformat, tuple(conversions))
 
 
-def _ctime(value: object, timeformat: str, tz) -> object:
+def _ctime(value: object, timeformat: str, tz, cache: dict[int, str]) -> object:
     """One value formatted as time, or unchanged when it is not a number or no date holds it."""
-    formatted = format_time(value, timeformat, tz)
+    formatted = format_time(value, timeformat, tz, cache)
     return value if formatted is None else formatted
 
 
 def prepare(node: tree.Convert, spl: str):
     def run(rows, context):
+        cache: dict[int, str] = {}  # whole second -> text, for this format and zone
         for row in rows:
             row = dict(row)
             for _, field, target in node.conversions:
                 value = row.get(field)
                 if value is None:
                     continue
-                converted = [_ctime(v, node.timeformat, context.tz) for v in values_of(value)]
+                converted = [_ctime(v, node.timeformat, context.tz, cache) for v in values_of(value)]
                 row[target] = converted if isinstance(value, list) else converted[0]
             yield row
     return run

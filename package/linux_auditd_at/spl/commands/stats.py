@@ -28,6 +28,7 @@ from linux_auditd_at.spl.values import as_text, values_of
 
 NAME = "stats"
 _OPTIONS = ("allnum", "delim", "partitions", "dedup_splitvals")  # Search Reference, stats
+_SINGLE = {str}
 
 
 def _aggregation(cursor: Cursor) -> tree.Aggregation:
@@ -84,8 +85,8 @@ def parse(spl: str, start: int, end: int) -> tree.Stats:
 
 def group_keys(row: dict, by: tuple[str, ...]):
     """The groups a row belongs to: none when a by-field is null, one per combination of values."""
-    key = tuple(row.get(f) for f in by)
-    if all(type(v) is str for v in key):  # single values: one group, no product to build
+    key = tuple(map(row.get, by))
+    if {*map(type, key)} <= _SINGLE:  # single values: one group, no product to build
         return (key,)
     return dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
 

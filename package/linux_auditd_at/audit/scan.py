@@ -1,0 +1,124 @@
+"""One byte-level pass over a block of whole log lines: which lines may match the search, and
+whether every line is a plain audit record the pass may vouch for.
+
+    scanner = Scanner(needles, necessary)      # from the search's raw-line prefilter
+    starts = scanner.candidates(block)         # sorted start offsets, or None: read it line by line
+
+A needle is `(key, pieces, lead, trail)`: the line holds `key=` at a key start (line start,
+whitespace, 0x1d or `'`), `"` optional, then the value's `*`-free pieces in order (`lead`: the
+first piece starts the value; `trail`: the last one ends it), all without case; `key` None: the
+first piece anywhere (a bare term). A line the search can match holds at least one needle (the
+prefilter guarantees it for ASCII lines), so every other line is counted as prefiltered unseen.
+
+`candidates` vouches for a block only when it is ASCII, has no `\\r`, and every line of it looks
+like a record as auditd writes it (`record.block_is_records`: a ` msg=audit(` and a `): ` on each
+line, no NUL byte); otherwise it returns None and the reader takes that block line by line, so
+every blank, stampless, non-UTF-8 or otherwise odd line is counted and named there, and the
+formats `formats.py` knows (syslog headers, `ausearch -i`) are left to the reader.
+
+The check is the line reader's own (`block_is_records`, two counts over the bytes), so a block
+is vouched for exactly when the line reader would take its fast path; this keeps the counts of
+every path equal, down to the lines that check cannot see (a stamped line without `type=` is
+"prefiltered" in a vouched block either way).
+
+Engines (`LINUX_AUDITD_AT_SCANNER=hyperscan|re` picks one; default: hyperscan when importable):
+- hyperscan (Intel's multi-pattern matcher, PyPI wheels for x86_64 Linux and macOS arm64): one
+  scan per block finds the needles without case.
+- re (the stdlib fallback, e.g. where no wheel exists): the prefilter's `necessary` regex over the
+  lower-cased block.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from linux_auditd_at.audit.record import block_is_records
+
+ENGINE_VARIABLE = "LINUX_AUDITD_AT_SCANNER"
+_DELIMITERS = "\\t\\x0b\\x0c\\r\\x1c-\\x1f '\""  # where a value ends (and \\n: `$` in multiline mode)
+_KEY_STARTS = "\\t\\x0b\\x0c\\r\\x1c-\\x1f '"
+
+
+class Needle(NamedTuple):
+    key: str | None  # a regex for the lower-cased key, or None for text anywhere
+    pieces: tuple[str, ...]
+    lead: bool
+    trail: bool
+
+
+def _literal(text: str) -> str:
+    """Text as a hyperscan literal: every byte of it escaped."""
+    return "".join(f"\\x{byte:02x}" for byte in text.encode("utf-8"))
+
+
+def needle_pattern(needle: Needle) -> str:
+    """The hyperscan pattern of a needle (caseless, multiline); no match spans a line break."""
+    gap = '[^"\\n]*' if needle.key is not None else "[^\\n]*"
+    body = gap.join(_literal(piece) for piece in needle.pieces)
+    if needle.key is None:
+        return body
+    body = body if needle.lead else gap + body
+    end = f"(?:[{_DELIMITERS}]|#035|$)" if needle.trail and needle.pieces else ""
+    return f"(?:^|[{_KEY_STARTS}]|#035){needle.key}=\"?{body}{end}"
+
+
+class _Hyperscan:
+    def __init__(self, needles: Sequence[tuple]):
+        self.needles, self.database = [Needle(*n) for n in needles], None
+
+    def _compile(self):
+        import hyperscan  # here, not at start-up: a run over no data never needs it
+
+        patterns = [needle_pattern(n).encode() for n in self.needles]
+        flags = [hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_CASELESS] * len(self.needles)
+        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns),
+                         flags=flags)
+        return database
+
+    def candidates(self, block: bytes) -> list[int]:
+        self.database = self.database or self._compile()
+        ends: list[int] = []
+
+        def on_match(pattern: int, start: int, end: int, flags: int, context: object) -> None:
+            ends.append(end)
+
+        self.database.scan(block, match_event_handler=on_match)
+        return sorted({block.rfind(b"\n", 0, end) + 1 for end in ends})
+
+
+class _Re:
+    def __init__(self, necessary: re.Pattern):
+        self.pattern = re.compile(necessary.pattern.encode("utf-8"), necessary.flags & ~re.UNICODE)
+
+    def candidates(self, block: bytes) -> list[int]:
+        return sorted({block.rfind(b"\n", 0, m.start()) + 1 for m in self.pattern.finditer(block.lower())})
+
+
+def engine_name() -> str:
+    """The engine in use: the variable's choice, else hyperscan when it can be imported, else re."""
+    chosen = os.environ.get(ENGINE_VARIABLE, "")
+    if chosen in ("hyperscan", "re"):
+        return chosen
+    return "hyperscan" if importlib.util.find_spec("hyperscan") else "re"
+
+
+class Scanner:
+    """The scan for one search (see the module docstring)."""
+
+    def __init__(self, needles: Sequence[tuple], necessary: re.Pattern, engine: str | None = None):
+        self.engine = engine or engine_name()
+        self._impl = _Hyperscan(needles) if self.engine == "hyperscan" else _Re(necessary)
+
+    def candidates(self, block: bytes) -> list[int] | None:
+        """Start offsets of the lines that may match, or None when the block is not plain audit
+        lines (see the module docstring)."""
+        if b"\r" in block or not block.isascii():
+            return None
+        if not block_is_records(block, block.count(b"\n") + (block[-1:] != b"\n")):
+            return None
+        return self._impl.candidates(block)

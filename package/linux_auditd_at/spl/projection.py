@@ -1,0 +1,92 @@
+"""Which event fields a search can read: the reader extracts only those (audit/record.py).
+
+`fields_read(stages)` walks the commands from the last to the first, tracking the fields the
+rest of the search reads: `stats` and `table` (and `fields` keeping a list) start over from the
+fields they name, `search`/`where`/`eval`/`convert`/`sort`/`dedup` add the fields their
+expressions name (a bare term reads `_raw`; `searchmatch()` every field), `rename` adds the
+source of every target read later, `head` and `fields -` add nothing. The result is None (every
+field) when the rows at the end show whatever fields the events have (no `stats`/`table`/`fields`
+list decides the columns), when a name holds a wildcard, or when a command is not one of these
+(`eventstats`, `rex`, `mvexpand`, a lookup, a command added later): a command this walk does not
+know reads every field (the general path) until it is listed here.
+
+The set is a superset: reading more fields than a search uses never changes its rows, and a field
+no line holds is null either way. `_time` and the metadata fields (host, source, sourcetype,
+index) are always in the events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+
+from linux_auditd_at.spl import tree
+
+Fields = frozenset[str] | None  # None: every field
+
+
+def _names(node: object) -> set[str]:
+    """Field names an expression (search or eval) reads."""
+    if isinstance(node, tree.FieldRef):
+        return {node.name}
+    if isinstance(node, tree.FieldCompare | tree.FieldIn):
+        return {node.field}
+    if isinstance(node, tree.BareTerm):
+        return {"_raw"}
+    if isinstance(node, tree.Call) and node.name == "searchmatch":
+        return {"*"}  # the fields its search string names, unknown here: every field
+    if isinstance(node, tuple):
+        return set().union(*map(_names, node))
+    if dataclasses.is_dataclass(node):
+        return set().union(*(_names(getattr(node, f.name)) for f in dataclasses.fields(node)))
+    return set()
+
+
+def _exact(names: Iterable[str]) -> Fields:
+    names = frozenset(names)
+    return None if any("*" in name for name in names) else names
+
+
+def _plus(names: Iterable[str], after: Fields) -> Fields:
+    reads = _exact(names)
+    return None if reads is None or after is None else reads | after
+
+
+def _rename(node: tree.Rename, after: Fields) -> Fields:
+    if after is None or any("*" in name for pair in node.pairs for name in pair):
+        return None
+    return after | {source for source, target in node.pairs if target in after}
+
+
+def _stats(node: tree.Stats, after: Fields) -> Fields:
+    return _exact([*node.by, *(a.field for a in node.aggregations if a.field is not None)])
+
+
+def _fields(node: tree.Fields, after: Fields) -> Fields:
+    return after if node.remove else _exact(node.fields)
+
+
+_READS: dict[str, Callable[[object, Fields], Fields]] = {
+    "search": lambda node, after: _plus(_names(node.expr), after),
+    "where": lambda node, after: _plus(_names(node.expr), after),
+    "eval": lambda node, after: _plus(_names(node.assignments), after),
+    "convert": lambda node, after: _plus((field for _, field, _ in node.conversions), after),
+    "sort": lambda node, after: _plus((key.field for key in node.keys), after),
+    "dedup": lambda node, after: _plus(node.fields, after),
+    "head": lambda node, after: after,
+    "rename": _rename,
+    "stats": _stats,
+    "table": lambda node, after: _exact(node.fields),
+    "fields": _fields,
+}
+
+
+def fields_read(stages: Iterable) -> Fields:
+    """The fields the search's commands can read from an event, or None for every field."""
+    after: Fields = None
+    for stage in reversed(list(stages)):
+        reads = _READS.get(stage.command.name)
+        if reads is None:
+            return None
+        after = reads(stage.node, after)
+    return after

@@ -1,0 +1,238 @@
+"""The fast path (block scan, per-search field extraction, --jobs) against the general path (every
+field, every line) on random logs and random searches: the same rows, stage counts, reader counts
+and warnings, with the native scanner and with the stdlib `re` fallback.
+
+Logs are real records (tests/audit/data) re-cased, re-valued and broken: hex and mixed-case
+values, quoted values holding `key=` text, `node=` prefixes, CRLF, blank and non-audit lines,
+stamped lines without `type=`, bytes that are not UTF-8, the ENRICHED 0x1d separator. Searches
+are field terms (=, !=, IN, wildcards, NOT, AND/OR, metadata terms, bare terms) followed by
+streaming commands and stats, the way the detection and its filter macro are written.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import string
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linux_auditd_at import runner
+from linux_auditd_at.audit import reader as reader_module
+from linux_auditd_at.audit import scan
+from linux_auditd_at.audit.record import extract_fields, field_extractor
+from linux_auditd_at.errors import AuditInputError
+from linux_auditd_at.spl import Context, compile_search
+
+DATA = Path(__file__).parent / "audit" / "data"
+RECORDS = [line for name in ("enriched.log", "raw.log", "node.log")
+           for line in (DATA / name).read_bytes().split(b"\n") if line]
+AT_RECORDS = [line for line in RECORDS if re.search(rb' comm="at[dq]?"', line)]
+HYPERSCAN = pytest.param("hyperscan", marks=pytest.mark.skipif(
+    importlib.util.find_spec("hyperscan") is None, reason="pip install hyperscan (x86_64 wheels)"))
+ENGINES = ["re", HYPERSCAN]
+
+FIELDS = ["comm", "exe", "UID", "uid", "type", "SYSCALL", "pid", "ppid", "key", "node", "old_auid", "acct",
+          "nametype", "proctitle", "a0", "success"]
+VALUES = ["at", "AT", "atd", "At", "/usr/bin/at", "/usr/bin/atd", "root", "daemon", "SYSCALL", "syscall",
+          "EXECVE", "0", "1", "yes", "fxtest", "6174", "a*", "*at", "*/at*", "*", "r*t", "host-1", "HOST-1",
+          "x=y", "NORMAL"]
+
+values = st.sampled_from(VALUES)
+names = st.sampled_from(FIELDS)
+terms = st.one_of(
+    st.builds(lambda f, v: f'{f}="{v}"', names, values),
+    st.builds(lambda f, v: f"{f}!={v!r}".replace("'", '"'), names, values),
+    st.builds(lambda f, vs: f"{f} IN ({', '.join(repr(v).replace(chr(39), chr(34)) for v in vs)})",
+              names, st.lists(values, min_size=1, max_size=3)),
+    st.sampled_from(['sourcetype="linux:audit"', "host=host-1", "index=main", "source=*", "at", "usr",
+                     "type=SYSCALL", 'NOT UID="daemon"']),
+)
+expressions = st.recursive(terms, lambda inner: st.one_of(
+    st.builds(lambda a, b: f"{a} {b}", inner, inner),
+    st.builds(lambda a, b: f"({a} OR {b})", inner, inner),
+    st.builds(lambda a: f"NOT ({a})", inner)), max_leaves=5)
+anchors = st.sampled_from([  # terms every match needs: the scan then has needles to look for
+    'comm IN ("at", "atd") OR exe IN ("/usr/bin/at","/usr/bin/atd")', "comm=at", "comm=AT*", "exe=*/AT",
+    'comm="a*d"', "UID=daemon", "node=HOST-1", "at", "key=fxtest", 'comm IN ("at", "x=y", "*q")'])
+searches = st.one_of(expressions, st.builds(lambda anchor, rest: f"{anchor} {rest}", anchors, expressions))
+tails = st.sampled_from([
+    "| stats count min(_time) as firstTime max(_time) as lastTime by comm exe UID",
+    "| rename host as dest | stats count by dest comm",
+    "| where isnotnull(pid) | stats count dc(pid) as pids values(exe) as exes by type",
+    "| eval who=coalesce(UID, uid) | stats count by who",
+    "| stats count",
+    "| search comm!=atq | stats count max(pid) as top by node",
+    "| table _time comm exe host",
+    "| rename host as dest | stats count min(_time) as firstTime by comm exe SYSCALL UID ppid pid dest "
+    "| convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime(firstTime) | search dest=* NOT comm=atq",
+])
+
+
+def _shuffle_case(text: bytes, draw) -> bytes:
+    return bytes(c ^ 0x20 if chr(c).isalpha() and draw(st.booleans()) else c for c in text)
+
+
+@st.composite
+def lines(draw) -> bytes:
+    line = draw(st.sampled_from(AT_RECORDS) | st.sampled_from(RECORDS))
+    if draw(st.integers(0, 99)) < 4:  # rare: a block holding one is read line by line
+        change = draw(st.sampled_from(["junk", "blank", "latin-1", "stamp only", "crlf"]))
+    else:
+        change = draw(st.sampled_from(["none", "case", "hex", "quoted key", "node", "no type", "comm"]))
+    if change == "case":
+        key = draw(st.sampled_from([rb'comm="[^"]*"', rb'UID="[^"]*"', rb'exe="[^"]*"', rb"type=\w+",
+                                    rb"node=\S+"]))
+        line = re.sub(key, lambda m: _shuffle_case(m.group(), draw), line, count=1)
+    elif change == "hex":
+        line = line.replace(b'comm="at"', b"comm=6174").replace(b'comm="atq"', b"comm=617471")
+    elif change == "quoted key":
+        line = line + b' key="x comm=at exe=/usr/bin/at UID=root"'
+    elif change == "node":
+        line = b"node=" + draw(st.sampled_from([b"host-1", b"HOST-1", b"h2"])) + b" " + line
+    elif change == "junk":
+        line = draw(st.sampled_from([b"junk", b"comm=at exe=/usr/bin/at", b"msg=audit(",
+                                     b"\x00\x00type=SYSCALL"]))
+    elif change == "blank":
+        line = b""
+    elif change == "no type":
+        line = line.replace(b"type=", b"typo=", 1)
+    elif change == "latin-1":
+        line = line + b" a9=\xe9t\xe9"
+    elif change == "stamp only":
+        line = b"msg=audit(1795918493.060:4): comm=at"
+    elif change == "comm":
+        comm = draw(st.sampled_from([b"AT", b"atd", b"at d", b"x"]))
+        line = line.replace(b'comm="at"', b'comm="' + comm + b'"')
+    return line + (b"\r\n" if change == "crlf" else b"\n")
+
+
+logs = st.lists(lines(), min_size=1, max_size=60).map(b"".join)
+
+
+def _outcome(pipeline, path: Path, **options):
+    """Rows, stage counts, reader counts and the warning, or the error a strict read raises."""
+    try:
+        reader = runner.open_logs(pipeline, [str(path)], **options)
+        result = pipeline.execute(reader, Context(now=1795918500.0, tz=UTC))
+    except AuditInputError as exc:
+        return ("error", str(exc))
+    stats = reader.stats
+    stages = [(s.read, s.passed) for s in result.stages]
+    return (result.columns, result.rows, stages, result.outside_time_range,
+            stats.lines, stats.blank, stats.events, stats.prefiltered, stats.non_audit, stats.examples,
+            stats.replaced, stats.replaced_examples, stats.empty_files, stats.warning())
+
+
+def _compare(tmp_path: Path, log: bytes, spl: str, engine: str, strict: bool = False, jobs: int = 1) -> None:
+    path = tmp_path / "audit.log"
+    path.write_bytes(log)
+    pipeline = compile_search(spl)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reader_module, "CHUNK", 1024)  # many blocks: a bad line spoils only its own
+        general = _outcome(pipeline, path, fast=False, strict=strict)
+        patch.setenv(scan.ENGINE_VARIABLE, engine)
+        fast = _outcome(pipeline, path, strict=strict, jobs=jobs)
+    assert fast == general, spl
+
+
+SETTINGS = settings(max_examples=120, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(log=logs, expression=searches, tail=tails, strict=st.booleans())
+def test_fast_path_gives_the_general_paths_rows_counts_and_warnings(tmp_path, engine, log, expression, tail,
+                                                                     strict):
+    _compare(tmp_path, log, f"{expression} {tail}", engine, strict)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=st.lists(lines(), min_size=200, max_size=400).map(b"".join), expression=searches, tail=tails,
+       strict=st.booleans())
+def test_several_processes_give_the_rows_counts_and_line_numbers_of_one(tmp_path, engine, log, expression,
+                                                                         tail, strict, monkeypatch):
+    monkeypatch.setattr(reader_module, "SPAN", 2048)  # many spans of a small file
+    _compare(tmp_path, log, f"{expression} {tail}", engine, strict, jobs=2)
+
+
+def test_the_shipped_search_and_a_filter_macro_go_through_the_same_derivation(tmp_path):
+    detection, pipeline = runner.compile_detection(filter_definition='search NOT dest IN ("h2") comm!=atd')
+    assert pipeline.fields_read() == {"comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest", "host", "type",
+                                      "sourcetype", "_time"}
+    variants = [line.replace(old, new) for line in AT_RECORDS for old, new in (
+        (b"", b""), (b'comm="at"', b'comm="At"'), (b'comm="at', b'COMM="at'),
+        (b'exe="/usr/bin/at', b'exe="/USR/bin/AT'), (b'comm="at"', b"comm=6174"),
+        (b'comm="at"', b'comm="x" k="a comm=at"'), (b"type=", b"node=h2 type="))]
+    log = b"\n".join(RECORDS + variants * 2) + b"\n"
+    for engine in ("re", "hyperscan") if importlib.util.find_spec("hyperscan") else ("re",):
+        _compare(tmp_path, log, detection.expanded_search(), engine)
+
+
+@pytest.mark.parametrize(("spl", "reads"), [
+    ("comm=at | stats count by exe", {"comm", "exe"}),
+    ("comm=at | rename host as dest | stats count by dest", {"comm", "host", "dest"}),
+    ("at | stats count", {"_raw"}),
+    ("comm=at | eval x=lower(exe) | where x!=y | table x", {"comm", "exe", "x", "y"}),
+    ("comm=at", None),  # the events themselves are the result: every field
+    ("comm=at | stats count by * ", None),
+    ("comm=at | rename c* as d* | stats count by d", None),
+    ("comm=at | eventstats count by comm | stats count by comm", None),  # a command it does not list
+    ('comm=at | where searchmatch("exe=*/at") | stats count', None),  # fields named in a string
+    ("comm=at | stats count by comm | eval x=1", {"comm"}),  # after stats: only stats' fields
+])
+def test_fields_read_decline_what_they_do_not_understand(spl, reads):
+    assert compile_search(spl).fields_read() == (None if reads is None else frozenset(reads))
+
+
+def test_field_extractor_equals_the_full_extraction_on_hostile_lines():
+    lines_ = [
+        'type=X msg=audit(1.2:3): a="x comm=bad" comm-x=1 old-auid=5 b=\'comm=q\' c="open comm=z',
+        'type=X old-auid= old_auid="" old-auid=7 comm="" comm=""x comm=y',
+        "comm=first type=SYSCALL comm=second",
+        "type=A\x1dcomm=at\x1cexe=/x\u00a0uid=0 UID=\u212a",
+        "xcomm=no  comm=yes\tpid=1",
+    ]
+    for line in lines_:
+        full = extract_fields(line)
+        some = field_extractor(["comm", "exe", "uid", "UID", "old_auid", "pid", "b", "c"])(line)
+        assert some == {k: v for k, v in full.items() if k in some or k in
+                        {"comm", "exe", "uid", "UID", "old_auid", "pid", "b", "c", "type", "node"}}, line
+
+
+@given(st.text(alphabet=string.ascii_letters + string.digits + ' ="\'\x1d\t_-=', max_size=80))
+def test_field_extractor_equals_the_full_extraction_on_random_text(text):
+    wanted = {"comm", "a", "b_c", "type", "node"}
+    full = extract_fields(text)
+    assert field_extractor(wanted - {"type", "node"})(text) == {k: v for k, v in full.items() if k in wanted}
+
+
+def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
+    monkeypatch.delenv(scan.ENGINE_VARIABLE, raising=False)
+    monkeypatch.setattr(scan.importlib.util, "find_spec", lambda name: None)
+    assert scan.engine_name() == "re"
+    keep = compile_search("comm=at | stats count").raw_prefilter()
+    scanner = scan.Scanner(keep.needles, keep.necessary)
+    assert scanner.engine == "re"
+    block = b'type=SYSCALL msg=audit(1.1:1): comm="AT"\ntype=SYSCALL msg=audit(1.1:2): comm=atq\n'
+    assert scanner.candidates(block) == [0]
+    assert scanner.candidates(block + b"\n") is None  # a blank line: read line by line
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_scanner_hands_blocks_it_cannot_vouch_for_to_the_line_reader(engine):
+    keep = compile_search("comm=at | stats count").raw_prefilter()
+    scanner = scan.Scanner(keep.needles, keep.necessary, engine)
+    good = b'type=SYSCALL msg=audit(1.1:1): comm="at"\n'
+    assert scanner.candidates(good * 3) == [0, len(good), 2 * len(good)]
+    assert scanner.candidates(good + b"junk\n" + good) is None
+    assert scanner.candidates(good + b"\n" + good) is None
+    assert scanner.candidates(good.replace(b"\n", b"\r\n")) is None
+    assert scanner.candidates(good + "comm=\u00e9t\u00e9 msg=audit(\n".encode()) is None
+    assert scanner.candidates(good[:-1]) == [0]  # the last line may lack its break
