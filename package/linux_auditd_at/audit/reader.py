@@ -225,9 +225,12 @@ class AuditReader:
                 self._lineno += 1
                 self._bad(TOO_LONG)
                 continue
-            starts = self.scanner.candidates(block) if self.scanner and len(block) <= MAX_LINE else None
+            starts = count = None
+            if self.scanner is not None and len(block) <= MAX_LINE:
+                count = block.count(b"\n") + (block[-1:] != b"\n")
+                starts = self.scanner.candidates(block, count)
             if starts is not None:
-                yield from self._scanned_events(block, starts)
+                yield from self._scanned_events(block, starts, count)
             else:
                 text, replaced = _decoded(block)
                 if "\r" in text:
@@ -296,10 +299,10 @@ class AuditReader:
             return _Part([], self.stats, self._lineno, (f"cannot read ({_describe(exc)})", self._lineno + 1))
         return _Part(events, self.stats, self._lineno, None)
 
-    def _scanned_events(self, block: bytes, starts: list[int]) -> Iterator[dict[str, object]]:
-        """Events of a block the scanner vouched for: only the lines starting at `starts` are
-        decoded and offered to the prefilter; a line's number is counted only when it is bad."""
-        count = block.count(b"\n") + (block[-1:] != b"\n")
+    def _scanned_events(self, block: bytes, starts: list[int], count: int) -> Iterator[dict[str, object]]:
+        """Events of a block of `count` lines the scanner vouched for: only the lines starting at
+        `starts` are decoded and offered to the prefilter; a line's number is counted only when
+        it is bad."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
         for start in starts:
             end = block.find(b"\n", start)

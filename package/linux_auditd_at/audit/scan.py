@@ -114,11 +114,12 @@ class Scanner:
         self.engine = engine or engine_name()
         self._impl = _Hyperscan(needles) if self.engine == "hyperscan" else _Re(necessary)
 
-    def candidates(self, block: bytes) -> list[int] | None:
+    def candidates(self, block: bytes, lines: int | None = None) -> list[int] | None:
         """Start offsets of the lines that may match, or None when the block is not plain audit
-        lines (see the module docstring)."""
+        lines (see the module docstring); `lines`: the block's line count, when known."""
         if b"\r" in block or not block.isascii():
             return None
-        if not block_is_records(block, block.count(b"\n") + (block[-1:] != b"\n")):
+        lines = block.count(b"\n") + (block[-1:] != b"\n") if lines is None else lines
+        if not block_is_records(block, lines):
             return None
         return self._impl.candidates(block)
