@@ -1,0 +1,47 @@
+"""bench/run.py's verdicts: a run of our tool that fails or prints nothing fails the bench, and so
+do rows other than the general engine's, while ausearch and grep may exit 1 (nothing found). The
+timings themselves are never asserted here."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCH))  # bench/run.py imports bench/generate.py
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
+    module = sys.modules["bench_run"] = importlib.util.module_from_spec(spec)  # dataclasses look it up
+    spec.loader.exec_module(module)
+    yield module
+    sys.path.remove(str(BENCH))
+    del sys.modules["bench_run"]
+
+
+def test_our_tool_exiting_non_zero_fails_the_bench(bench, tmp_path):
+    program = bench.Program("ours", [sys.executable, "-c", "import sys; print('x'); sys.exit(1)"], ours=True)
+    with pytest.raises(bench.BenchFailure, match="exited 1"):
+        bench.measure(program, tmp_path / "out")
+
+
+def test_our_tool_printing_nothing_fails_the_bench(bench, tmp_path):
+    with pytest.raises(bench.BenchFailure, match="printed nothing"):
+        bench.measure(bench.Program("ours", [sys.executable, "-c", "pass"], ours=True), tmp_path / "out")
+
+
+def test_grep_finding_nothing_is_no_failure(bench, tmp_path):
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    grep = bench.Program("grep", ["grep", "-c", "x", str(empty)], (0, 1))
+    assert bench.measure(grep, tmp_path / "out")[0] > 0
+
+
+def test_rows_other_than_the_general_engines_fail_the_bench(bench, tmp_path):
+    printed = tmp_path / "out"
+    printed.write_text("comm,exe\nnot,the rows\n")
+    with pytest.raises(bench.BenchFailure, match="differ"):
+        bench.check_rows(Path(__file__).parent / "audit" / "data" / "enriched.log", printed)
