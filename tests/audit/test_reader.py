@@ -236,6 +236,7 @@ class _Necessary:
         self.word, self.calls = word, 0
         self.necessary = re.compile(re.escape(word))
         self.needles = ((None, (word,), False, False),)
+        self.keep = self.__call__
 
     def __call__(self, line: str) -> bool:
         self.calls += 1

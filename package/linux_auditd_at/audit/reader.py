@@ -26,9 +26,10 @@ lines it rejects are never split into fields; they are only checked to be audit 
 non-audit with or without a prefilter, and `check` (no prefilter) and `run` agree on every line.
 
 The speed path: files are read in blocks of about CHUNK bytes of whole lines. A prefilter may
-carry `necessary` and `needles` (see spl/prefilter.py); then one byte-level scan of the block
-(`audit/scan.py`: hyperscan, or the stdlib `re` fallback) finds the lines that may match and
-vouches that every line of the block is a record as auditd writes it (what
+announce what its lines hold (`scan.Announcing`: `keep`, `necessary`, `needles`; see
+spl/prefilter.py); then one byte-level scan of the block (`audit/scan.py`: hyperscan, or the
+stdlib `re` fallback) finds the lines that may match and vouches that every line of the block is
+a record as auditd writes it (what
 `record.block_is_records` checks, with no `\r` and no byte outside ASCII); only those lines are
 decoded and offered to the prefilter, the others are counted as prefiltered without a
 Python-level step per line. A block the scan does not vouch for is read line by line (with the
@@ -63,7 +64,7 @@ from linux_auditd_at.audit.record import (
     parse_record,
     record_problem,
 )
-from linux_auditd_at.audit.scan import Scanner
+from linux_auditd_at.audit.scan import Announcing, Scanner
 from linux_auditd_at.errors import AuditInputError
 
 METADATA = ("index", "sourcetype", "source", "host")
@@ -161,12 +162,14 @@ class AuditReader:
         self.paths, repeated = sources.expand(paths or [sources.STDIN])
         self.given = {"host": host, "source": source, "sourcetype": sourcetype}
         self.index, self.dataset, self.host_from_node, self.tz = index, dataset, host_from_node, tz
-        self.prefilter, self.strict, self.on_bytes, self.jobs = prefilter, strict, on_bytes, jobs
+        self.strict, self.on_bytes, self.jobs = strict, on_bytes, jobs
         self.extract = extract_fields if fields is None else field_extractor(set(fields) - _SET_BY_READER)
         self.keep_raw = fields is None or "_raw" in fields
-        needles = getattr(prefilter, "needles", None)
-        self.scanner = None if needles is None or scanner == "off" else Scanner(needles, prefilter.necessary,
-                                                                                  scanner)
+        announced = prefilter if isinstance(prefilter, Announcing) else None
+        self.prefilter = prefilter if announced is None else announced.keep
+        self.necessary = None if announced is None else announced.necessary
+        self.scanner = None if announced is None or scanner == "off" else Scanner(
+            announced.needles, announced.necessary, scanner)
         self.stats = ReadStats(repeated=repeated)
 
     def __iter__(self) -> Iterator[dict[str, object]]:
@@ -328,7 +331,7 @@ class AuditReader:
         if prefilter is None or len(block) > MAX_LINE or not block_is_records(block, count):
             yield from self._checked_lines(block)
             return
-        necessary = getattr(prefilter, "necessary", None)
+        necessary = self.necessary
         if necessary is not None and block.isascii():
             starts = sorted({block.rfind("\n", 0, m.start()) + 1 for m in necessary.finditer(block.lower())})
             kept = [(number, line) for number, line in _numbered_lines(block, starts, first + 1)

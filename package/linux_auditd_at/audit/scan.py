@@ -33,10 +33,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from linux_auditd_at.audit.record import block_is_records
+
+if TYPE_CHECKING:
+    import hyperscan
 
 ENGINE_VARIABLE = "LINUX_AUDITD_AT_SCANNER"
 _DELIMITERS = "\\t\\x0b\\x0c\\r\\x1c-\\x1f '\""  # where a value ends (and \\n: `$` in multiline mode)
@@ -48,6 +51,22 @@ class Needle(NamedTuple):
     pieces: tuple[str, ...]
     lead: bool
     trail: bool
+
+
+NeedleData = tuple[str | None, tuple[str, ...], bool, bool]
+
+
+@runtime_checkable
+class Announcing(Protocol):
+    """A raw-line prefilter that announces what every line it keeps holds (spl/prefilter.py's
+    `Prefilter`): `keep` is the test itself, called per line."""
+
+    @property
+    def keep(self) -> Callable[[str], bool]: ...
+    @property
+    def necessary(self) -> re.Pattern[str]: ...
+    @property
+    def needles(self) -> Sequence[NeedleData]: ...
 
 
 def _literal(text: str) -> str:
@@ -67,10 +86,11 @@ def needle_pattern(needle: Needle) -> str:
 
 
 class _Hyperscan:
-    def __init__(self, needles: Sequence[tuple]):
-        self.needles, self.database = [Needle(*n) for n in needles], None
+    def __init__(self, needles: Sequence[NeedleData]):
+        self.needles = [Needle(*n) for n in needles]
+        self.database: hyperscan.Database | None = None
 
-    def _compile(self):
+    def _compile(self) -> hyperscan.Database:
         import hyperscan  # here, not at start-up: a run over no data never needs it
 
         patterns = [needle_pattern(n).encode() for n in self.needles]
@@ -81,18 +101,18 @@ class _Hyperscan:
         return database
 
     def candidates(self, block: bytes) -> list[int]:
-        self.database = self.database or self._compile()
+        database = self.database = self.database or self._compile()
         ends: list[int] = []
 
         def on_match(pattern: int, start: int, end: int, flags: int, context: object) -> None:
             ends.append(end)
 
-        self.database.scan(block, match_event_handler=on_match)
+        database.scan(block, match_event_handler=on_match)
         return sorted({block.rfind(b"\n", 0, end) + 1 for end in ends})
 
 
 class _Re:
-    def __init__(self, necessary: re.Pattern):
+    def __init__(self, necessary: re.Pattern[str]):
         self.pattern = re.compile(necessary.pattern.encode("utf-8"), necessary.flags & ~re.UNICODE)
 
     def candidates(self, block: bytes) -> list[int]:
@@ -110,7 +130,7 @@ def engine_name() -> str:
 class Scanner:
     """The scan for one search (see the module docstring)."""
 
-    def __init__(self, needles: Sequence[tuple], necessary: re.Pattern, engine: str | None = None):
+    def __init__(self, needles: Sequence[NeedleData], necessary: re.Pattern[str], engine: str | None = None):
         self.engine = engine or engine_name()
         self._impl = _Hyperscan(needles) if self.engine == "hyperscan" else _Re(necessary)
 

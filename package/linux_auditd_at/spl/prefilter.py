@@ -20,19 +20,21 @@ because Unicode case rules, e.g. `ſ` matching `s` under IGNORECASE, break "lowe
 - AND needs all parts, OR any part; NOT, `!=`, `< > <= >=` and metadata fields (sourcetype, host,
   source, index, ...) constrain nothing.
 
-The returned callable carries `necessary`: a compiled regex that every ASCII line it accepts holds
-in its lower-cased text (the reader's block fast path). For an AND it is the most selective part,
-for an OR one alternation; field terms sharing text in their values start with that literal and
-check the key with look-behinds (Python's `re` scans for a leading literal fast). It also carries
-`needles`, the same alternatives as data `(key, pieces, lead, trail)` (key None: a bare term's
-literal anywhere), for a multi-pattern scanner (audit/scan.py).
+The returned `Prefilter` is the test (`keep`, also its call) with `necessary`: a compiled regex
+that every ASCII line it accepts holds in its lower-cased text (the reader's block fast path).
+For an AND it is the most selective part, for an OR one alternation; field terms sharing text in
+their values start with that literal and check the key with look-behinds (Python's `re` scans for
+a leading literal fast). It also holds `needles`, the same alternatives as data `(key, pieces,
+lead, trail)` (key None: a bare term's literal anywhere), for a multi-pattern scanner
+(audit/scan.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, TypeAlias
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import parse_cidr
@@ -82,8 +84,30 @@ class Bare(NamedTuple):
         return max(self.text.lower().split("*"), key=len)
 
 
-# A requirement is True (anything passes), a Field, a Bare, ("all", (...)) or ("any", (...)).
-Requirement = object
+@dataclass(frozen=True)
+class Combined:
+    """All (AND) or any (OR) of two or more terms."""
+
+    kind: Literal["all", "any"]
+    parts: tuple[Term, ...]
+
+
+Term: TypeAlias = Field | Bare | Combined
+Requirement: TypeAlias = Literal[True] | Term  # True: anything passes
+Needle: TypeAlias = tuple[str | None, tuple[str, ...], bool, bool]
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """The test on a raw line (`keep`, also the instance's call) and what it announces for the
+    reader's block fast path: `necessary` and `needles` (see the module docstring)."""
+
+    keep: Callable[[str], bool]
+    necessary: re.Pattern[str]
+    needles: tuple[Needle, ...]
+
+    def __call__(self, line: str) -> bool:
+        return self.keep(line)
 
 
 def _key_pattern(name: str) -> str:
@@ -106,23 +130,22 @@ def _in_raw(name: str) -> bool:
     return not name.startswith("_") and name not in NOT_IN_RAW and not name.startswith("date_")
 
 
-def _combine(kind: str, parts: list) -> Requirement:
-    flat = []
+def _combine(kind: Literal["all", "any"], parts: list[Term]) -> Term:
+    flat: list[Term] = []
     for part in parts:
-        nested = not isinstance(part, Field | Bare) and part[0] == kind
-        flat.extend(part[1] if nested else [part])
+        flat.extend(part.parts if isinstance(part, Combined) and part.kind == kind else [part])
     flat = list(dict.fromkeys(flat))
-    return flat[0] if len(flat) == 1 else (kind, tuple(flat))
+    return flat[0] if len(flat) == 1 else Combined(kind, tuple(flat))
 
 
-def requirement(expr) -> Requirement:
+def requirement(expr: tree.SearchExpr) -> Requirement:
     """What the raw line must contain for the expression to possibly match."""
     if isinstance(expr, tree.And | tree.Or):
         parts = [requirement(item) for item in expr.items]
+        terms = [p for p in parts if p is not True]
         if isinstance(expr, tree.And):
-            parts = [p for p in parts if p is not True]
-            return _combine("all", parts) if parts else True
-        return True if any(p is True for p in parts) else _combine("any", parts)
+            return _combine("all", terms) if terms else True
+        return True if len(terms) < len(parts) else _combine("any", terms)
     if isinstance(expr, tree.FieldCompare) and expr.op == "=" and _in_raw(expr.field):
         return _field(expr.field, expr.value)
     if isinstance(expr, tree.FieldIn) and _in_raw(expr.field):
@@ -132,32 +155,35 @@ def requirement(expr) -> Requirement:
     return True
 
 
-def _compile(req: Requirement) -> Callable[[str], object]:
+def _compile(req: Term) -> Callable[[str], object]:
     """The test on a lower-cased ASCII line (truthy when kept); an OR of field terms is one pattern."""
-    if isinstance(req, Field):
-        return re.compile(_anchored([req], key_start=True), re.DOTALL).search
-    if isinstance(req, Bare):
-        literal, pattern = req.literal(), bare_term_regex(req.text)
-        return lambda line: literal in line and pattern.search(line)
-    kind, body = req  # type: ignore[misc]
-    if kind == "any" and all(isinstance(part, Field) for part in body):
-        return re.compile(_anchored(list(body), key_start=True), re.DOTALL).search
-    parts = [_compile(part) for part in body]
-    if kind == "all":
-        return lambda line: all(part(line) for part in parts)
-    return lambda line: any(part(line) for part in parts)
+    match req:
+        case Field():
+            return re.compile(_anchored([req], key_start=True), re.DOTALL).search
+        case Bare():
+            literal, pattern = req.literal(), bare_term_regex(req.text)
+            return lambda line: literal in line and pattern.search(line)
+        case Combined("any", body) if all(isinstance(part, Field) for part in body):
+            return re.compile(_anchored([part for part in body if isinstance(part, Field)], key_start=True),
+                              re.DOTALL).search
+        case Combined(kind, body):
+            parts = [_compile(part) for part in body]
+            if kind == "all":
+                return lambda line: all(part(line) for part in parts)
+            return lambda line: any(part(line) for part in parts)
 
 
-def _score(req: Requirement) -> int:
+def _score(req: Term) -> int:
     """A guess at how rare the text a requirement needs is: its longest literal. Record types
     (`type=`) come last: a few dozen values, each on many lines."""
-    if isinstance(req, Field):
-        return 0 if req.key == "type" else max(map(len, req.pieces), default=0)
-    if isinstance(req, Bare):
-        return len(req.literal())
-    kind, body = req  # type: ignore[misc]
-    scores = [_score(part) for part in body]
-    return max(scores) if kind == "all" else min(scores)
+    match req:
+        case Field():
+            return 0 if req.key == "type" else max(map(len, req.pieces), default=0)
+        case Bare():
+            return len(req.literal())
+        case Combined(kind, body):
+            scores = [_score(part) for part in body]
+            return max(scores) if kind == "all" else min(scores)
 
 
 def _common_text(texts: list[str]) -> str:
@@ -188,7 +214,8 @@ def _anchored(fields: list[Field], key_start: bool) -> str:
     common = _common_text([f.pieces[0] for f in fields]) if all(f.lead and f.pieces for f in fields) else ""
     if len(common) < _ANCHOR_MIN:
         return "|".join(f"(?:{f.source(key_start)})" for f in fields)
-    branches, preceding = [], set()
+    branches: list[str] = []
+    preceding: set[str] = set()
     for f in fields:
         at = f.pieces[0].index(common)
         preceding.update(f.pieces[0][at - 1] if at else '="')
@@ -201,15 +228,16 @@ def _anchored(fields: list[Field], key_start: bool) -> str:
     return f"{anchor}(?<=[{quick}]{anchor})(?:{'|'.join(branches)})"
 
 
-def _alternatives(req: Requirement) -> list[Field | Bare]:
+def _alternatives(req: Term) -> list[Field | Bare]:
     """Terms one of which every ASCII line meeting `req` holds: for an AND the most selective
     part's, for an OR all parts'."""
-    if isinstance(req, Field | Bare):
-        return [req]
-    kind, body = req  # type: ignore[misc]
-    if kind == "all":
-        return _alternatives(max(body, key=_score))
-    return [term for part in body for term in _alternatives(part)]
+    match req:
+        case Combined("all", body):
+            return _alternatives(max(body, key=_score))
+        case Combined(_, body):
+            return [term for part in body for term in _alternatives(part)]
+        case _:
+            return [req]
 
 
 def _necessary(terms: list[Field | Bare]) -> str:
@@ -221,15 +249,15 @@ def _necessary(terms: list[Field | Bare]) -> str:
     return parts[0] if len(parts) == 1 else "|".join(f"(?:{part})" for part in parts)
 
 
-def _needle(term: Field | Bare) -> tuple[str | None, tuple[str, ...], bool, bool]:
+def _needle(term: Field | Bare) -> Needle:
     if isinstance(term, Bare):
         return None, (term.literal(),), False, False
     return term.key, term.pieces, term.lead, term.trail
 
 
-def build_prefilter(expr) -> Callable[[str], bool] | None:
+def build_prefilter(expr: tree.SearchExpr | None) -> Prefilter | None:
     """The predicate on a raw line (None when the search constrains nothing checkable), with its
-    `necessary` pattern attached."""
+    `necessary` pattern and `needles`."""
     req = requirement(expr) if expr is not None else True
     if req is True:
         return None
@@ -239,6 +267,4 @@ def build_prefilter(expr) -> Callable[[str], bool] | None:
         return not line.isascii() or bool(test(line.lower()))
 
     terms = _alternatives(req)
-    keep.necessary = re.compile(_necessary(terms), re.DOTALL)  # type: ignore[attr-defined]
-    keep.needles = tuple(map(_needle, terms))  # type: ignore[attr-defined]
-    return keep
+    return Prefilter(keep, re.compile(_necessary(terms), re.DOTALL), tuple(map(_needle, terms)))
