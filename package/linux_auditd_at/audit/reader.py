@@ -53,8 +53,9 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from functools import partial
 from itertools import compress, islice
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from linux_auditd_at.audit import sources
 from linux_auditd_at.audit.record import (
@@ -222,19 +223,19 @@ class AuditReader:
     def _seen(self, event: Mapping[str, object]) -> None:
         self.stats.inputs[tuple(str(event[key]) for key in METADATA)] = None
 
-    def _stream_events(self, stream: BinaryIO, position: _Position | None) -> Iterator[dict[str, object]]:
+    def _stream_events(self, stream: _Reads, position: _Position | None) -> Iterator[dict[str, object]]:
         for block in _blocks(stream):
             if block is None:
                 self._lineno += 1
                 self._bad(TOO_LONG)
                 continue
-            starts = count = None
+            starts = None
             if self.scanner is not None and len(block) <= MAX_LINE:
                 count = block.count(b"\n") + (block[-1:] != b"\n")
                 starts = self.scanner.candidates(block, count)
-            if starts is not None:
-                yield from self._scanned_events(block, starts, count)
-            else:
+                if starts is not None:
+                    yield from self._scanned_events(block, starts, count)
+            if starts is None:
                 text, replaced = _decoded(block)
                 if "\r" in text:
                     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -307,12 +308,13 @@ class AuditReader:
         `starts` are decoded and offered to the prefilter; a line's number is counted only when
         it is bad."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
+        assert prefilter is not None  # a scanner is made only for a prefilter
         for start in starts:
             end = block.find(b"\n", start)
             line = block[start:end if end >= 0 else len(block)].decode("ascii")
             if prefilter(line):
                 kept += 1
-                event = self._parsed(line, lambda start=start: first + 1 + block.count(b"\n", 0, start))
+                event = self._parsed(line, partial(_line_at, block, first + 1, start))
                 if event is not None:
                     yield event
         self.stats.prefiltered += count - kept
@@ -382,7 +384,8 @@ class AuditReader:
                 self._lineno = number()
             self._bad(parsed)
             return None
-        time, event = parsed
+        time, fields = parsed
+        event: dict[str, object] = fields  # type: ignore[assignment]  # widened in place: no copy per event
         event.update(self._base)
         if self.host_from_node and "node" in event:
             event["host"] = event["node"]
@@ -461,7 +464,18 @@ class _Span:
         return data
 
 
-def _blocks(stream: BinaryIO) -> Iterator[bytes | None]:
+class _Reads(Protocol):
+    """What the block reader reads: a file, a decompressed stream or a `_Span`."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _line_at(block: bytes, first: int, start: int) -> int:
+    """The number of the line starting at offset `start` of a block whose first line is `first`."""
+    return first + block.count(b"\n", 0, start)
+
+
+def _blocks(stream: _Reads) -> Iterator[bytes | None]:
     """Blocks of whole lines (the last one may lack its line break), about CHUNK bytes each, or
     None in place of a line longer than MAX_LINE bytes,
     which is skipped without being held. A block ends after a `\\n`, or after a `\\r` when the
@@ -505,7 +519,7 @@ def _numbered_lines(block: str, starts: list[int], number: int) -> Iterator[tupl
         yield number, block[start:end if end >= 0 else len(block)]
 
 
-def _skip_line(stream: BinaryIO) -> bytes:
+def _skip_line(stream: _Reads) -> bytes:
     """Read past the end of the current line; what follows its line break."""
     while True:
         data = stream.read(CHUNK)

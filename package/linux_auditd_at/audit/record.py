@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
+from typing import AnyStr
 
 from linux_auditd_at.audit.formats import INTERPRETED_STAMP, interpreted_time, journal_audit
 
@@ -112,9 +113,13 @@ def block_is_records(block: str | bytes, count: int) -> bool:
     space), or by two anomalies in one block that make up for each other; a regex over every line
     would see those too, and cost about as much CPU as the whole rest of a run. Interpreted
     (`ausearch -i`) lines fail it."""
-    text = str if isinstance(block, str) else str.encode  # also on the raw bytes of a block
-    return (block.count(text(" msg=audit(")) == count and block.count(text("): ")) == count
-            and text("\x00") not in block)
+    if isinstance(block, str):
+        return _shaped(block, " msg=audit(", "): ", "\x00", count)
+    return _shaped(block, b" msg=audit(", b"): ", b"\x00", count)  # the raw bytes of a block
+
+
+def _shaped(block: AnyStr, stamp: AnyStr, close: AnyStr, nul: AnyStr, count: int) -> bool:
+    return block.count(stamp) == count and block.count(close) == count and nul not in block
 
 
 _HIDING = re.compile(r'="[^"]*[\s\x1d\'][^"]*"')
@@ -159,7 +164,8 @@ def parse_record(line: str, tz: tzinfo = UTC,
     """`(time, fields)` for an audit record, else the reason the line is not one (`record_problem`);
     `extract` may be a `field_extractor` when only some fields are needed."""
     time = audit_time(line, tz)
-    fields = extract(line) if time is not None else {}
-    if "type" not in fields:
-        return record_problem(line) or "no type= field"
-    return time, fields
+    if time is not None:
+        fields = extract(line)
+        if "type" in fields:
+            return time, fields
+    return record_problem(line) or "no type= field"

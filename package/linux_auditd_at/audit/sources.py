@@ -105,24 +105,27 @@ def _rotation_order(paths: list[str]) -> list[str]:
     keys = []
     for index, path in enumerate(paths):
         match = _ROTATED.match(path)
-        base, number = match.group("base"), int(match.group("n") or 0)
+        assert match is not None  # `.+?` takes any non-empty path
+        base, number = match["base"], int(match["n"] or 0)
         first_seen.setdefault(base, index)
         keys.append((first_seen[base], -number, index))
     return [path for _, path in sorted(zip(keys, paths, strict=True))]
 
 
-def open_binary(path: str) -> tuple[BinaryIO, BinaryIO]:
+def open_binary(path: str) -> tuple[io.BufferedIOBase, io.BufferedReader]:
     """`(stream, underlying)`: the decompressed byte stream, and the file whose position counts
     bytes actually read (for the progress bar)."""
     if path == STDIN:
-        raw: BinaryIO = _stdin().buffer
+        given: BinaryIO = _stdin().buffer
     else:
         try:
-            raw = open(path, "rb")  # noqa: SIM115 - closed by the reader
+            given = open(path, "rb")  # noqa: SIM115 - closed by the reader
         except OSError as exc:
             raise AuditInputError(exc.strerror or str(exc), path=path) from exc
-    if not isinstance(raw, io.BufferedReader):
-        raw = io.BufferedReader(raw)  # type: ignore[arg-type]
+    if isinstance(given, io.BufferedReader):
+        raw = given
+    else:  # an embedding program's stdin buffer: any binary stream with readinto
+        raw = io.BufferedReader(given)
     if raw.peek(2)[:2] == GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb"), raw
     return raw, raw
