@@ -18,9 +18,13 @@ index) are always in the events.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
 
 from linux_auditd_at.spl import tree
+
+if TYPE_CHECKING:
+    from linux_auditd_at.spl.pipeline import Stage
 
 Fields = frozenset[str] | None  # None: every field
 
@@ -66,27 +70,39 @@ def _fields(node: tree.Fields, after: Fields) -> Fields:
     return after if node.remove else _exact(node.fields)
 
 
-_READS: dict[str, Callable[[object, Fields], Fields]] = {
-    "search": lambda node, after: _plus(_names(node.expr), after),
-    "where": lambda node, after: _plus(_names(node.expr), after),
-    "eval": lambda node, after: _plus(_names(node.assignments), after),
-    "convert": lambda node, after: _plus((field for _, field, _ in node.conversions), after),
-    "sort": lambda node, after: _plus((key.field for key in node.keys), after),
-    "dedup": lambda node, after: _plus(node.fields, after),
-    "head": lambda node, after: after,
-    "rename": _rename,
-    "stats": _stats,
-    "table": lambda node, after: _exact(node.fields),
-    "fields": _fields,
-}
+def _reads(command: str, node: object, after: Fields) -> Fields | Literal[False]:
+    """The fields read by one command and the rest of the search (`after`), or False for a
+    command this walk does not know (by name: `eventstats` parses to a `Stats` node too)."""
+    match command, node:
+        case ("search", tree.Search(expr)) | ("where", tree.Where(expr)):
+            return _plus(_names(expr), after)
+        case "eval", tree.Eval(assignments):
+            return _plus(_names(assignments), after)
+        case "convert", tree.Convert(_, conversions):
+            return _plus((field for _, field, _ in conversions), after)
+        case "sort", tree.Sort(keys):
+            return _plus((key.field for key in keys), after)
+        case "dedup", tree.Dedup(fields):
+            return _plus(fields, after)
+        case "head", tree.Head():
+            return after
+        case "rename", tree.Rename():
+            return _rename(node, after)
+        case "stats", tree.Stats():
+            return _stats(node, after)
+        case "table", tree.Table(fields):
+            return _exact(fields)
+        case "fields", tree.Fields():
+            return _fields(node, after)
+    return False
 
 
-def fields_read(stages: Iterable) -> Fields:
+def fields_read(stages: Iterable[Stage]) -> Fields:
     """The fields the search's commands can read from an event, or None for every field."""
     after: Fields = None
     for stage in reversed(list(stages)):
-        reads = _READS.get(stage.command.name)
-        if reads is None:
+        reads = _reads(stage.command.name, stage.node, after)
+        if reads is False:
             return None
-        after = reads(stage.node, after)
+        after = reads
     return after
