@@ -107,6 +107,7 @@ def parse_stages(spl: str, lookups: Lookups | None = None) -> list[Stage]:
                                spl=spl, position=offset)
             if index > 0 and command.generating:
                 raise SPLError(f"{name} must be the first command of a search", spl=spl, position=offset)
+            assert match is not None  # _command("") raised: a command has a name
             args_start = match.end()
         node = bind_table(command.parse(spl, args_start, end), spl, lookups)
         stages.append(Stage(text.strip(), node, command, command.prepare(node, spl)))

@@ -22,6 +22,7 @@ import itertools
 import operator
 import re
 from collections.abc import Callable
+from typing import TypeGuard
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import in_block, parse_cidr
@@ -85,13 +86,17 @@ def compile_matcher(expr: tree.SearchExpr | None) -> Matcher:
             raise TypeError(f"not a search expression: {expr!r}")
 
 
-def _plain_terms(item) -> tuple[tree.FieldCompare, ...] | None:
+def _is_plain(term: tree.SearchExpr) -> TypeGuard[tree.FieldCompare]:
+    return (isinstance(term, tree.FieldCompare) and term.op == "=" and not term.case_sensitive
+            and "*" not in term.value and "/" not in term.value)
+
+
+def _plain_terms(item: tree.SearchExpr) -> tuple[tree.FieldCompare, ...] | None:
     """The `f=v` terms of an item that is one or an AND of them, each a plain value (no `*`, no
     `/` that could make it a CIDR range, not CASE()); else None."""
     terms = item.items if isinstance(item, tree.And) else (item,)
-    plain = all(isinstance(t, tree.FieldCompare) and t.op == "=" and not t.case_sensitive
-                and "*" not in t.value and "/" not in t.value for t in terms)
-    return terms if plain and terms else None
+    plain = tuple(filter(_is_plain, terms))
+    return plain if plain and len(plain) == len(terms) else None
 
 
 def _value_table(expr: tree.Or) -> Matcher | None:

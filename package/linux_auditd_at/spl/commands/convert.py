@@ -8,9 +8,12 @@ not numbers, or times no calendar date holds (year beyond 9999), are left unchan
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
+from linux_auditd_at.spl.context import Context
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
 from linux_auditd_at.spl.timeformat import format_time
 from linux_auditd_at.spl.values import values_of
@@ -55,7 +58,7 @@ def _ctime(value: object, timeformat: str, tz, cache: dict[int, str]) -> object:
 
 
 def prepare(node: tree.Convert, spl: str):
-    def run(rows, context):
+    def run(rows: Iterable[dict], context: Context) -> Iterator[dict]:
         cache: dict[int, str] = {}  # whole second -> text, for this format and zone
         for row in rows:
             row = dict(row)
