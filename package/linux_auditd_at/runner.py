@@ -67,7 +67,8 @@ def open_logs(pipeline: Pipeline | None, paths: list[str], *, fast: bool = True,
     if not fast:
         return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, scanner="off", **reader_options)
     reads = [p.fields_read() for p in (pipeline, *also)]
-    fields = None if None in reads else frozenset().union(*reads)
+    known = [r for r in reads if r is not None]
+    fields = frozenset[str]().union(*known) if len(known) == len(reads) else None
     return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, fields=fields, jobs=jobs,
                        **reader_options)
 
