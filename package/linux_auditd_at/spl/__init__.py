@@ -1,7 +1,7 @@
 """The embedded SPL engine: evaluates the app's own (macro-expanded) SPL over Splunk-shaped events.
 
     pipeline = compile_search(expanded_spl, lookups)  # raises SPLError with a position
-    keep = pipeline.raw_prefilter()                  # Callable[[str], bool] | None, on the raw line
+    keep = pipeline.raw_prefilter()                  # Prefilter | None: keep(raw_line) -> bool
     names = pipeline.fields_read()                   # frozenset of event fields it reads, or None
     result = pipeline.execute(events, Context(now=..., tz=..., earliest=..., latest=...))
     result.columns, result.rows, result.stages, result.outside_time_range

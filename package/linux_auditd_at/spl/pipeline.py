@@ -38,7 +38,7 @@ from linux_auditd_at.spl.commands import COMMANDS, SPLUNK_COMMANDS, Command, Ord
 from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.lookups import Lookups
-from linux_auditd_at.spl.prefilter import build_prefilter
+from linux_auditd_at.spl.prefilter import Prefilter, build_prefilter
 from linux_auditd_at.spl.projection import Fields, fields_read
 from linux_auditd_at.spl.subsearch import expand_subsearches
 from linux_auditd_at.spl.values import to_number, to_result
@@ -157,7 +157,7 @@ class Pipeline:
         self.stages = parse_stages(self.spl, lookups)
         self.reorder_at = reorder_point(self.stages)
 
-    def raw_prefilter(self) -> Callable[[str], bool] | None:
+    def raw_prefilter(self) -> Prefilter | None:
         """A predicate on the raw log line from the first search stage (None: nothing to test)."""
         match self.stages[0].node:
             case tree.Search(expr):
