@@ -29,11 +29,11 @@ The speed path: files are read in blocks of about CHUNK bytes of whole lines. A 
 announce what its lines hold (`scan.Announcing`: `keep`, `necessary`, `needles`; see
 spl/prefilter.py); then one byte-level scan of the block (`audit/scan.py`: hyperscan, or the
 stdlib `re` fallback) finds the lines that may match and vouches that every line of the block is
-a record as auditd writes it (what
-`record.block_is_records` checks, with no `\r` and no byte outside ASCII); only those lines are
-decoded and offered to the prefilter, the others are counted as prefiltered without a
-Python-level step per line. A block the scan does not vouch for is read line by line (with the
-`necessary` regex over its lower-cased text where it is ASCII), so bad lines and the formats
+a record as auditd writes it (what `record.block_is_records` checks, with no `\r` and no byte
+outside ASCII); only those lines are decoded and offered to the prefilter's `keep`, the others
+are counted as prefiltered without a Python-level step per line. A block the scan does not
+vouch for is read line by line (with the `necessary` regex over its lower-cased text where it is
+ASCII), so bad lines and the formats
 `formats.py` knows are still handled one by one. `fields` (the fields a search reads, see
 spl/projection.py) limits each event to those fields, the metadata and `_time` (`_raw` only when
 named), extracted by `record.field_extractor`. With `jobs` > 1 a large plain file is read in
