@@ -2,8 +2,10 @@
 the benign ones, and the machine is left as it was (same `auditctl -l`, no audit daemon or atd,
 user or at job left behind), also when the capture is interrupted.
 
-Needs root, `apt-get install auditd at`, and a kernel that accepts audit rules; skips otherwise,
-saying which. `.ci/run` installs both packages, so CI runs these.
+They change the machine while they run (audit rules, the audit flag, an auditd, atd, a throwaway
+user), so they run only when asked: `LIVE=1` in the environment (`make test-live`, or
+`make test LIVE=1`; `.ci/run` does). They also need root, `apt-get install auditd at`, and a kernel
+that accepts audit rules; they skip otherwise, saying which.
 """
 
 from __future__ import annotations
@@ -30,8 +32,14 @@ from linux_auditd_at.errors import CaptureError
 from linux_auditd_at.spl import Context
 from paths import REPO
 
+LIVE = "LIVE"
+"""The environment variable that opts in to the live captures (`LIVE=1`)."""
+
 
 def _why_not() -> str | None:
+    if os.environ.get(LIVE) != "1":
+        return ("live captures change this machine's audit state; run them with `make test-live` "
+                "(or LIVE=1 in the environment)")
     if os.geteuid() != 0:
         return "live capture needs root (it adds audit rules)"
     try:
@@ -173,21 +181,30 @@ def test_failing_scenario_restores_the_machine(tmp_path, monkeypatch):
 @contextmanager
 def registered_auditd(folder: Path, log_format: str) -> Iterator[tuple[subprocess.Popen, Path]]:
     """A real auditd with its own -c folder, as a system auditd would run, registered with the
-    kernel for the duration; (the daemon, its log)."""
-    if system.Tools().status().pid:
+    kernel for the duration, with the kernel's audit enabled (as a system auditd's start-up rules
+    do; the flag is put back after); (the daemon, its log)."""
+    tools = system.Tools()
+    status = tools.status()
+    if status.pid:
         pytest.skip("an audit daemon already runs here; this test starts its own")
     conf_dir, log = folder / "conf", folder / "audit.log"
     conf_dir.mkdir()
     (folder / "plugins").mkdir()
     (conf_dir / "auditd.conf").write_text(system.private_conf(log, folder / "plugins", log_format, False))
     log.write_bytes(b"")
+    with system.AuditEnabled(tools, status), _auditd(conf_dir) as daemon:
+        yield daemon, log
+
+
+@contextmanager
+def _auditd(conf_dir: Path) -> Iterator[subprocess.Popen]:
     daemon = subprocess.Popen([system.find_tool("auditd"), "-n", "-s", "nochange", "-c", str(conf_dir)])
     try:
         deadline = time.monotonic() + 10
         while system.Tools().status().pid != daemon.pid:
             assert daemon.poll() is None and time.monotonic() < deadline, "our auditd did not register"
             time.sleep(0.05)
-        yield daemon, log
+        yield daemon
     finally:
         daemon.terminate()
         daemon.wait(timeout=10)
@@ -195,11 +212,14 @@ def registered_auditd(folder: Path, log_format: str) -> Iterator[tuple[subproces
 
 def test_capture_reads_an_already_running_auditd_and_leaves_it_running(tmp_path):
     """With an audit daemon already registered, the capture reads that daemon's log from its
-    current end and neither stops it nor starts another."""
+    current end and neither stops it nor starts another; the audit flag the test set for its
+    daemon is put back (a fresh VM has audit disabled, and `auditctl -m` needs it enabled)."""
+    before = machine_state()
     with registered_auditd(tmp_path, "ENRICHED") as (daemon, log):
         subprocess.run([system.find_tool("auditctl"), "-m", "before-the-capture"], check=True)
         capture(tmp_path / "out", name="running", scenario_names=["at_root", "atq_atrm", "benign"])
         assert daemon.poll() is None and system.Tools().status().pid == daemon.pid
+    assert machine_state() == before
     captured = (tmp_path / "out" / "running.log").read_bytes()
     assert b'comm="at" exe="/usr/bin/at"' in captured and b'comm="atq"' in captured
     assert b"before-the-capture" in log.read_bytes() and b"before-the-capture" not in captured
