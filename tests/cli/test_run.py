@@ -9,6 +9,7 @@ count 1 and firstTime = lastTime = the record's second (1795918493 = 2026-11-29T
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import io
 import json
@@ -17,8 +18,10 @@ import pty
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +29,7 @@ import pytest
 
 from linux_auditd_at.cli import main
 from linux_auditd_at.detection import load_detection
-from paths import AUDIT_DATA, REPO
+from paths import AUDIT_DATA, DATASET, REPO
 from scratch_app import copy_app
 
 DATA = AUDIT_DATA
@@ -558,17 +561,21 @@ PROGRESS_NOW = ("import sys; from linux_auditd_at.cli import common, main; commo
                 "sys.exit(main(sys.argv[1:]))")
 
 
-def _run_with_pty(*, stderr_on_pty: bool, stdout_on_pty: bool, delay: float = 0.0,
-                  fmt: str = "csv") -> tuple[int, str, str]:
-    """`run` in a child process with stderr and/or stdout on a pseudo-terminal; what each got.
+def _run_with_pty(*, stderr_on_pty: bool, stdout_on_pty: bool, delay: float = 0.0, fmt: str = "csv",
+                  columns: int = 200, verb: tuple[str, ...] = ("run", str(DATA / "enriched.log"), "--host",
+                                                                "lab-1")) -> tuple[int, str, str]:
+    """`verb` in a child process with stderr and/or stdout on a pseudo-terminal `columns` wide
+    (set on the terminal itself, as a terminal emulator does; no $COLUMNS); what each got.
     PROGRESS_DELAY is set in the child: the bar must not wait for a read to be slow."""
     master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
     child = subprocess.Popen(
-        [sys.executable, "-c", PROGRESS_NOW.format(delay=delay), "--app-dir", str(REPO), "run",
-         str(DATA / "enriched.log"), "--host", "lab-1", "--format", fmt],
+        [sys.executable, "-c", PROGRESS_NOW.format(delay=delay), "--app-dir", str(REPO), *verb,
+         "--format", fmt],
         stdout=slave if stdout_on_pty else subprocess.PIPE,
         stderr=slave if stderr_on_pty else subprocess.PIPE,
-        env={**os.environ, "TERM": "xterm", "COLUMNS": "200"})
+        env={**env, "TERM": "xterm"})
     os.close(slave)
     terminal = b""
     while True:
@@ -611,3 +618,79 @@ def test_table_on_a_terminal_is_drawn_by_rich_with_by_fields_first():
     header = next(line for line in terminal.splitlines() if "comm" in line)
     assert [cell.strip() for cell in header.strip("┃│ \r").split("┃")] == COLUMNS
     assert sum("atrm" in line and "lab-1" in line for line in terminal.splitlines()) == 1
+
+
+# --- The table on a real terminal: no value is ever cut, control characters are escaped ----------
+
+STYLES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_table_on_an_80_column_terminal_shows_every_value_whole(columns):
+    """The sample's rows (its expected.json, from the capture's ground truth) each on one line of
+    the terminal's output, every cell's full text in it: a table too wide for the terminal is the
+    plain aligned one, whose long lines the terminal wraps, never rich's with cut cells."""
+    expected = json.loads((DATASET / "auditd_at_execution.expected.json").read_text())
+    code, terminal, err = _run_with_pty(stderr_on_pty=False, stdout_on_pty=True, fmt="table", columns=columns,
+                                        verb=("run", str(DATASET / "auditd_at_execution.log"), "--tz", "UTC"))
+    assert code == 0 and err == ""
+    lines = STYLES.sub("", terminal).splitlines()
+    assert "…" not in terminal
+    assert lines[0].split() == expected["columns"]
+    for row in expected["rows"]:
+        assert any(line.split() == [row[c] for c in expected["columns"]] for line in lines), row
+
+
+def test_risk_messages_whole_on_an_80_column_terminal():
+    code, terminal, _ = _run_with_pty(stderr_on_pty=False, stdout_on_pty=True, fmt="table", columns=80,
+                                      verb=("risk", str(DATASET / "auditd_at_execution.log"), "--tz", "UTC"))
+    assert code == 0
+    lines = STYLES.sub("", terminal).splitlines()
+    message = 'A SYSCALL - [atq] event was executed on host - [vm] to execute the "at" application.'
+    assert sum(message in line for line in lines) == 1
+
+
+def test_a_wide_terminal_gets_the_box_table_with_whole_values():
+    code, terminal, _ = _run_with_pty(stderr_on_pty=False, stdout_on_pty=True, fmt="table", columns=200,
+                                      verb=("run", str(DATASET / "auditd_at_execution.log"), "--tz", "UTC"))
+    assert code == 0 and "┃" in terminal
+    assert "2026-11-29T02:38:02 │ 2026-11-29T02:38:02" in STYLES.sub("", terminal)
+
+
+HOSTILE_UID = "\x1b]0;pwned\x07\x1b[2Jroot"
+HOSTILE_NODE = "ev\x1b[2Jil"
+
+
+def _hostile_log(tmp_path: Path) -> str:
+    """The enriched fixture with a terminal title sequence and a screen clear in UID and node=
+    (the host, hence `dest`, with --host-from-node)."""
+    data = (DATA / "enriched.log").read_bytes().replace(b'UID="root"', f'UID="{HOSTILE_UID}"'.encode())
+    lines = [f"node={HOSTILE_NODE} ".encode() + line for line in data.splitlines()]
+    return _log(tmp_path, "hostile.log", b"\n".join(lines) + b"\n")
+
+
+def test_control_characters_are_escaped_in_the_table(cli, tmp_path, monkeypatch):
+    log = _hostile_log(tmp_path)
+    code, out, _ = cli("run", log, "--tz", "UTC", "--host-from-node")
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;pwned\\x07\\x1b[2Jroot" in out and "ev\\x1b[2Jil" in out
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert main(["--app-dir", str(REPO), "run", log, "--tz", "UTC", "--host-from-node"]) == 0
+    drawn = sys.stdout.getvalue()
+    assert "┃" in drawn and "\\x1b]0;pwned\\x07\\x1b[2Jroot" in drawn
+    assert "\x07" not in drawn and "\x1b]" not in drawn and "\x1b[2J" not in drawn
+
+
+def test_control_characters_stay_raw_in_json_and_csv(cli, tmp_path):
+    log = _hostile_log(tmp_path)
+    _, out, _ = cli("run", log, "--tz", "UTC", "--host-from-node", "--format", "json")
+    assert {(row["UID"], row["dest"]) for row in json.loads(out)} == {(HOSTILE_UID, HOSTILE_NODE)}
+    _, out, _ = cli("run", log, "--tz", "UTC", "--host-from-node", "--format", "csv")
+    rows = csv.DictReader(io.StringIO(out))
+    assert {(row["UID"], row["dest"]) for row in rows} == {(HOSTILE_UID, HOSTILE_NODE)}

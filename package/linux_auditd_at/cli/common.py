@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -256,7 +257,10 @@ def text_of(value: object, separator: str) -> str:
 
 
 def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
-    """Rows as a table (rich on a terminal, aligned text otherwise), JSON rows or CSV."""
+    """Rows as a table, JSON rows or CSV. JSON and CSV carry every value as it is; the table is for
+    a person's terminal: control characters are escaped (`printable`) and no value is ever cut:
+    rich's box table on a terminal wide enough for it whole, else the plain aligned table (whose
+    long lines the terminal wraps, as it wraps any long line)."""
     out = out or sys.stdout
     if fmt == "json":
         json.dump([{c: row.get(c) for c in result.columns} for row in result.rows], out, indent=2)
@@ -268,28 +272,52 @@ def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
         writer.writerows([text_of(row.get(c), "\n") for c in result.columns] for row in result.rows)
     elif not result.rows:
         out.write("No results found.\n")
-    elif out.isatty():
-        _rich_table(result, out)
-    else:
+    elif not (out.isatty() and _rich_table(result, out)):
         _plain_table(result, out)
 
 
-def _rich_table(result: Result, out: TextIO) -> None:
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 control characters and the bidirectional overrides: in a log field (`node=`, `UID`,
+a hex-decoded `comm`) they would move the cursor, clear the screen or retitle the terminal."""
+NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` with each control character written as its escape (`\\x1b`, `\\n`, `\\u202e`)."""
+    return CONTROL.sub(lambda m: NAMED_ESCAPES.get(m[0]) or m[0].encode("unicode_escape").decode(), text)
+
+
+UNBOUNDED = 1 << 20
+"""A width no table reaches: rich measures a table's natural width within it."""
+
+
+def _cells(result: Result, separator: str) -> list[list[str]]:
+    return [[printable(text_of(row.get(c), separator)) for c in result.columns] for row in result.rows]
+
+
+def _rich_table(result: Result, out: TextIO) -> bool:
+    """Draw the rows as rich's box table if the terminal is wide enough for every value whole;
+    False (nothing drawn) when it is not."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    console = Console(file=out)
     # Text, not str: rich would read `[at]` in a cell (the risk message's `[$comm$]`) as markup
     table = Table()
     for column in result.columns:
-        table.add_column(Text(column))
-    for row in result.rows:
-        table.add_row(*(Text(text_of(row.get(c), "\n")) for c in result.columns))
-    Console(file=out).print(table)
+        table.add_column(Text(printable(column)), no_wrap=True, overflow="fold")
+    for cells in _cells(result, "\n"):
+        table.add_row(*(Text(cell) for cell in cells))
+    if console.measure(table, options=console.options.update(max_width=UNBOUNDED)).maximum > console.width:
+        return False
+    console.print(table)
+    return True
 
 
 def _plain_table(result: Result, out: TextIO) -> None:
-    cells = [[text_of(row.get(c), " ") for c in result.columns] for row in result.rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(result.columns)]
-    for line in ([*result.columns], ["-" * w for w in widths], *cells):
+    columns = [printable(c) for c in result.columns]
+    cells = _cells(result, " ")
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    for line in (columns, ["-" * w for w in widths], *cells):
         out.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() + "\n")
