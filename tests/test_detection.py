@@ -99,5 +99,6 @@ def test_the_app_folder_comes_from_the_environment_then_upwards_from_the_working
 
 
 def test_a_folder_that_is_not_the_app_is_named(tmp_path):
-    with pytest.raises(ConfError, match=r"nowhere: not an app folder: it has no default/savedsearches\.conf"):
+    with pytest.raises(ConfError, match=r"nowhere: not an app folder \(from --app-dir\): "
+                                        r"it has no default/savedsearches\.conf"):
         load_detection(tmp_path / "nowhere")

@@ -50,26 +50,39 @@ def macros_from_conf(stanzas: dict[str, dict[str, str]]) -> dict[str, Macro]:
     }
 
 
-def find_app_dir(start: Path | None = None) -> Path:
-    """The app folder: $LINUX_AUDITD_AT_APP_DIR, else the nearest folder holding
-    default/savedsearches.conf upwards from `start` (the working directory), else the source checkout."""
+FROM_OPTION = "from --app-dir"
+FROM_ENV = f"from ${APP_DIR_ENV}"
+FROM_WORKING_DIR = "found upwards from the working directory"
+FROM_CHECKOUT = "the toolkit's source checkout: no app folder above the working directory"
+
+
+def locate_app_dir(start: Path | None = None) -> tuple[Path, str]:
+    """The app folder and where it came from: $LINUX_AUDITD_AT_APP_DIR, else the nearest folder
+    holding default/savedsearches.conf upwards from `start` (the working directory), else the
+    source checkout this toolkit runs from."""
     if os.environ.get(APP_DIR_ENV):
-        return Path(os.environ[APP_DIR_ENV])
-    candidates = [start or Path.cwd(), Path(__file__).resolve().parent]
-    for origin in candidates:
+        return Path(os.environ[APP_DIR_ENV]), FROM_ENV
+    searches = ((start or Path.cwd(), FROM_WORKING_DIR), (Path(__file__).resolve().parent, FROM_CHECKOUT))
+    for origin, source in searches:
         for folder in (origin, *origin.parents):
             if default_path(folder, "savedsearches").is_file():
-                return folder
+                return folder, source
     raise ConfError("no app folder with default/savedsearches.conf found; "
                     f"pass --app-dir or set {APP_DIR_ENV}")
 
 
+def find_app_dir(start: Path | None = None) -> Path:
+    """The app folder `locate_app_dir` finds."""
+    return locate_app_dir(start)[0]
+
+
 def app_dir_or_found(app_dir: Path | None = None) -> Path:
-    """`app_dir` (the --app-dir option) or else the one `find_app_dir` finds, checked to be an app
-    folder, so every verb says the same thing when it is not."""
-    app_dir = app_dir or find_app_dir()
+    """`app_dir` (the --app-dir option) or else the one `locate_app_dir` finds, checked to be an
+    app folder, so every verb says the same thing, and where the folder came from, when it is not."""
+    app_dir, source = (app_dir, FROM_OPTION) if app_dir else locate_app_dir()
     if not default_path(app_dir, "savedsearches").is_file():
-        raise ConfError("not an app folder: it has no default/savedsearches.conf", path=str(app_dir))
+        raise ConfError(f"not an app folder ({source}): it has no default/savedsearches.conf",
+                        path=str(app_dir))
     return app_dir
 
 

@@ -1,8 +1,10 @@
 """The CLI dispatcher: lazy verb import, top-level help, quiet exit on a closed pipe."""
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,52 @@ def test_an_option_is_never_taken_for_a_time_value(capsys):
         main(["--app-dir", str(REPO), "run", str(SAMPLE), "--earliest", "--latest", "-1s"])
     assert exit_info.value.code == 2
     assert "--earliest: expected one argument" in capsys.readouterr().err
+
+
+# --- Which app a verb uses: --app-dir before or after the verb, $LINUX_AUDITD_AT_APP_DIR, found ---
+
+def _no_rows_app(app: Path) -> Path:
+    """The scratch app with a local/ filter that drops every row, so its use shows in the output."""
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text("[linux_auditd_at_application_execution_filter]\n"
+                                               "definition = search comm=nothing\n")
+    return app
+
+
+@pytest.mark.parametrize("place", ["before", "after"])
+def test_app_dir_is_taken_before_or_after_the_verb(app, capsys, place):
+    option = ["--app-dir", str(_no_rows_app(app))]
+    argv = [*option, "run", str(SAMPLE)] if place == "before" else ["run", str(SAMPLE), *option]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "No results found.\n"
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_help_names_app_dir_and_its_variable(capsys, verb):
+    with pytest.raises(SystemExit):
+        main([verb, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--app-dir APP_DIR the app folder (default: $LINUX_AUDITD_AT_APP_DIR, else" in help_text
+
+
+def test_a_stale_app_dir_variable_is_named_in_the_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LINUX_AUDITD_AT_APP_DIR", str(tmp_path / "moved"))
+    assert main(["run", str(SAMPLE)]) == 2
+    assert capsys.readouterr().err == (
+        f"linux-auditd-at run: error: {tmp_path / 'moved'}: not an app folder (from "
+        "$LINUX_AUDITD_AT_APP_DIR): it has no default/savedsearches.conf\n")
+
+
+def test_the_source_checkout_as_a_fallback_is_named_on_stderr(tmp_path, monkeypatch):
+    """Run from a folder with no app above it: the verb works on the checkout's app and says so
+    (`tune --write` from there would write into the checkout)."""
+    env = {k: v for k, v in os.environ.items() if k != "LINUX_AUDITD_AT_APP_DIR"}
+    done = subprocess.run([sys.executable, "-m", "linux_auditd_at", "run", "--format", "csv", str(SAMPLE)],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and done.stdout.startswith("comm,exe,")
+    assert done.stderr == (f"linux-auditd-at run: note: using the app in {REPO} (the toolkit's source "
+                           "checkout: no app folder above the working directory); pass --app-dir or set "
+                           "$LINUX_AUDITD_AT_APP_DIR for another\n")
+    found = subprocess.run([sys.executable, "-m", "linux_auditd_at", "run", "--format", "csv", str(SAMPLE)],
+                           cwd=REPO / "default", capture_output=True, text=True, env=env)
+    assert found.returncode == 0 and found.stderr == ""

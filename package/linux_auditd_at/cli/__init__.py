@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import linux_auditd_at
+from linux_auditd_at.detection import APP_DIR_ENV, FROM_CHECKOUT, locate_app_dir
 from linux_auditd_at.errors import ExitCode, ToolkitError, one_line
 
 VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "replay", "lint", "package")
@@ -51,9 +52,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The parser; only `chosen` (when given) gets its full arguments, every verb gets its help."""
     parser = argparse.ArgumentParser(prog="linux-auditd-at", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
-    parser.add_argument("--app-dir", type=Path, default=None,
-                        help="the app folder (default: $LINUX_AUDITD_AT_APP_DIR, else found upwards "
-                             "from the working directory)")
+    parser.add_argument("--app-dir", type=Path, default=None, help=APP_DIR_HELP)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb in VERBS:
         if verb == chosen:
@@ -65,8 +64,29 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
                                formatter_class=argparse.RawDescriptionHelpFormatter)
         if module is not None:
             module.add_arguments(sub)
+            # also after the verb; SUPPRESS: absent there, it keeps the value given before the verb
+            sub.add_argument("--app-dir", type=Path, default=argparse.SUPPRESS, help=APP_DIR_HELP)
             sub.set_defaults(handler=module.run)
     return parser
+
+
+APP_DIR_HELP = (f"the app folder (default: ${APP_DIR_ENV}, else the nearest folder above the working "
+                "directory holding default/savedsearches.conf, else the toolkit's source checkout, "
+                "which is then named on stderr)")
+
+
+def _say_which_app(args: argparse.Namespace) -> None:
+    """Without --app-dir, the app found; when that is the source checkout the toolkit runs from
+    (nothing above the working directory), say so, since `tune --write` would write there."""
+    if args.app_dir is not None:
+        return
+    try:
+        app_dir, source = locate_app_dir()
+    except ToolkitError:
+        return  # the verb says it, if it needs an app
+    if source == FROM_CHECKOUT:
+        print(f"linux-auditd-at {args.verb}: note: using the app in {app_dir} ({source}); pass "
+              f"--app-dir or set ${APP_DIR_ENV} for another", file=sys.stderr)
 
 
 RELATIVE_TIME = re.compile(r"-[0-9@]")
@@ -95,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     argv = _attach_time_values(argv)
     args = build_parser(_chosen_verb(argv)).parse_args(argv)
+    _say_which_app(args)
     try:
         code = args.handler(args) or 0
         sys.stdout.flush()
