@@ -104,6 +104,7 @@ class FakeSplunk:
         self.password, self.hec_token, self.use_ack = password, hec_token, use_ack
         self.hec_indexes = hec_indexes  # the token's allowed indexes (None: any)
         self.apps, self.saved_searches, self.macros = apps, saved_searches, macros
+        self.foreign_macros: dict[tuple[str, str], str] = {}  # (other app, stanza) -> definition, global
         self.auth_tokens = set(auth_tokens)
         self.sessions: set[str] = set()
         self.auth_used: set[str] = set()  # cookie, Splunk (session key header), Bearer
@@ -353,6 +354,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._messages(404, f"Could not find object id={segments[2]}")
                 return
             self._send(200, _feed(segments[2], {**search, "disabled": True}))
+        elif route == ("GET", "configs", "conf-macros") and len(segments) == 2:
+            # every app's copy, each with its acl: `macros` are those of the saved search's app,
+            # exported as its default.meta does (UNVERIFIED that splunkd lists per-app copies so;
+            # see coexistence.py)
+            home = next(iter(fake.saved_searches))[0]
+            copies = [(home, name, macro.definition) for name, macro in fake.macros.items()]
+            self._send(200, _macro_listing(copies + [(a, n, d) for (a, n), d in fake.foreign_macros.items()]))
         elif route == ("GET", "configs", "conf-macros") and len(segments) == 3:
             macro = fake.macros.get(segments[2])
             if macro is None:
@@ -704,3 +712,14 @@ def _feed(name: str, content: dict[str, object]) -> dict[str, object]:
             "entry": [{"name": name, "id": f"/services/x/{name}", "content": content,
                        "acl": {"app": "search", "owner": "nobody", "sharing": "app"}}],
             "paging": {"total": 1, "perPage": 30, "offset": 0}, "messages": []}
+
+
+def _macro_listing(copies: list[tuple[str, str, str]]) -> dict[str, object]:
+    """splunkd's JSON listing of globally shared macros: (app, stanza, definition) each."""
+    feed = _feed("", {})
+    feed["entry"] = [{"name": name, "id": f"/servicesNS/nobody/{app}/configs/conf-macros/{name}",
+                      "content": {"definition": definition, "disabled": False},
+                      "acl": {"app": app, "owner": "nobody", "sharing": "global"}}
+                     for app, name, definition in copies]
+    feed["paging"]["total"] = len(copies)
+    return feed

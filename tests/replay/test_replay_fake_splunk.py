@@ -339,6 +339,31 @@ def test_a_server_macro_that_names_an_index_is_warned_about(replay, fake):
     assert "warning" not in err
 
 
+def test_another_app_exporting_a_used_macro_differently_is_warned_about(replay, fake):
+    """ESCU exports `linux_auditd` and the filter macro too; a site's copy that differs from this
+    app's is named (the search still runs with this app's, as Splunk resolves it in its own app)."""
+    fake.foreign_macros[("DA-ESS-ContentUpdate", "linux_auditd")] = "index=linux sourcetype=auditd"
+    fake.foreign_macros[("DA-ESS-ContentUpdate", "security_content_ctime(1)")] = (
+        fake.macros["security_content_ctime(1)"].definition)
+    fake.foreign_macros[("DA-ESS-ContentUpdate", "unrelated_macro")] = "search nothing"
+    code, out, err = replay()
+    assert code == 0, out + err
+    assert err.count("warning: ") == 1
+    assert ("warning: app DA-ESS-ContentUpdate also exports the macro `linux_auditd` as 'index=linux "
+            "sourcetype=auditd'; DA-ESS-linux_auditd_at's search uses its own definition "
+            "'sourcetype=\"linux:audit\"' (Splunk resolves a search's macros in its own app first). If "
+            "your site relies on DA-ESS-ContentUpdate's, copy it to DA-ESS-linux_auditd_at's "
+            "local/macros.conf\n") in err
+
+
+def test_a_macro_used_inside_another_macro_is_compared_too(replay, fake):
+    fake.macros["linux_auditd"] = Macro("linux_auditd", "`site_index` sourcetype=\"linux:audit\"")
+    fake.macros["site_index"] = Macro("site_index", "index=*")
+    fake.foreign_macros[("Splunk_SA_CIM", "site_index")] = "index=main"
+    _, _, err = replay()
+    assert "warning: app Splunk_SA_CIM also exports the macro `site_index` as 'index=main'" in err
+
+
 def test_an_answer_that_is_not_json_is_a_clear_error(replay, fake):
     fake.faults.html_pages = True
     code, out, err = replay()

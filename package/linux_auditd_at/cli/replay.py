@@ -26,6 +26,7 @@ from linux_auditd_at.cli import common
 from linux_auditd_at.detection import APP_ID, SEARCH_NAME
 from linux_auditd_at.errors import ExitCode
 from linux_auditd_at.replay import ReplayError
+from linux_auditd_at.replay.coexistence import differing_macros
 from linux_auditd_at.replay.hec import INDEX_GRACE, HECClient, default_hec_url
 from linux_auditd_at.replay.junit import junit_setup_error, junit_xml, write_junit
 from linux_auditd_at.replay.session import Engine, Replay, RiskEngine, embedded_engine, embedded_risk
@@ -162,6 +163,8 @@ def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | 
         common.warn("replay", f"the server's macro `{name}` names an index ({definition}); it ANDs with the "
                     "test index, so the saved search can only return rows if that index term matches "
                     "at_replay_* (or --index)")
+    for warning in differing_macros(splunkd, APP_ID, saved_search.search):
+        common.warn("replay", warning)
     hec = HECClient(args.hec_url or default_hec_url(args.url), args.hec_token or "", context,
                     batch_size=args.batch_size, max_tries=args.max_tries, backoff=args.backoff,
                     ack_timeout=args.timeout, poll_interval=args.poll, timeout=args.timeout,

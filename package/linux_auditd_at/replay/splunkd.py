@@ -13,7 +13,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Literal, overload
+from typing import Any, Literal, overload
 from xml.etree.ElementTree import ParseError
 
 from splunklib import binding, client
@@ -169,6 +169,20 @@ class Splunkd:
                                missing_ok=True)
         definition = None if content is None else content.get("definition")
         return definition if isinstance(definition, str) else None
+
+    def global_macro_copies(self) -> dict[str, dict[str, str]]:
+        """Every globally shared macro on the server, in every app: stanza -> app -> definition
+        (one listing of `/servicesNS/-/-/configs/conf-macros`)."""
+        body: Any = self._call("get", "configs/conf-macros", owner="-", app="-", count=0)
+        copies: dict[str, dict[str, str]] = {}
+        try:
+            for entry in body["entry"]:
+                if entry["acl"]["sharing"] == "global":
+                    copies.setdefault(entry["name"], {})[entry["acl"]["app"]] = entry["content"]["definition"]
+        except (KeyError, TypeError) as exc:
+            raise ReplayError(f"{self.url}: GET configs/conf-macros: unexpected answer "
+                              f"({str(body)[:60]})") from exc
+        return copies
 
     def macros_naming_an_index(self, app: str, saved_search: str) -> dict[str, str]:
         """The argument-less macros of the saved search whose server definition has an `index`

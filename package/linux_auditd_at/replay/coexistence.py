@@ -1,0 +1,53 @@
+"""Other apps on the server that define a macro this app's search uses, differently.
+
+ESCU (`DA-ESS-ContentUpdate`) exports `linux_auditd`, `security_content_ctime(1)` and this
+detection's filter macro under the same names. Splunk resolves a search's knowledge objects in
+its app/user context: the user's directory, then the app the search runs in (local/, then
+default/), then the exported settings of all other apps, then system/ (Admin Manual,
+"Configuration file precedence",
+https://docs.splunk.com/Documentation/Splunk/latest/Admin/Wheretofindtheconfigurationfiles).
+The scheduled search runs in this app, so this app's copy is the one it uses; another app's
+differing copy is worth a warning all the same: a site that customized ESCU's `linux_auditd`
+(an index, another sourcetype) expects it to apply here, and it does not.
+
+Only globally shared copies count (an app-level copy is not visible outside its app). That
+`/servicesNS/-/-/configs/conf-macros` lists one entry per app holding a stanza, as splunkd does
+for `saved/searches`, is UNVERIFIED against a live server; the fake in tests/replay does so.
+"""
+
+from __future__ import annotations
+
+import re
+
+from linux_auditd_at.replay.splunkd import Splunkd
+
+MACRO_CALL = re.compile(r"`\s*([A-Za-z0-9_.:-]+)")
+"""The name at the start of a macro call: `name` or `name(args)`."""
+
+
+def used_names(spl: str) -> set[str]:
+    """The names of the macros `spl` calls (without arguments)."""
+    return set(MACRO_CALL.findall(spl))
+
+
+def differing_macros(splunkd: Splunkd, app: str, saved_search: str) -> list[str]:
+    """One warning per macro the saved search uses (directly, or in its macros' definitions)
+    that another app exports with a definition other than the one `app` uses."""
+    warnings = []
+    copies = splunkd.global_macro_copies()
+    ours: dict[str, str] = {}
+    names = used_names(saved_search)
+    for stanza in sorted(copies):
+        if stanza.split("(")[0] in names:
+            definition = splunkd.macro_definition(app, stanza)
+            if definition is not None:
+                ours[stanza] = definition
+                names |= used_names(definition)
+    for stanza, definition in ours.items():
+        for other_app, other in sorted(copies[stanza].items()):
+            if other_app != app and other.strip() != definition.strip():
+                warnings.append(
+                    f"app {other_app} also exports the macro `{stanza}` as {other!r}; {app}'s search uses "
+                    f"its own definition {definition!r} (Splunk resolves a search's macros in its own app "
+                    f"first). If your site relies on {other_app}'s, copy it to {app}'s local/macros.conf")
+    return warnings
