@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linux_auditd_at.conf import default_path, is_true, key_origin, read_layered
-from linux_auditd_at.errors import ConfError
+from linux_auditd_at.errors import ConfError, SPLError
 from linux_auditd_at.lookups import LookupResolver
 from linux_auditd_at.spl import Pipeline, compile_search
 from linux_auditd_at.spl.lookups import Lookups
@@ -121,9 +121,30 @@ class Detection:
         if key not in self.macros:
             raise ConfError("filter macro is not defined", path=str(default_path(self.app_dir, "macros")),
                             stanza=key)
+        error = self.filter_error(definition)
+        if error is not None:
+            raise type(error)(f"--filter: {error.message}", spl=error.spl, position=error.position)
         macros = dict(self.macros)
         macros[key] = dataclasses.replace(macros[key], definition=definition)
         return dataclasses.replace(self, macros=macros)
+
+    def filter_error(self, definition: str) -> SPLError | None:
+        """Why `definition` is not SPL the engine runs where the search calls its filter macro
+        (after a `|`), positioned in the definition (macros in it expanded) rather than in the
+        whole search; None when it compiles. A lookup it names that cannot be read is a ConfError,
+        raised."""
+        try:
+            expanded = expand_macros(definition, self.macros)
+            self.compile(AFTER_A_PIPE + expanded)
+        except SPLError as exc:
+            if exc.position is None or exc.position < len(AFTER_A_PIPE):
+                return exc
+            return type(exc)(exc.message, spl=expanded, position=exc.position - len(AFTER_A_PIPE))
+        return None
+
+
+AFTER_A_PIPE = "search * | "
+"""What precedes the filter macro's text where the search calls it, for parsing it alone."""
 
 
 def load_detection(app_dir: Path | None = None, *, name: str = SEARCH_NAME,

@@ -293,3 +293,12 @@ def test_a_local_filter_macro_that_does_not_expand_is_caught(app):
     text = str(finding)
     assert_names(finding, SAVED, "search")
     assert "no_such_macro" in text
+
+
+def test_a_filter_macro_error_points_into_the_definition(app):
+    """The position is in the definition as written in macros.conf, not in `search * | ` + it."""
+    (app / "local").mkdir()
+    (app / "local" / "macros.conf").write_text(
+        "[linux_auditd_at_application_execution_filter]\ndefinition = search NOT dest IN (\n")
+    assert str(only_finding(app, "filter-spl")).endswith(
+        "found end of command at position 20: ...'search NOT dest IN (' [filter-spl]")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.cli import VERBS, main
+from linux_auditd_at.cli import VERBS, build_parser, main
 from paths import REPO
 
 SAMPLE = REPO / "attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log"
@@ -119,3 +119,39 @@ def test_the_source_checkout_as_a_fallback_is_named_on_stderr(tmp_path, monkeypa
     found = subprocess.run([sys.executable, "-m", "linux_auditd_at", "run", "--format", "csv", str(SAMPLE)],
                            cwd=REPO / "default", capture_output=True, text=True, env=env)
     assert found.returncode == 0 and found.stderr == ""
+
+
+# --- Help texts: one wording per option, defaults always said the same way ---------------------
+
+OTHER_MEANINGS = {("replay", "--index"): "the test index replay creates",
+                  ("capture", "--name"): "the dataset's name", ("capture", "--format"): "auditd's log_format"}
+
+
+def _option_helps() -> dict[str, dict[str, str]]:
+    """option -> verb -> help, as each verb's --help prints it (%(default)s filled in)."""
+    import argparse
+
+    helps: dict[str, dict[str, str]] = {}
+    for verb in VERBS:
+        parser = build_parser(verb)
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[verb]
+        formatter = sub._get_formatter()
+        for action in sub._actions:
+            option = action.option_strings[-1] if action.option_strings else None
+            if action.help and option and (verb, option) not in OTHER_MEANINGS:
+                helps.setdefault(option, {})[verb] = formatter._expand_help(action)
+    return helps
+
+
+def test_an_option_has_one_help_text_in_every_verb():
+    """Same option, same words; only a default that differs may differ (replay's --tz is UTC)."""
+    for option, by_verb in _option_helps().items():
+        wordings = {re.sub(r"\(default: [^)]*\)$", "(default: ...)", text) for text in by_verb.values()}
+        assert len(wordings) == 1, (option, by_verb)
+
+
+def test_defaults_are_always_stated_as_default_colon_in_parentheses():
+    for option, by_verb in _option_helps().items():
+        for verb, text in by_verb.items():
+            if "default" in text:
+                assert re.search(r"\(default: [^()]*\)$", text), (verb, option, text)

@@ -30,12 +30,13 @@ def test_risk_events_on_the_bundled_sample(capsys):
     assert sorted(e["risk_message"] for e in events) == by_hand
     for event in events:
         assert (event["risk_object"], event["risk_object_type"], event["risk_score"]) == (
-            event["result"]["dest"], "system", 9.0)
+            event["result"]["dest"], "system", "9")  # strings, as in Splunk's JSON and `run`'s
         assert event["source"] == event["search_name"] == SEARCH
         assert event["annotations.mitre_attack"] == ["T1053.002", "T1053"]
         assert event["annotations.analytic_story"][0] == "Scheduled Tasks"
         # a stats row has no _time: the risk event is stamped with the time the search ran (--now)
-        assert event["_time"] == 1795921200.0
+        assert event["_time"] == "2026-11-29T03:00:00.000+00:00"
+        assert event["annotations.confidence"] == "30" and event["annotations.impact"] == "30"
     assert sorted((e["result"]["pid"], e["result"]["comm"]) for e in events) == sorted(
         (r["pid"], r["comm"]) for r in expected)
 
@@ -90,3 +91,7 @@ def test_rows_without_risk_object_are_counted_not_dropped_silently(tmp_path, cap
     assert json.loads(captured.out) == []
     rows = len(json.loads((DATASET / "auditd_at_execution.expected.json").read_text())["rows"])
     assert f"warning: {rows} result row(s) have no dest value" in captured.err
+    # the table says so too, not "No results found." (there were results)
+    code = main(["--app-dir", str(app), "risk", str(DATASET / "auditd_at_execution.log")])
+    assert code == 0
+    assert capsys.readouterr().out == f"No risk events: {rows} result row(s) have no dest value.\n"

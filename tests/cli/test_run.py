@@ -33,7 +33,7 @@ from paths import AUDIT_DATA, DATASET, REPO
 from scratch_app import copy_app
 
 DATA = AUDIT_DATA
-NESTED_TOO_DEEP = (r"error: nested more than 1000 levels deep \(parentheses, NOT, unary minus, "
+NESTED_TOO_DEEP = (r"error: --filter: nested more than 1000 levels deep \(parentheses, NOT, unary minus, "
                    r"operators such as \+ in a row\) at position (?P<position>\d+)")
 COLUMNS = ["comm", "exe", "SYSCALL", "UID", "ppid", "pid", "dest", "count", "firstTime", "lastTime"]
 T = "2026-11-29T02:14:53"
@@ -279,13 +279,13 @@ BAD_INPUT = [
         app=_wrong_argument_count, position_at=("search", "`security_content_ctime(a, b)`")),
     bad("--filter that does not parse", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search comm=("], 2,
-        r"error: expected a value after '=', found '\(' at position (?P<position>\d+)", None,
-        position_at=("expanded", "(")),
+        r"error: --filter: expected a value after '=', found '\(' at position (?P<position>\d+)", None,
+        position_at=("filter", "(")),
     bad("--filter with an unsupported command", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search * | transaction pid"], 2,
-        r"error: command 'transaction' is valid SPL but not supported by the offline engine "
+        r"error: --filter: command 'transaction' is valid SPL but not supported by the offline engine "
         r"at position (?P<position>\d+)", None,
-        position_at=("expanded", "transaction pid")),
+        position_at=("filter", "transaction pid")),
     bad("--filter with a regex that backtracks without end", lambda t: [str(DATA / "enriched.log")],
         ["--filter", 'search * | where match(exe . exe . exe, "^(/?[a-z]*)*\\d$")'], 2,
         r'error: regex "\^\(/\?\[a-z\]\*\)\*\\d\$" exceeded PCRE\'s match limit \(100000\): .* '
@@ -311,10 +311,10 @@ BAD_INPUT = [
         ["--filter", "search * | where " + "(" * 250 + "pid>0" + ")" * 250], 0, r"^$", 4),
     bad("1,001 nested parentheses in where", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search * | where " + "(" * 1001 + "pid>0" + ")" * 1001], 2,
-        NESTED_TOO_DEEP, None, position_at=("expanded", "(pid>0")),
+        NESTED_TOO_DEEP, None, position_at=("filter", "(pid>0")),
     bad("20,000 + in a row in where", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search * | where pid > " + " + ".join(["1"] * 20_000)], 2,
-        NESTED_TOO_DEEP, None, position_at=("expanded", "+ 1 + 1")),
+        NESTED_TOO_DEEP, None, position_at=("filter", "+ 1 + 1")),
     bad("1,000 ORs in where", lambda t: [str(DATA / "enriched.log")],
         ["--filter", "search * | where " + " OR ".join(f"pid={n}" for n in range(5000, 6000))], 0, r"^$", 4),
 ]
@@ -339,10 +339,14 @@ def test_bad_input_matrix(cli, tmp_path, make_logs, extra, code, stderr, rows, m
         assert out == ""
     else:
         assert len(json.loads(out)) == rows
-    if position_at is not None:
-        where, token = position_at
-        detection = load_detection(app, filter_definition=extra[1] if "--filter" in extra else None)
-        spl = detection.search if where == "search" else detection.expanded_search()
+    if position_at is not None:  # in the search as written, in the --filter as typed (a parse error),
+        where, token = position_at  # or in the expanded search (an error while it runs)
+        if where == "search":
+            spl = load_detection(app).search
+        elif where == "filter":
+            spl = extra[1]
+        else:
+            spl = load_detection(app, filter_definition=extra[1]).expanded_search()
         assert spl[int(match["position"]):].startswith(token)
 
 
@@ -366,8 +370,9 @@ def test_bad_input_in_a_real_process(tmp_path):
                            "--filter", "search * | transaction pid"],
                           input=(DATA / "enriched.log").read_bytes(), capture_output=True, check=False)
     assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr.decode().startswith("linux-auditd-at run: error: command 'transaction' is valid SPL "
-                                           "but not supported by the offline engine at position ")
+    assert done.stderr.decode().startswith("linux-auditd-at run: error: --filter: command 'transaction' "
+                                           "is valid SPL but not supported by the offline engine at "
+                                           "position 11: ")
 
 
 def test_a_log_in_a_folder_the_user_cannot_enter_is_one_error_line(capsys, tmp_path, monkeypatch):
@@ -694,3 +699,17 @@ def test_control_characters_stay_raw_in_json_and_csv(cli, tmp_path):
     _, out, _ = cli("run", log, "--tz", "UTC", "--host-from-node", "--format", "csv")
     rows = csv.DictReader(io.StringIO(out))
     assert {(row["UID"], row["dest"]) for row in rows} == {(HOSTILE_UID, HOSTILE_NODE)}
+
+
+@pytest.mark.parametrize("verb", ["run", "risk", "backtest"])
+def test_earliest_after_latest_is_an_error_in_every_verb(cli, verb):
+    code, _, err = cli(verb, DATA / "enriched.log", "--tz", "UTC", "--earliest", "now", "--latest=-1d")
+    assert code == 2
+    assert err == f"linux-auditd-at {verb}: error: --earliest 'now' is after --latest '-1d'\n"
+
+
+def test_an_empty_tz_is_an_error_not_the_local_zone(cli):
+    code, out, err = cli("run", DATA / "enriched.log", "--tz", "")
+    assert code == 2 and out == ""
+    assert err == ("linux-auditd-at run: error: --tz '': unknown time zone (use an IANA name like "
+                   "Europe/Berlin)\n")

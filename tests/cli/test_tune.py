@@ -120,3 +120,13 @@ def test_times_centuries_apart_finish_and_past_the_year_9999_are_one_error(app, 
                             "past the year 9999, beyond which the schedule cannot be walked; leave it out "
                             "with --latest\n")
     assert cli(app, verb, beyond, *extra, "--latest", "2030-01-01", "--format", "json") == 0
+
+
+@pytest.mark.parametrize("verb", ["tune", "run", "backtest"])
+def test_a_filter_error_points_into_the_filter_as_typed(app, log, capsys, verb):
+    """The position is in the --filter text (20 = its end), not in the expanded search."""
+    typed = "search NOT dest IN ("
+    assert cli(app, verb, log, "--filter", typed) == 2
+    err = capsys.readouterr().err
+    assert err == (f"linux-auditd-at {verb}: error: --filter: expected a value in the IN list of 'dest', "
+                   f"found end of command at position 20: ...'{typed}'\n")

@@ -34,7 +34,6 @@ from linux_auditd_at.risk import (
     setting_error,
 )
 from linux_auditd_at.spl.lexer import split_pipeline
-from linux_auditd_at.spl.macros import expand_macros
 from linux_auditd_at.spl.timemodifiers import resolve_time
 
 DETECTION_TYPES = ("TTP", "Anomaly", "Hunting", "Correlation")
@@ -100,20 +99,20 @@ class SavedSearch:
         macro = self.detection.macros.get(name)
         if macro is None or self.macro_error is not None:
             return None
+        path = str(key_origin(self.detection.app_dir, "macros", name, "definition"))
+
+        def found(rule: str, message: str, warning: bool = False) -> Finding:
+            return Finding.of(rule, ConfError(message, path=path, stanza=name, key="definition"), warning)
+
         try:
-            self.detection.compile("search * | " + expand_macros(macro.definition, self.detection.macros))
-        except (SPLError, ConfError) as exc:
-            path = str(key_origin(self.detection.app_dir, "macros", name, "definition"))
-
-            def found(rule: str, message: str, warning: bool = False) -> Finding:
-                return Finding.of(rule, ConfError(message, path=path, stanza=name, key="definition"), warning)
-
-            if isinstance(exc, UnsupportedSPLError):
-                return found("filter-offline", f"valid SPL, not supported by the offline engine: {exc}", True)
-            if isinstance(exc, ConfError):
-                return found("filter-lookup", str(exc))
-            return found("filter-spl", f"not valid SPL after a '|': {exc}")
-        return None
+            error = self.detection.filter_error(macro.definition)
+        except ConfError as exc:
+            return found("filter-lookup", str(exc))
+        if error is None:
+            return None
+        if isinstance(error, UnsupportedSPLError):
+            return found("filter-offline", f"valid SPL, not supported by the offline engine: {error}", True)
+        return found("filter-spl", f"not valid SPL after a '|': {error}")
 
     @cached_property
     def outputs(self) -> list[str] | None:

@@ -28,9 +28,11 @@ from linux_auditd_at.tuning.report import day_lines, html_page, run_lines, summa
 
 def add_range_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="run_from", metavar="TIME",
-                        help="first scheduled run time (Splunk time modifier, epoch or ISO 8601, relative to "
-                             "--now); default: the runs covering the logs' time span")
-    parser.add_argument("--to", dest="run_to", metavar="TIME", help="last scheduled run time")
+                        help="first scheduled run time, a Splunk time modifier (default: the runs "
+                             "covering the logs' time span)")
+    parser.add_argument("--to", dest="run_to", metavar="TIME",
+                        help="last scheduled run time, a Splunk time modifier (default: the runs covering "
+                             "the logs' time span)")
 
 
 def run_range(args: argparse.Namespace, context: Context) -> tuple[float | None, float | None]:

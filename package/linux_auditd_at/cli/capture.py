@@ -19,7 +19,7 @@ def add_arguments(parser):
     parser.add_argument("--name", default="auditd_at_execution",
                         help="dataset name, the file stem (default: %(default)s)")
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), metavar="NAME",
-                        help=f"scenario to play, repeatable (default: all): {', '.join(SCENARIOS)}")
+                        help=f"scenario to play, repeatable: {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--format", choices=["enriched", "raw"], default="enriched",
                         help="auditd log_format of the capture (default: enriched)")
     parser.add_argument("--node", action="store_true",

@@ -79,11 +79,12 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
                         help="definition of the filter macro for this run only, e.g. "
                              "'search NOT dest IN (\"build-01\")'")
     parser.add_argument("--earliest", metavar="TIME",
-                        help="Splunk time modifier (-70m@m, @d, -1h, now, epoch, ISO 8601); "
-                             "default: all time")
-    parser.add_argument("--latest", metavar="TIME", help="Splunk time modifier; default: all time")
+                        help="first event time, a Splunk time modifier: -70m@m, @d, -1h, now, epoch or "
+                             "ISO 8601, relative to --now (default: all time)")
+    parser.add_argument("--latest", metavar="TIME",
+                        help="event time to stop before, a Splunk time modifier (default: all time)")
     parser.add_argument("--now", metavar="TIME",
-                        help="the time the search runs at (epoch or ISO 8601; default: the current time)")
+                        help="the time the search runs at, epoch or ISO 8601 (default: the current time)")
     parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times (default: the local zone)")
     parser.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
                         help="processes reading a large plain (not .gz) log, each a span of whole lines; "
@@ -175,9 +176,11 @@ def context_from_args(args: argparse.Namespace) -> Context:
     """Context(now, tz, earliest, latest) from --now, --tz, --earliest, --latest."""
     from linux_auditd_at.spl.timemodifiers import resolve_time  # the engine's; imported when used
 
-    tz = time_zone(args.tz) if args.tz else local_timezone()
+    tz = time_zone(args.tz) if args.tz is not None else local_timezone()
     now = resolve_time(args.now, datetime.now(tz)) if args.now else time.time()
     earliest, latest = resolve_times(now, tz, args.earliest, args.latest)
+    if earliest is not None and latest is not None and earliest > latest:
+        raise ToolkitError(f"--earliest {args.earliest!r} is after --latest {args.latest!r}")
     return Context(now=now, tz=tz, earliest=earliest, latest=latest)
 
 

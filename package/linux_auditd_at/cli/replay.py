@@ -58,8 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default=env("SPLUNK_URL"),
                         help="management URL, e.g. https://localhost:8089 (default: $SPLUNK_URL)")
     parser.add_argument("--username", default=env("SPLUNK_USERNAME", "admin"),
-                        help="default: $SPLUNK_USERNAME, else admin")
-    parser.add_argument("--password", default=env("SPLUNK_PASSWORD"), help="default: $SPLUNK_PASSWORD")
+                        help="Splunk user (default: $SPLUNK_USERNAME, else admin)")
+    parser.add_argument("--password", default=env("SPLUNK_PASSWORD"),
+                        help="its password (default: $SPLUNK_PASSWORD)")
     parser.add_argument("--token", default=env("SPLUNK_TOKEN"),
                         help="Splunk authentication token instead of a password (default: $SPLUNK_TOKEN)")
     parser.add_argument("--hec-url", default=env("SPLUNK_HEC_URL"),
@@ -76,18 +77,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                         "at_replay_<random> index per dataset)")
     parser.add_argument("--keep", action="store_true", help="keep the test index afterwards")
     parser.add_argument("--batch-size", type=positive(int), default=500,
-                        help="events per HEC request (500)")
+                        help="events per HEC request (default: 500)")
     parser.add_argument("--max-tries", type=positive(int), default=5,
-                        help="tries per HEC request, and sends per unacknowledged batch (5)")
+                        help="tries per HEC request, and sends per unacknowledged batch (default: 5)")
     parser.add_argument("--timeout", type=positive(float), default=300.0,
                         help="seconds each request may take (connect to last byte), and to wait "
-                             "for acknowledgement, indexing and each search (300)")
+                             "for acknowledgement, indexing and each search (default: 300)")
     parser.add_argument("--poll", type=positive(float), default=1.0,
-                        help="seconds between polls of acknowledgements, jobs and the count (1)")
+                        help="seconds between polls of acknowledgements, jobs and the count (default: 1)")
     parser.add_argument("--backoff", type=positive(float), default=0.5,
-                        help="first retry delay in seconds, doubled per retry up to 30 (0.5)")
+                        help="first retry delay in seconds, doubled per retry up to 30 (default: 0.5)")
     parser.add_argument("--tz", default="UTC",
-                        help="time zone of the Splunk user, for ctime() in the embedded engine (UTC)")
+                        help="IANA time zone for times (default: UTC, the Splunk user's zone that ctime "
+                             "assumes in the embedded engine)")
     parser.add_argument("--no-dispatch", action="store_true",
                         help="do not dispatch the saved search itself (that needs the test index "
                              "among your default search indexes: replay adds it to your role for "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, tzinfo
 
 from linux_auditd_at.cli import common
 from linux_auditd_at.errors import ExitCode
@@ -36,9 +37,13 @@ def run(args: argparse.Namespace) -> int:
         row_events = action.events_for(row, context.now)
         events += row_events
         skipped += not row_events
+    missing = f"{skipped} result row(s) have no {', '.join(spec.field for spec in action.objects)} value"
     if args.format == "json":
-        json.dump([event.to_json() for event in events], sys.stdout, indent=2)
+        json.dump([_as_splunk_json(event.to_json(), event.time, context.tz) for event in events], sys.stdout,
+                  indent=2)
         sys.stdout.write("\n")
+    elif args.format == "table" and not events and skipped:
+        print(f"No risk events: {missing}.")
     else:
         rows = []
         for event in events:
@@ -48,8 +53,23 @@ def run(args: argparse.Namespace) -> int:
             rows.append(fields)
         common.print_result(Result(COLUMNS, rows), args.format)
     if skipped:
-        names = ", ".join(spec.field for spec in action.objects)
-        common.warn("risk", f"{skipped} result row(s) have no {names} value; ES writes no risk event "
-                            "for them")
+        common.warn("risk", f"{missing}; ES writes no risk event for them")
     common.warn_about(outcome.stats, "risk", outcome.problems)
     return ExitCode.OK
+
+
+def _as_splunk_json(fields: dict[str, object], epoch: float, tz: tzinfo) -> dict[str, object]:
+    """A risk event's fields as Splunk's JSON results carry them, like `run --format json`: every
+    value a string (numbers as Splunk prints them, multivalue as a list of strings), `_time` as
+    ISO 8601 with milliseconds and the zone's offset."""
+    def text(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: text(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [text(item) for item in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        return format_number(value) if isinstance(value, int | float) else str(value)
+
+    texts = {key: text(value) for key, value in fields.items()}
+    return {**texts, "_time": datetime.fromtimestamp(epoch, tz).isoformat(timespec="milliseconds")}
