@@ -9,8 +9,8 @@ from linux_auditd_at.detection import (
     BY_FIELDS,
     FILTER_MACRO,
     SEARCH_NAME,
-    find_app_dir,
     load_detection,
+    locate_app_dir,
 )
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import Context, compile_search
@@ -91,11 +91,11 @@ def test_a_filter_without_a_filter_macro_is_an_error(app):
 def test_the_app_folder_comes_from_the_environment_then_upwards_from_the_working_directory(
         app, tmp_path, monkeypatch):
     monkeypatch.setenv(APP_DIR_ENV, str(tmp_path / "elsewhere"))
-    assert find_app_dir() == tmp_path / "elsewhere"
+    assert locate_app_dir() == (tmp_path / "elsewhere", "from $LINUX_AUDITD_AT_APP_DIR")
     monkeypatch.delenv(APP_DIR_ENV)
     nested = app / "bin" / "deeper"
     nested.mkdir(parents=True)
-    assert find_app_dir(nested) == app
+    assert locate_app_dir(nested) == (app, "found upwards from the working directory")
 
 
 def test_a_folder_that_is_not_the_app_is_named(tmp_path):

@@ -71,11 +71,6 @@ def locate_app_dir(start: Path | None = None) -> tuple[Path, str]:
                     f"pass --app-dir or set {APP_DIR_ENV}")
 
 
-def find_app_dir(start: Path | None = None) -> Path:
-    """The app folder `locate_app_dir` finds."""
-    return locate_app_dir(start)[0]
-
-
 def app_dir_or_found(app_dir: Path | None = None) -> Path:
     """`app_dir` (the --app-dir option) or else the one `locate_app_dir` finds, checked to be an
     app folder, so every verb says the same thing, and where the folder came from, when it is not."""
