@@ -708,8 +708,9 @@ def test_earliest_after_latest_is_an_error_in_every_verb(cli, verb):
     assert err == f"linux-auditd-at {verb}: error: --earliest 'now' is after --latest '-1d'\n"
 
 
-def test_an_empty_tz_is_an_error_not_the_local_zone(cli):
-    code, out, err = cli("run", DATA / "enriched.log", "--tz", "")
+@pytest.mark.parametrize("verb", ["run", "check", "risk"])
+def test_an_empty_tz_is_an_error_not_the_local_zone(cli, verb):
+    code, out, err = cli(verb, DATA / "enriched.log", "--tz", "")
     assert code == 2 and out == ""
-    assert err == ("linux-auditd-at run: error: --tz '': unknown time zone (use an IANA name like "
+    assert err == (f"linux-auditd-at {verb}: error: --tz '': unknown time zone (use an IANA name like "
                    "Europe/Berlin)\n")

@@ -28,13 +28,12 @@ from linux_auditd_at.errors import ExitCode
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_log_arguments(parser)
     parser.add_argument("--name", default=runner.SEARCH_NAME, help="saved search name (default: %(default)s)")
-    parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times and `ausearch -i` dates "
-                                                     "(default: the local zone)")
+    common.add_tz_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     paths = common.log_paths(args)
-    tz = common.time_zone(args.tz) if args.tz else common.local_timezone()
+    tz = common.zone_from_args(args)
     detection, pipeline = runner.compile_detection(args.app_dir, name=args.name)
     with common.progress(paths) as on_bytes:
         reader = runner.open_logs(None, paths, tz=tz, on_bytes=on_bytes, **common.reader_options(args))

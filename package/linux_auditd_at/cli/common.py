@@ -52,9 +52,9 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logs", nargs="*", metavar="LOG",
                         help="audit log files, globs, rotated sets (audit.log*), .gz; - for stdin "
                              "(the default when stdin is not a terminal)")
-    parser.add_argument("--host", help="host the input gives the events, as a forwarder or HEC sets it "
-                                       "(default: the dataset metadata YAML next to the log, else this "
-                                       "machine's name); node= is only a field")
+    parser.add_argument("--host", help="host the input gives the events, as a forwarder or HEC sets it; "
+                                       "node= is only a field (default: the dataset metadata YAML next to "
+                                       "the log, else this machine's name)")
     parser.add_argument("--host-from-node", action="store_true",
                         help="host from each line's node= prefix, as a site's index-time host override "
                              "(props/transforms on indexers or heavy forwarders) would set it")
@@ -85,12 +85,17 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
                         help="event time to stop before, a Splunk time modifier (default: all time)")
     parser.add_argument("--now", metavar="TIME",
                         help="the time the search runs at, epoch or ISO 8601 (default: the current time)")
-    parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times (default: the local zone)")
+    add_tz_argument(parser)
     parser.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
                         help="processes reading a large plain (not .gz) log, each a span of whole lines; "
                              "the same rows as one (default: the free processors, those available less "
                              "the load average; %(default)s now)")
     add_lookups_argument(parser)
+
+
+def add_tz_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tz", metavar="ZONE", help="IANA time zone for times shown and for `ausearch -i` "
+                                                     "dates read (default: the local zone)")
 
 
 def add_lookups_argument(parser: argparse.ArgumentParser) -> None:
@@ -172,11 +177,16 @@ def time_zone(name: str) -> tzinfo:
         raise ToolkitError(f"--tz {name!r}: unknown time zone (use an IANA name like Europe/Berlin)") from exc
 
 
+def zone_from_args(args: argparse.Namespace) -> tzinfo:
+    """--tz (an empty one is an unknown zone, not the local one), else the local zone."""
+    return time_zone(args.tz) if args.tz is not None else local_timezone()
+
+
 def context_from_args(args: argparse.Namespace) -> Context:
     """Context(now, tz, earliest, latest) from --now, --tz, --earliest, --latest."""
     from linux_auditd_at.spl.timemodifiers import resolve_time  # the engine's; imported when used
 
-    tz = time_zone(args.tz) if args.tz is not None else local_timezone()
+    tz = zone_from_args(args)
     now = resolve_time(args.now, datetime.now(tz)) if args.now else time.time()
     earliest, latest = resolve_times(now, tz, args.earliest, args.latest)
     if earliest is not None and latest is not None and earliest > latest:

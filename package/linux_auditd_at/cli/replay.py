@@ -88,8 +88,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backoff", type=positive(float), default=0.5,
                         help="first retry delay in seconds, doubled per retry up to 30 (default: 0.5)")
     parser.add_argument("--tz", default="UTC",
-                        help="IANA time zone for times (default: UTC, the Splunk user's zone that ctime "
-                             "assumes in the embedded engine)")
+                        help="IANA time zone of the Splunk user, which ctime assumes in the embedded "
+                             "engine (default: UTC)")
     parser.add_argument("--no-dispatch", action="store_true",
                         help="do not dispatch the saved search itself (that needs the test index "
                              "among your default search indexes: replay adds it to your role for "
