@@ -16,6 +16,7 @@ writes the job's login uid while still `uid=daemon`, which gives a `SYSCALL=writ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -269,11 +270,16 @@ def _remove_user(user: str) -> None:
 
 def _finish(process: subprocess.Popen[str], stdin: str) -> tuple[str, str]:
     """communicate(); when a signal interrupts it, let the child finish first (an `at` still
-    running would write its job after our cleanup looked for it), then re-raise."""
+    running would write its job after our cleanup looked for it), then re-raise. Its stdin is
+    closed first: interrupted before communicate() closed it, `at` would wait for the rest of
+    its input until the timeout."""
     try:
         return process.communicate(stdin, timeout=JOB_WAIT)
     except BaseException:
         with signals_held():
+            with contextlib.suppress(OSError):
+                if process.stdin is not None:
+                    process.stdin.close()
             process.wait(timeout=JOB_WAIT)
         raise
 
