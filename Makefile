@@ -40,11 +40,12 @@ test: venv lint
 test-live: venv
 	LIVE=1 $(BIN)/pytest -m live
 
-# Also lints the CI workflow (docs/ci.md): actionlint, with shellcheck on its `run:` scripts, and
+# ruff, mypy (pyproject's [tool.mypy]), the app's own lint; also lints the CI workflow (docs/ci.md): actionlint, with shellcheck on its `run:` scripts, and
 # zizmor offline (its audits that need the GitHub API are skipped).
 WORKFLOWS  := .github/workflows
 lint: venv
 	$(BIN)/ruff check package tests bench
+	$(BIN)/mypy
 	$(TOOL) lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint $(WORKFLOWS)/*.yml
 	$(BIN)/zizmor --offline $(WORKFLOWS)

@@ -29,6 +29,8 @@ VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "repl
 def _verb_docstring(verb: str) -> str:
     """A verb module's docstring read from its source, without importing the module."""
     spec = importlib.util.find_spec(f"linux_auditd_at.cli.{verb}")
+    if spec is None or spec.origin is None:
+        return verb
     return ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or verb
 
 

@@ -110,7 +110,7 @@ def print_backtest(result: Backtest, args: argparse.Namespace, context: Context)
 
 def _runs_result(result: Backtest, context: Context, *, all_runs: bool) -> Result:
     columns = ["run", "earliest", "latest", "rows", "risk_score"]
-    rows = [{"run": run.window.run.isoformat(),
+    rows: list[dict[str, object]] = [{"run": run.window.run.isoformat(),
              "earliest": datetime.fromtimestamp(run.window.earliest, context.tz).isoformat(),
              "latest": datetime.fromtimestamp(run.window.latest, context.tz).isoformat(),
              "rows": str(len(run.rows)), "risk_score": format_number(run.risk_score)}

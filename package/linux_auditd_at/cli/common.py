@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from linux_auditd_at import runner
@@ -28,6 +28,9 @@ from linux_auditd_at.audit.sources import STDIN, total_size
 from linux_auditd_at.detection import SEARCH_NAME, Detection
 from linux_auditd_at.errors import ToolkitError, one_line
 from linux_auditd_at.spl import Context, Pipeline, Result
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 PROGRESS_DELAY = 0.5
 """Seconds a read must take before a progress bar appears (on a terminal only)."""
@@ -67,7 +70,18 @@ def add_log_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fail on the first line that is not an audit record instead of counting it")
 
 
-def reader_options(args: argparse.Namespace) -> dict[str, object]:
+class ReaderOptions(TypedDict):
+    """The AuditReader options every LOG-reading verb takes from its arguments."""
+
+    host: str | None
+    host_from_node: bool
+    index: str
+    sourcetype: str | None
+    source: str | None
+    strict: bool
+
+
+def reader_options(args: argparse.Namespace) -> ReaderOptions:
     """The reader's options from the LOG arguments (add_log_arguments)."""
     return {"host": args.host, "host_from_node": args.host_from_node, "index": args.index,
             "sourcetype": args.sourcetype, "source": args.source, "strict": args.strict}
@@ -229,7 +243,9 @@ def progress(paths: list[str]) -> Iterator[Callable[[int], None] | None]:
 
 class _LazyBar:
     def __init__(self, total: int):
-        self.total, self.done, self.started, self.bar, self.task = total, 0, time.monotonic(), None, None
+        self.total, self.done, self.started = total, 0, time.monotonic()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def advance(self, count: int) -> None:
         self.done += count
@@ -241,7 +257,7 @@ class _LazyBar:
                                 console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("read", total=self.total)
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.update(self.task, completed=self.done)
 
     def stop(self) -> None:
