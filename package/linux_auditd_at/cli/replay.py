@@ -157,9 +157,10 @@ def connect(args: argparse.Namespace, context: ssl.SSLContext, engine: Engine | 
     splunkd = Splunkd.connect(args.url, context=context, timeout=args.timeout,
                               username=args.username, password=args.password, token=args.token)
     splunkd.require_app(APP_ID)
-    if risk is not None and splunkd.app_state(ES_APP) != "enabled":
+    es_state = splunkd.app_state(ES_APP) if risk is not None else "enabled"
+    if es_state != "enabled":
         raise ReplayError(f"{args.url}: --es needs Enterprise Security, and its app {ES_APP} is "
-                          f"{'not installed' if splunkd.app_state(ES_APP) == 'missing' else 'disabled'}")
+                          f"{'not installed' if es_state == 'missing' else 'disabled'}")
     saved_search = splunkd.saved_search(APP_ID, SEARCH_NAME)
     for name, definition in splunkd.macros_naming_an_index(APP_ID, saved_search.search).items():
         common.warn("replay", f"the server's macro `{name}` names an index ({definition}); it ANDs with the "
