@@ -50,14 +50,14 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_detection(args.app_dir, name=args.name, lookup_dirs=tuple(args.lookups))
     current, pipeline, problem = baseline(loaded)
     if problem:
-        common.warn_all([f"the current filter cannot run offline ({problem}); comparing with the search "
-                         "without a filter"], args.verb)
+        common.warn(args.verb, f"the current filter cannot run offline ({problem}); comparing with the "
+                    "search without a filter")
     context = common.context_from_args(args)
     start, end = run_range(args, context)
     proposed = current.with_filter(args.filter).compile()  # read the fields both filters need
     events = load_args_events(args, current, pipeline, context, also=[proposed])
     comparison = compare_filters(current, args.filter, events, context, start=start, end=end,
-                                 current_pipeline=pipeline)
+                                 current_pipeline=pipeline, proposed_pipeline=proposed)
     common.warn_all(comparison.warnings, args.verb)
     rows = ([{**row, "new filter": "kept"} for row in comparison.kept]
             + [{**row, "new filter": "removed"} for row in comparison.removed]

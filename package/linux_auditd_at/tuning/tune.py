@@ -91,11 +91,14 @@ def baseline(current: Detection) -> tuple[Detection, Pipeline, str | None]:
 
 def compare_filters(current: Detection, definition: str, events: TimeSortedEvents, context: Context, *,
                     start: float | None = None, end: float | None = None,
-                    current_pipeline: Pipeline | None = None) -> FilterComparison:
+                    current_pipeline: Pipeline | None = None,
+                    proposed_pipeline: Pipeline | None = None) -> FilterComparison:
     """Run the search with the current filter and with `definition` over the same events; the
-    schedules are walked in context.tz. `current_pipeline` is `current` compiled, when it is."""
+    schedules are walked in context.tz. `current_pipeline` is `current` compiled, and
+    `proposed_pipeline` the search with `definition`, when the caller has them already."""
     proposed = current.with_filter(definition)
-    pipelines = {"current": current_pipeline or current.compile(), "proposed": proposed.compile()}
+    pipelines = {"current": current_pipeline or current.compile(),
+                 "proposed": proposed_pipeline or proposed.compile()}
     results = {name: pipeline.execute(events.events, context) for name, pipeline in pipelines.items()}
     before = run_backtest(current, events, context.tz, start=start, end=end, pipeline=pipelines["current"])
     after = run_backtest(proposed, events, context.tz, start=start, end=end, pipeline=pipelines["proposed"])
