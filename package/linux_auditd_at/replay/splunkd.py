@@ -180,8 +180,7 @@ class Splunkd:
                 if entry["acl"]["sharing"] == "global":
                     copies.setdefault(entry["name"], {})[entry["acl"]["app"]] = entry["content"]["definition"]
         except (KeyError, TypeError) as exc:
-            raise ReplayError(f"{self.url}: GET configs/conf-macros: unexpected answer "
-                              f"({str(body)[:60]})") from exc
+            raise unexpected(self.url, "GET configs/conf-macros", body) from exc
         return copies
 
     def macros_naming_an_index(self, app: str, saved_search: str) -> dict[str, str]:
