@@ -21,6 +21,7 @@ from splunklib import binding, client
 from linux_auditd_at.replay import ReplayError
 from linux_auditd_at.replay.tls import checked_url
 from linux_auditd_at.replay.transport import SDKHandler, TransportError, excerpt
+from linux_auditd_at.risk import RISK_KEY
 
 INDEX_TERM = re.compile(r"(?<![\w.])index\s*(=|::|\s+IN\s*\()", re.IGNORECASE)
 
@@ -161,7 +162,7 @@ class Splunkd:
         if not isinstance(content.get("search"), str):
             raise unexpected(self.url, f"GET {path}", content)
         return SavedSearch(name, content["search"],
-                           risk_fields(self.url, name, content.get(RISK_PARAM)))
+                           risk_fields(self.url, name, content.get(RISK_KEY)))
 
     def macro_definition(self, app: str, name: str) -> str | None:
         """The server's definition of a macro as the app sees it (local/ edits included)."""
@@ -320,7 +321,6 @@ class Splunkd:
 
 EMPTY = object()  # an answer without a body
 NOT_READY = ("QUEUED", "PARSING", "RUNNING", "FINALIZING", "PAUSED")
-RISK_PARAM = "action.risk.param._risk"
 HEC_APP = "splunk_httpinput"
 HEC_TOKENS = "data/inputs/http"
 
@@ -338,7 +338,7 @@ def risk_fields(url: str, name: str, value: object) -> tuple[str, ...]:
     except (ValueError, TypeError, KeyError):
         fields = ()
     if not fields or not all(isinstance(f, str) and f for f in fields):
-        raise ReplayError(f"{url}: saved search {name!r} has no usable {RISK_PARAM} on the server "
+        raise ReplayError(f"{url}: saved search {name!r} has no usable {RISK_KEY} on the server "
                           f"({excerpt(value)}); replay checks its risk objects")
     return fields
 
