@@ -27,7 +27,7 @@ from linux_auditd_at.errors import ExitCode
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_log_arguments(parser)
-    parser.add_argument("--name", default=runner.SEARCH_NAME, help="saved search name (default: %(default)s)")
+    common.add_name_argument(parser)
     common.add_tz_argument(parser)
 
 

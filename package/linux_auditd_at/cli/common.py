@@ -88,7 +88,7 @@ def reader_options(args: argparse.Namespace) -> ReaderOptions:
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--name", default=SEARCH_NAME, help="saved search name (default: %(default)s)")
+    add_name_argument(parser)
     parser.add_argument("--filter", metavar="SPL",
                         help="definition of the filter macro for this run only, e.g. "
                              "'search NOT dest IN (\"build-01\")'")
@@ -105,6 +105,10 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
                              "the same rows as one (default: the free processors, those available less "
                              "the load average; %(default)s now)")
     add_lookups_argument(parser)
+
+
+def add_name_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default=SEARCH_NAME, help="saved search name (default: %(default)s)")
 
 
 def add_tz_argument(parser: argparse.ArgumentParser) -> None:
