@@ -356,12 +356,13 @@ def test_another_app_exporting_a_used_macro_differently_is_warned_about(replay, 
             "local/macros.conf\n") in err
 
 
-def test_a_macro_used_inside_another_macro_is_compared_too(replay, fake):
-    fake.macros["linux_auditd"] = Macro("linux_auditd", "`site_index` sourcetype=\"linux:audit\"")
-    fake.macros["site_index"] = Macro("site_index", "index=*")
-    fake.foreign_macros[("Splunk_SA_CIM", "site_index")] = "index=main"
+@pytest.mark.parametrize("inner", ["site_index", "a_site_index"])  # sorting after and before the caller
+def test_a_macro_used_inside_another_macro_is_compared_too(replay, fake, inner):
+    fake.macros["linux_auditd"] = Macro("linux_auditd", f"`{inner}` sourcetype=\"linux:audit\"")
+    fake.macros[inner] = Macro(inner, "index=*")
+    fake.foreign_macros[("Splunk_SA_CIM", inner)] = "index=main"
     _, _, err = replay()
-    assert "warning: app Splunk_SA_CIM also exports the macro `site_index` as 'index=main'" in err
+    assert f"warning: app Splunk_SA_CIM also exports the macro `{inner}` as 'index=main'" in err
 
 
 def test_an_answer_that_is_not_json_is_a_clear_error(replay, fake):

@@ -36,14 +36,19 @@ def differing_macros(splunkd: Splunkd, app: str, saved_search: str) -> list[str]
     warnings = []
     copies = splunkd.global_macro_copies()
     ours: dict[str, str] = {}
-    names = used_names(saved_search)
-    for stanza in sorted(copies):
-        if stanza.split("(")[0] in names:
-            definition = splunkd.macro_definition(app, stanza)
-            if definition is not None:
-                ours[stanza] = definition
-                names |= used_names(definition)
-    for stanza, definition in ours.items():
+    seen: set[str] = set()
+    pending = used_names(saved_search)
+    while pending:  # a macro's definition may call macros of any name: follow calls to the end
+        seen |= pending
+        called: set[str] = set()
+        for stanza in copies:
+            if stanza.split("(")[0] in pending:
+                definition = splunkd.macro_definition(app, stanza)
+                if definition is not None:
+                    ours[stanza] = definition
+                    called |= used_names(definition)
+        pending = called - seen
+    for stanza, definition in sorted(ours.items()):
         for other_app, other in sorted(copies[stanza].items()):
             if other_app != app and other.strip() != definition.strip():
                 warnings.append(
