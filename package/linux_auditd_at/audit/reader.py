@@ -65,7 +65,7 @@ from linux_auditd_at.audit.record import (
     parse_record,
     record_problem,
 )
-from linux_auditd_at.audit.scan import Announcing, Scanner
+from linux_auditd_at.audit.scan import Announcing, Scanner, line_starts
 from linux_auditd_at.errors import AuditInputError
 
 METADATA = ("index", "sourcetype", "source", "host")
@@ -335,7 +335,7 @@ class AuditReader:
             return
         necessary = self.necessary
         if necessary is not None and block.isascii():
-            starts = sorted({block.rfind("\n", 0, m.start()) + 1 for m in necessary.finditer(block.lower())})
+            starts = line_starts(block, (m.start() for m in necessary.finditer(block.lower())))
             kept = [(number, line) for number, line in _numbered_lines(block, starts, first + 1)
                     if prefilter(line)]
         else:

@@ -33,8 +33,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, AnyStr, NamedTuple, Protocol, runtime_checkable
 
 from linux_auditd_at.audit.record import block_is_records
 
@@ -67,6 +67,13 @@ class Announcing(Protocol):
     def necessary(self) -> re.Pattern[str]: ...
     @property
     def needles(self) -> Sequence[NeedleData]: ...
+
+
+def line_starts(block: AnyStr, offsets: Iterable[int]) -> list[int]:
+    """The sorted start offsets of the lines of `block` holding the given offsets (no match spans
+    a line break, so a match's start or end names its line)."""
+    newline = b"\n" if isinstance(block, bytes) else "\n"
+    return sorted({block.rfind(newline, 0, at) + 1 for at in offsets})
 
 
 def _literal(text: str) -> str:
@@ -108,7 +115,7 @@ class _Hyperscan:
             ends.append(end)
 
         database.scan(block, match_event_handler=on_match)
-        return sorted({block.rfind(b"\n", 0, end) + 1 for end in ends})
+        return line_starts(block, ends)
 
 
 class _Re:
@@ -116,7 +123,7 @@ class _Re:
         self.pattern = re.compile(necessary.pattern.encode("utf-8"), necessary.flags & ~re.UNICODE)
 
     def candidates(self, block: bytes) -> list[int]:
-        return sorted({block.rfind(b"\n", 0, m.start()) + 1 for m in self.pattern.finditer(block.lower())})
+        return line_starts(block, (m.start() for m in self.pattern.finditer(block.lower())))
 
 
 def engine_name() -> str:
