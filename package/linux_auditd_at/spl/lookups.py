@@ -23,8 +23,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter, methodcaller
 
+from linux_auditd_at.spl.cidr import in_block
 from linux_auditd_at.spl.search_expr import wildcard_regex
 
 Cells = dict[str, str]
@@ -128,14 +130,7 @@ def _cidr(table: LookupTable, cell: str) -> Callable[[str], bool]:
         network = ipaddress.ip_network(cell.strip(), strict=False)
     except ValueError:
         return lambda value: False
-
-    def inside(value: str) -> bool:
-        try:
-            address = ipaddress.ip_address(value.strip())
-        except ValueError:
-            return False
-        return address.version == network.version and address in network
-    return inside
+    return partial(in_block, network)
 
 
 class _Matcher:
