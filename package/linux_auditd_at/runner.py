@@ -25,7 +25,7 @@ from pathlib import Path
 from linux_auditd_at.attack_data import log_metadata
 from linux_auditd_at.audit.reader import AuditReader, ReadStats
 from linux_auditd_at.detection import SEARCH_NAME, Detection, load_detection
-from linux_auditd_at.spl import Context, Event, Pipeline, Result
+from linux_auditd_at.spl import Context, Event, Pipeline, Result, tree
 from linux_auditd_at.spl.macros import Macro
 from linux_auditd_at.spl.metadata import term_text, unmet_terms
 
@@ -99,7 +99,7 @@ def metadata_problems(detection: Detection, pipeline: Pipeline, stats: ReadStats
     for term in unmet_terms(pipeline, seen):
         name = term.field
         carried = ", ".join(sorted({f"{name}={metadata[name]}" for metadata in seen}))
-        value = term.values[0] if hasattr(term, "values") else term.value
+        value = term.values[0] if isinstance(term, tree.FieldIn) else term.value
         where = _setter(detection, name)
         problems.append(f"the search requires {term_text(term)} ({where}), which no event read carries "
                         f"({carried}): pass {FLAGS[name]} {shlex.quote(value)} if that is where Splunk has "
