@@ -28,6 +28,14 @@ def field_name(cursor: Cursor, what: str = "a field name") -> str:
     return cursor.next().value
 
 
+def renamed(cursor: Cursor, name: str, what: str = "a field name after AS") -> str:
+    """The name after `AS` when the cursor is at one, else `name`."""
+    if not is_word(cursor, "as"):
+        return name
+    cursor.next()
+    return field_name(cursor, what)
+
+
 def field_list(cursor: Cursor, stop: tuple[str, ...] = ()) -> list[str]:
     """Names separated by spaces or commas, up to the end or a `key=` option."""
     names = []

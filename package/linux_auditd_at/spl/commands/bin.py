@@ -26,8 +26,8 @@ from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import (
     expect_end,
     field_name,
-    is_word,
     option,
+    renamed,
     search_cursor,
     unsupported,
 )
@@ -66,10 +66,7 @@ def parse(spl: str, start: int, end: int) -> tree.Bin:
     field = field_name(cursor, "the field to bin")
     while opt := option(cursor, ("span",), _OPTIONS):
         span = _span(cursor, opt[1])
-    target = field
-    if is_word(cursor, "as"):
-        cursor.next()
-        target = field_name(cursor, "a field name after AS")
+    target = renamed(cursor, field)
     expect_end(cursor, NAME)
     if span is None:
         raise unsupported(cursor, "bin without span= (automatic bins)", cursor.peek())

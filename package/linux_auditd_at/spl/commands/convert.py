@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.commands.arguments import expect_end, field_name, is_word, option, search_cursor
+from linux_auditd_at.spl.commands.arguments import (
+    expect_end,
+    field_name,
+    option,
+    renamed,
+    search_cursor,
+)
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.context import Context
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
@@ -39,10 +45,7 @@ def parse(spl: str, start: int, end: int) -> tree.Convert:
         if "*" in field:
             cursor.fail("wildcard fields in convert are not supported", cursor.tokens[cursor.index - 1])
         cursor.expect(RPAREN, "')' to close ctime(")
-        target = field
-        if is_word(cursor, "as"):
-            cursor.next()
-            target = field_name(cursor, "a field name after AS")
+        target = renamed(cursor, field)
         conversions.append(("ctime", field, target))
         cursor.accept(COMMA)
     if not conversions:

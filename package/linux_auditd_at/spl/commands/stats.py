@@ -18,6 +18,7 @@ from linux_auditd_at.spl.commands.arguments import (
     field_list,
     field_name,
     is_word,
+    renamed,
     search_cursor,
     unsupported,
 )
@@ -53,10 +54,8 @@ def _aggregation(cursor: Cursor) -> tree.Aggregation:
         cursor.expect(RPAREN, f"')' to close {token.value}(")
     elif function != "count":
         cursor.fail(f"{token.value} needs a field: {token.value}(field)")
-    name = f"{token.value}({field})" if field is not None else token.value
-    if is_word(cursor, "as"):
-        cursor.next()
-        name = field_name(cursor, "a column name after AS")
+    name = renamed(cursor, f"{token.value}({field})" if field is not None else token.value,
+                   "a column name after AS")
     return tree.Aggregation(function, field, name)
 
 
