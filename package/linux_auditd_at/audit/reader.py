@@ -65,7 +65,7 @@ from linux_auditd_at.audit.record import (
     parse_record,
     record_problem,
 )
-from linux_auditd_at.audit.scan import Announcing, Scanner, line_starts
+from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
 from linux_auditd_at.errors import AuditInputError
 
 METADATA = ("index", "sourcetype", "source", "host")
@@ -231,7 +231,7 @@ class AuditReader:
                 continue
             starts = None
             if self.scanner is not None and len(block) <= MAX_LINE:
-                count = block.count(b"\n") + (block[-1:] != b"\n")
+                count = line_count(block)
                 starts = self.scanner.candidates(block, count)
                 if starts is not None:
                     yield from self._scanned_events(block, starts, count)
@@ -328,7 +328,7 @@ class AuditReader:
         lines it keeps are split into fields. With a `necessary` pattern only the lines holding a
         match are even offered to the prefilter. Otherwise each line is checked on its own, so
         that no bad line goes uncounted."""
-        count = block.count("\n") + (block[-1:] != "\n")
+        count = line_count(block)
         prefilter, first = self.prefilter, self._lineno
         if prefilter is None or len(block) > MAX_LINE or not block_is_records(block, count):
             yield from self._checked_lines(block)

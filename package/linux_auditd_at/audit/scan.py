@@ -69,6 +69,12 @@ class Announcing(Protocol):
     def needles(self) -> Sequence[NeedleData]: ...
 
 
+def line_count(block: AnyStr) -> int:
+    """The lines of a block of whole lines (the last one may lack its line break)."""
+    newline = b"\n" if isinstance(block, bytes) else "\n"
+    return block.count(newline) + (not block.endswith(newline))
+
+
 def line_starts(block: AnyStr, offsets: Iterable[int]) -> list[int]:
     """The sorted start offsets of the lines of `block` holding the given offsets (no match spans
     a line break, so a match's start or end names its line)."""
@@ -146,7 +152,7 @@ class Scanner:
         lines (see the module docstring); `lines`: the block's line count, when known."""
         if b"\r" in block or not block.isascii():
             return None
-        lines = block.count(b"\n") + (block[-1:] != b"\n") if lines is None else lines
+        lines = line_count(block) if lines is None else lines
         if not block_is_records(block, lines):
             return None
         return self._impl.candidates(block)
