@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import itertools
 
-from linux_auditd_at.errors import UnsupportedSPLError
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.commands.arguments import integer, is_word, option, search_cursor
+from linux_auditd_at.spl.commands.arguments import integer, is_word, option, search_cursor, unsupported
 from linux_auditd_at.spl.commands.contract import Command, sets
 from linux_auditd_at.spl.lexer import EOF, STRING, WORD
 from linux_auditd_at.spl.parser import Cursor, parse_search_expression
@@ -28,8 +27,7 @@ def parse(spl: str, start: int, end: int) -> tree.InputLookup:
     settings = {"start": 0, "max": 1000000000}
     while opt := option(cursor, ("start", "max", "append")):
         if opt[0] == "append":
-            raise UnsupportedSPLError("inputlookup append= is valid SPL but not supported by the offline "
-                                      "engine", spl=spl, position=cursor.tokens[cursor.index - 3].pos)
+            raise unsupported(cursor, "inputlookup append=", cursor.tokens[cursor.index - 3])
         settings[opt[0]] = integer(cursor, opt[1], f"{opt[0]}=")
     if cursor.peek().kind not in (WORD, STRING):
         cursor.fail("inputlookup needs a lookup table name")
