@@ -26,12 +26,11 @@ from linux_auditd_at.attack_data import log_metadata
 from linux_auditd_at.audit.reader import AuditReader, ReadStats
 from linux_auditd_at.detection import SEARCH_NAME, Detection, load_detection
 from linux_auditd_at.spl import Context, Event, Pipeline, Result, tree
-from linux_auditd_at.spl.macros import Macro
+from linux_auditd_at.spl.macros import Macro, called_names
 from linux_auditd_at.spl.metadata import term_text, unmet_terms
 
 FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source", "host": "--host"}
 """The option that sets each metadata field of the events read."""
-_MACRO_CALL = re.compile(r"`([^`(\s]+)(?=[`(])")
 
 
 @dataclass
@@ -125,8 +124,8 @@ def _used_macros(detection: Detection) -> list[Macro]:
     used: dict[str, Macro] = {}
     texts = [detection.search]
     while texts:
-        for call in _MACRO_CALL.finditer(texts.pop(0)):
-            for macro in by_name.get(call.group(1), ()):
+        for name in called_names(texts.pop(0)):
+            for macro in by_name.get(name, ()):
                 if macro.name not in used:
                     used[macro.name] = macro
                     texts.append(macro.definition)

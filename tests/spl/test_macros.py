@@ -6,7 +6,7 @@ import pytest
 
 from linux_auditd_at.detection import macros_from_conf
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl.macros import Macro, expand_macros
+from linux_auditd_at.spl.macros import Macro, called_names, expand_macros
 
 MACROS = macros_from_conf({
     "linux_auditd": {"definition": 'sourcetype="linux:audit"'},
@@ -123,3 +123,10 @@ def test_a_chain_deeper_than_the_limit_is_an_error_that_says_so():
     with pytest.raises(SPLError, match=r"^macro `m50` is nested more than 50 macros deep at position 0"):
         expand_macros("`m0`", macros_from_conf(stanzas))
     assert expand_macros("`m20`", macros_from_conf(stanzas)) == "x"
+
+
+def test_called_names_are_the_calls_expand_macros_would_expand():
+    """Quoted strings and inline comments hold no calls; arguments are not part of the name."""
+    spl = ('`linux_auditd` "`not_a_call`" ```see `nor_this` ``` '
+           '| `security_content_ctime( firstTime )` | `linux_auditd` | eval x="`q`" | `open')
+    assert called_names(spl) == ["linux_auditd", "security_content_ctime", "linux_auditd"]

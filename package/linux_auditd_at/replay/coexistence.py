@@ -17,17 +17,8 @@ for `saved/searches`, is UNVERIFIED against a live server; the fake in tests/rep
 
 from __future__ import annotations
 
-import re
-
 from linux_auditd_at.replay.splunkd import Splunkd
-
-MACRO_CALL = re.compile(r"`\s*([A-Za-z0-9_.:-]+)")
-"""The name at the start of a macro call: `name` or `name(args)`."""
-
-
-def used_names(spl: str) -> set[str]:
-    """The names of the macros `spl` calls (without arguments)."""
-    return set(MACRO_CALL.findall(spl))
+from linux_auditd_at.spl.macros import called_names
 
 
 def differing_macros(splunkd: Splunkd, app: str, saved_search: str) -> list[str]:
@@ -37,7 +28,7 @@ def differing_macros(splunkd: Splunkd, app: str, saved_search: str) -> list[str]
     copies = splunkd.global_macro_copies()
     ours: dict[str, str] = {}
     seen: set[str] = set()
-    pending = used_names(saved_search)
+    pending = set(called_names(saved_search))
     while pending:  # a macro's definition may call macros of any name: follow calls to the end
         seen |= pending
         called: set[str] = set()
@@ -46,7 +37,7 @@ def differing_macros(splunkd: Splunkd, app: str, saved_search: str) -> list[str]
                 definition = splunkd.macro_definition(app, stanza)
                 if definition is not None:
                     ours[stanza] = definition
-                    called |= used_names(definition)
+                    called.update(called_names(definition))
         pending = called - seen
     for stanza, definition in sorted(ours.items()):
         for other_app, other in sorted(copies[stanza].items()):

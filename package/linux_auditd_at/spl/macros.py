@@ -10,7 +10,9 @@ Inline comments (```...```) in the search and in definitions are replaced by a s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.eval_expr import compile_expression
@@ -131,6 +133,40 @@ def _resolve(name: str, args: list[str], macros: dict[str, Macro]) -> tuple[Macr
     return None, f"undefined macro `{stanza}`"
 
 
+Piece = Literal["text", "comment", "call"]
+
+
+def _pieces(spl: str) -> Iterator[tuple[Piece, int, int]]:
+    """`spl` cut into text (quoted strings included: no macro inside them), inline comments and
+    macro calls (backtick to backtick), as (kind, start, end); an unterminated call ends at -1."""
+    i = 0
+    while i < len(spl):
+        if spl[i] == '"':
+            end = after_quoted(spl, i)
+            yield "text", i, end
+        elif spl.startswith(COMMENT, i):
+            end = comment_end(spl, i)
+            yield "comment", i, end
+        elif spl[i] == "`":
+            close = spl.find("`", i + 1)
+            yield "call", i, -1 if close < 0 else close + 1
+            if close < 0:
+                return
+            end = close + 1
+        else:
+            plain = _QUOTE_OR_CALL.search(spl, i)
+            end = plain.start() if plain else len(spl)
+            yield "text", i, end
+        i = end
+
+
+def called_names(spl: str) -> list[str]:
+    """The names of the macros `spl` calls itself (not those its macros call), in order, without
+    arguments; calls inside quoted strings and comments are not calls, as expand_macros sees it."""
+    return [name for kind, start, end in _pieces(spl) if kind == "call" and end > 0
+            if (name := _call(spl[start + 1:end - 1])[0])]
+
+
 def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str, call_at: int | None,
             budget: _Budget) -> str:
     """Expand `spl`; errors point into `top`, at `call_at` (the outermost call) when nested."""
@@ -138,28 +174,14 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
     def error_at(message: str, position: int) -> SPLError:
         return SPLError(message, spl=top, position=position if call_at is None else call_at)
 
-    out, i = [], 0
-    while i < len(spl):
-        char = spl[i]
-        if char == '"':
-            end = after_quoted(spl, i)
-            out.append(spl[i:end])
-            i = end
+    out = []
+    for kind, i, end in _pieces(spl):
+        if kind != "call":
+            out.append(spl[i:end] if kind == "text" else " ")
             continue
-        if spl.startswith(COMMENT, i):
-            out.append(" ")
-            i = comment_end(spl, i)
-            continue
-        if char != "`":
-            plain = _QUOTE_OR_CALL.search(spl, i)
-            end = plain.start() if plain else len(spl)
-            out.append(spl[i:end])
-            i = end
-            continue
-        close = spl.find("`", i + 1)
-        if close < 0:
+        if end < 0:
             raise error_at("unterminated macro call (no closing backtick)", i)
-        name, args = _call(spl[i + 1:close])
+        name, args = _call(spl[i + 1:end - 1])
         if not name:
             raise error_at("empty macro call ``", i)
         macro, why = _resolve(name, args, macros)
@@ -185,7 +207,6 @@ def _expand(spl: str, macros: dict[str, Macro], chain: tuple[str, ...], top: str
             raise error_at(over, i)
         out.append(_expand(definition, macros, (*chain, macro.name), top, i if call_at is None else call_at,
                            budget))
-        i = close + 1
     return "".join(out)
 
 
