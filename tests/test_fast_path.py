@@ -225,6 +225,30 @@ def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
     assert scanner.candidates(block + b"\n") is None  # a blank line: read line by line
 
 
+STRINGZILLA = pytest.mark.skipif(importlib.util.find_spec("stringzilla") is None,
+                                 reason="pip install stringzilla (the native count)")
+
+
+@STRINGZILLA
+@given(block=st.lists(st.sampled_from([b"\n", b" msg=audit(", b"): ", b")", b":", b" ", b"a", b"\xff",
+                                       b"\x00"]), max_size=60).map(b"".join))
+def test_the_native_count_gives_the_numbers_of_bytes_count(block):
+    tally = scan.native_tally()
+    for text in (b"\n", b" msg=audit(", b"): "):
+        assert tally(block, text) == block.count(text)
+    assert scan.line_count(block, tally) == scan.line_count(block)
+
+
+@STRINGZILLA
+def test_the_stdlib_alone_counts_when_asked(monkeypatch):
+    keep = compile_search("comm=at | stats count").raw_prefilter()
+    monkeypatch.delenv(scan.ENGINE_VARIABLE, raising=False)
+    assert scan.Scanner(keep.needles, keep.necessary).tally is scan.native_tally()
+    assert scan.Scanner(keep.needles, keep.necessary, "re").tally is bytes.count
+    monkeypatch.setenv(scan.ENGINE_VARIABLE, "re")
+    assert scan.Scanner(keep.needles, keep.necessary).tally is bytes.count
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_scanner_hands_blocks_it_cannot_vouch_for_to_the_line_reader(engine):
     keep = compile_search("comm=at | stats count").raw_prefilter()

@@ -231,7 +231,7 @@ class AuditReader:
                 continue
             starts = None
             if self.scanner is not None and len(block) <= MAX_LINE:
-                count = line_count(block)
+                count = self.scanner.line_count(block)
                 starts = self.scanner.candidates(block, count)
                 if starts is not None:
                     yield from self._scanned_events(block, starts, count)

@@ -39,7 +39,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
-from typing import AnyStr
 
 from linux_auditd_at.audit.formats import INTERPRETED_STAMP, interpreted_time, journal_audit
 
@@ -103,7 +102,8 @@ def record_problem(line: str) -> str | None:
     return None
 
 
-def block_is_records(block: str | bytes, count: int) -> bool:
+def block_is_records(block: str | bytes, count: int,
+                     tally: Callable[[bytes, bytes], int] = bytes.count) -> bool:
     """Whether each of the `count` lines of `block` looks like a record as auditd writes it, by
     counts over the whole block (str.count, no per-line step: the reader's fast path): one
     ` msg=audit(` (a key before it: a record cut at its start has none) and one `): ` closing a
@@ -112,14 +112,11 @@ def block_is_records(block: str | bytes, count: int) -> bool:
     record's shape (` msg=audit(x): ` without a whole stamp, or without a `type=` key after a
     space), or by two anomalies in one block that make up for each other; a regex over every line
     would see those too, and cost about as much CPU as the whole rest of a run. Interpreted
-    (`ausearch -i`) lines fail it."""
+    (`ausearch -i`) lines fail it. `tally(block, text)` counts `text` in a bytes block (a native
+    count may stand in for `bytes.count`: the scanner's)."""
     if isinstance(block, str):
-        return _shaped(block, " msg=audit(", "): ", "\x00", count)
-    return _shaped(block, b" msg=audit(", b"): ", b"\x00", count)  # the raw bytes of a block
-
-
-def _shaped(block: AnyStr, stamp: AnyStr, close: AnyStr, nul: AnyStr, count: int) -> bool:
-    return block.count(stamp) == count and block.count(close) == count and nul not in block
+        return block.count(" msg=audit(") == count and block.count("): ") == count and "\x00" not in block
+    return tally(block, b" msg=audit(") == count and tally(block, b"): ") == count and b"\x00" not in block
 
 
 _HIDING = re.compile(r'="[^"]*[\s\x1d\'][^"]*"')
