@@ -11,7 +11,9 @@ streaming commands and stats, the way the detection and its filter macro are wri
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import io
 import re
 import string
 from datetime import UTC
@@ -22,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linux_auditd_at import runner
+from linux_auditd_at.audit import native, scan
 from linux_auditd_at.audit import reader as reader_module
-from linux_auditd_at.audit import scan
 from linux_auditd_at.audit.record import extract_fields, field_extractor
 from linux_auditd_at.errors import AuditInputError
 from linux_auditd_at.spl import Context, compile_search
@@ -135,7 +137,7 @@ def _compare(tmp_path: Path, log: bytes, spl: str, engine: str, strict: bool = F
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reader_module, "CHUNK", 1024)  # many blocks: a bad line spoils only its own
         general = _outcome(pipeline, path, fast=False, strict=strict)
-        patch.setenv(scan.ENGINE_VARIABLE, engine)
+        patch.setenv(native.ENGINE_VARIABLE, engine)
         fast = _outcome(pipeline, path, strict=strict, jobs=jobs)
     assert fast == general, spl
 
@@ -214,12 +216,13 @@ def test_field_extractor_equals_the_full_extraction_on_random_text(text):
 
 
 def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
-    monkeypatch.delenv(scan.ENGINE_VARIABLE, raising=False)
-    monkeypatch.setattr(scan.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.delenv(native.ENGINE_VARIABLE, raising=False)
+    monkeypatch.setattr(native.importlib.util, "find_spec", lambda name: None)
     assert scan.engine_name() == "re"
     keep = compile_search("comm=at | stats count").raw_prefilter()
     scanner = scan.Scanner(keep.needles, keep.necessary)
-    assert scanner.engine == "re"
+    assert scanner.engine == "re" and scanner.tally is bytes.count
+    assert type(native.gzip_stream(io.BufferedReader(io.BytesIO(gzip.compress(b"x\n"))))) is gzip.GzipFile
     block = b'type=SYSCALL msg=audit(1.1:1): comm="AT"\ntype=SYSCALL msg=audit(1.1:2): comm=atq\n'
     assert scanner.candidates(block) == [0]
     assert scanner.candidates(block + b"\n") is None  # a blank line: read line by line
@@ -233,7 +236,7 @@ STRINGZILLA = pytest.mark.skipif(importlib.util.find_spec("stringzilla") is None
 @given(block=st.lists(st.sampled_from([b"\n", b" msg=audit(", b"): ", b")", b":", b" ", b"a", b"\xff",
                                        b"\x00"]), max_size=60).map(b"".join))
 def test_the_native_count_gives_the_numbers_of_bytes_count(block):
-    tally = scan.native_tally()
+    tally = native.tally()
     for text in (b"\n", b" msg=audit(", b"): "):
         assert tally(block, text) == block.count(text)
     assert scan.line_count(block, tally) == scan.line_count(block)
@@ -242,10 +245,10 @@ def test_the_native_count_gives_the_numbers_of_bytes_count(block):
 @STRINGZILLA
 def test_the_stdlib_alone_counts_when_asked(monkeypatch):
     keep = compile_search("comm=at | stats count").raw_prefilter()
-    monkeypatch.delenv(scan.ENGINE_VARIABLE, raising=False)
-    assert scan.Scanner(keep.needles, keep.necessary).tally is scan.native_tally()
+    monkeypatch.delenv(native.ENGINE_VARIABLE, raising=False)
+    assert scan.Scanner(keep.needles, keep.necessary).tally is native.tally()
     assert scan.Scanner(keep.needles, keep.necessary, "re").tally is bytes.count
-    monkeypatch.setenv(scan.ENGINE_VARIABLE, "re")
+    monkeypatch.setenv(native.ENGINE_VARIABLE, "re")
     assert scan.Scanner(keep.needles, keep.necessary).tally is bytes.count
 
 

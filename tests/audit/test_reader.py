@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from linux_auditd_at.attack_data import log_metadata
+from linux_auditd_at.audit import native
 from linux_auditd_at.audit.reader import CHUNK, MAX_LINE, AuditReader
-from linux_auditd_at.audit.sources import total_size
+from linux_auditd_at.audit.sources import open_binary, total_size
 from linux_auditd_at.errors import AuditInputError
 from paths import AUDIT_DATA
 
@@ -128,7 +129,25 @@ def test_empty_file_is_fine_but_reported(tmp_path):
     assert stats.empty_files == [str(tmp_path / "empty.log")]
 
 
-def test_corrupt_gzip_names_the_file(tmp_path):
+INFLATES = [pytest.param("native", marks=pytest.mark.skipif(importlib.util.find_spec("isal") is None,
+                                                            reason="pip install isal (python-isal)")),
+            pytest.param("re", id="stdlib")]  # native.ENGINE_VARIABLE: re asks for the stdlib alone
+
+
+@pytest.mark.parametrize("inflate", INFLATES)
+def test_python_isal_and_the_stdlib_inflate_the_same_events(tmp_path, monkeypatch, inflate):
+    monkeypatch.setenv(native.ENGINE_VARIABLE, inflate)
+    (tmp_path / "a.gz").write_bytes(gzip.compress(ENRICHED.read_bytes()) * 2)  # two members, as cat makes
+    events, stats = _read([tmp_path / "a.gz"])
+    assert len(events) == 2 * len(_records("enriched.log")) and stats.non_audit == 0
+    stream, raw = open_binary(str(tmp_path / "a.gz"))
+    with raw, stream:
+        assert type(stream).__module__ == ("gzip" if inflate == "re" else "isal.igzip")
+
+
+@pytest.mark.parametrize("inflate", INFLATES)
+def test_corrupt_gzip_names_the_file(tmp_path, monkeypatch, inflate):
+    monkeypatch.setenv(native.ENGINE_VARIABLE, inflate)
     packed = gzip.compress(ENRICHED.read_bytes())
     (tmp_path / "cut.gz").write_bytes(packed[: len(packed) // 2])
     with pytest.raises(AuditInputError, match=r"cut\.gz:\d+: cannot read \(truncated gzip"):

@@ -48,7 +48,6 @@ import io
 import itertools
 import os
 import re
-import zlib
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ from functools import partial
 from itertools import compress, islice
 from typing import BinaryIO, Protocol
 
-from linux_auditd_at.audit import sources
+from linux_auditd_at.audit import native, sources
 from linux_auditd_at.audit.record import (
     block_is_records,
     extract_fields,
@@ -189,12 +188,14 @@ class AuditReader:
         position = _Position(raw, self.on_bytes)
         split = self.jobs > 1 and self.scanner is not None and not is_stdin and stream is raw
         spans = _spans(raw, self.jobs) if split else None
+        # after open_binary: the errors of the inflate it chose
+        unreadable: tuple[type[Exception], ...] = (OSError, EOFError, *native.inflate_errors())
         try:
             if spans:
                 yield from self._split_events(path, spans, position)
             else:
                 yield from self._stream_events(stream, position)
-        except (OSError, EOFError, zlib.error) as exc:
+        except unreadable as exc:
             raise AuditInputError(f"cannot read ({_describe(exc)})", path=self._path,
                                   line=self._lineno + 1) from exc
         finally:
@@ -551,7 +552,7 @@ class _Position:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+    if isinstance(exc, (gzip.BadGzipFile, *native.inflate_errors())):
         return f"corrupt gzip data: {exc}"
     if isinstance(exc, EOFError):
         return f"truncated gzip file: {exc}"

@@ -27,25 +27,23 @@ Engines (`LINUX_AUDITD_AT_SCANNER=hyperscan|re` picks one; default: hyperscan wh
 - re (the stdlib fallback, e.g. where no wheel exists): the prefilter's `necessary` regex over the
   lower-cased block.
 The counts of the block check and of the lines (three passes over every block, more time than
-the scan itself) are StringZilla's SIMD `count` (PyPI wheels for x86_64 and aarch64 Linux, macOS,
-Windows), the same numbers as `bytes.count`, which stands in where the wheel is missing and
-whenever `LINUX_AUDITD_AT_SCANNER=re` asks for the stdlib alone (the fallback the tests hold equal).
+the scan itself) are `native.tally()`: StringZilla's SIMD count, the same numbers as `bytes.count`,
+which stands in where the wheel is missing or the stdlib alone is asked for (`native.py`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, AnyStr, NamedTuple, Protocol, runtime_checkable
 
+from linux_auditd_at.audit import native
 from linux_auditd_at.audit.record import block_is_records
 
 if TYPE_CHECKING:
     import hyperscan
 
-ENGINE_VARIABLE = "LINUX_AUDITD_AT_SCANNER"
 _DELIMITERS = "\\t\\x0b\\x0c\\r\\x1c-\\x1f '\""  # where a value ends (and \\n: `$` in multiline mode)
 _KEY_STARTS = "\\t\\x0b\\x0c\\r\\x1c-\\x1f '"
 
@@ -83,15 +81,6 @@ def line_count(block: AnyStr, tally: Tally = bytes.count) -> int:
     if isinstance(block, str):
         return block.count("\n") + (not block.endswith("\n"))
     return tally(block, b"\n") + (not block.endswith(b"\n"))
-
-
-def native_tally() -> Tally | None:
-    """StringZilla's count, or None where its wheel is missing."""
-    if importlib.util.find_spec("stringzilla") is None:
-        return None
-    import stringzilla  # here, not at start-up: only a block read needs it
-
-    return stringzilla.count
 
 
 def line_starts(block: AnyStr, offsets: Iterable[int]) -> list[int]:
@@ -153,10 +142,10 @@ class _Re:
 
 def engine_name() -> str:
     """The engine in use: the variable's choice, else hyperscan when it can be imported, else re."""
-    chosen = os.environ.get(ENGINE_VARIABLE, "")
+    chosen = os.environ.get(native.ENGINE_VARIABLE, "")
     if chosen in ("hyperscan", "re"):
         return chosen
-    return "hyperscan" if importlib.util.find_spec("hyperscan") else "re"
+    return "hyperscan" if native.installed("hyperscan") else "re"
 
 
 class Scanner:
@@ -165,8 +154,8 @@ class Scanner:
     def __init__(self, needles: Sequence[NeedleData], necessary: re.Pattern[str], engine: str | None = None):
         self.engine = engine or engine_name()
         self._impl = _Hyperscan(needles) if self.engine == "hyperscan" else _Re(necessary)
-        stdlib_only = (engine or os.environ.get(ENGINE_VARIABLE)) == "re"
-        self.tally: Tally = (None if stdlib_only else native_tally()) or bytes.count
+        stdlib = engine == "re" if engine else native.stdlib_only()
+        self.tally: Tally = bytes.count if stdlib else native.tally()
 
     def line_count(self, block: bytes) -> int:
         """The lines of a block of whole lines, counted with this scanner's count."""

@@ -3,13 +3,13 @@
 Globs are expanded here (so they also work where no shell expands them). A rotated set is read
 oldest first, the way auditd wrote it: `audit.log.3, audit.log.2, audit.log.1, audit.log`
 (also with `.gz` on rotated members), whatever order the shell listed them in. Compressed input is
-recognised by its gzip magic bytes, not by its name.
+recognised by its gzip magic bytes, not by its name, and inflated by `native.gzip_stream`
+(python-isal where installed, about 3x the stdlib's zlib; one stream, never split across processes).
 """
 
 from __future__ import annotations
 
 import glob
-import gzip
 import io
 import os
 import re
@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from linux_auditd_at.audit import native
 from linux_auditd_at.errors import AuditInputError
 
 STDIN = "-"
@@ -127,7 +128,7 @@ def open_binary(path: str) -> tuple[io.BufferedIOBase, io.BufferedReader]:
     else:  # an embedding program's stdin buffer: any binary stream with readinto
         raw = io.BufferedReader(given)
     if raw.peek(2)[:2] == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+        return native.gzip_stream(raw), raw
     return raw, raw
 
 
