@@ -43,5 +43,6 @@ def test_grep_finding_nothing_is_no_failure(bench, tmp_path):
 def test_rows_other_than_the_general_engines_fail_the_bench(bench, tmp_path):
     printed = tmp_path / "out"
     printed.write_text("comm,exe\nnot,the rows\n")
+    log = Path(__file__).parent / "audit" / "data" / "enriched.log"
     with pytest.raises(bench.BenchFailure, match="differ"):
-        bench.check_rows(Path(__file__).parent / "audit" / "data" / "enriched.log", printed)
+        bench.check_rows(log, printed, bench.general_engine_csv(log))
