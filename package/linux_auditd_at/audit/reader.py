@@ -48,12 +48,11 @@ import io
 import itertools
 import os
 import re
-from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
-from itertools import compress, islice
+from itertools import compress
 from typing import BinaryIO, Protocol
 
 from linux_auditd_at.audit import native, sources
@@ -65,6 +64,7 @@ from linux_auditd_at.audit.record import (
     record_problem,
 )
 from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
+from linux_auditd_at.audit.workers import ordered_map
 from linux_auditd_at.errors import AuditInputError
 
 METADATA = ("index", "sourcetype", "source", "host")
@@ -248,27 +248,12 @@ class AuditReader:
 
     def _split_events(self, path: str, spans: list[tuple[int, int]],
                       position: _Position) -> Iterator[dict[str, object]]:
-        """The events of a plain file read by `jobs` processes, a span of whole lines each, at
-        most jobs + 1 spans ahead (memory stays bounded); the events, counts and line numbers
-        come out exactly as one process gives them."""
-        import multiprocessing
-
-        global _SPLIT_READER
-        _SPLIT_READER = self
-        try:
-            with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                _SPLIT_READER = None
-                tasks = iter(spans)
-                pending = deque(pool.apply_async(_read_span, (path, *span))
-                                for span in islice(tasks, self.jobs + 1))
-                while pending:
-                    part = pending.popleft().get()
-                    if (span := next(tasks, None)) is not None:
-                        pending.append(pool.apply_async(_read_span, (path, *span)))
-                    yield from self._merged(part)
-                    position.report()
-        finally:
-            _SPLIT_READER = None
+        """The events of a plain file read by `jobs` forked processes, a span of whole lines
+        each, about one span per process ahead (memory stays bounded, `workers.py`); the events,
+        counts and line numbers come out exactly as one process gives them."""
+        for part in ordered_map(lambda span: self._read_span(path, *span), spans, self.jobs):
+            yield from self._merged(part)
+            position.report()
 
     def _merged(self, part: _Part) -> list[dict[str, object]]:
         """A span's result added to this reader's counts, its line numbers made the file's."""
@@ -408,7 +393,6 @@ class AuditReader:
 _BREAK = re.compile(rb"\r\n?|\n")
 SPAN = 256 * CHUNK
 """Bytes (16 MiB) of a plain file one process reads at a time when several read it (--jobs)."""
-_SPLIT_READER: AuditReader | None = None  # the reader whose spans forked workers read
 
 
 @dataclass
@@ -421,12 +405,6 @@ class _Part:
     lines: int
     error: tuple[str, int] | None
 
-
-
-
-def _read_span(path: str, start: int, end: int) -> _Part:
-    assert _SPLIT_READER is not None
-    return _SPLIT_READER._read_span(path, start, end)
 
 
 def _spans(raw: io.BufferedReader, jobs: int) -> list[tuple[int, int]] | None:
