@@ -24,6 +24,16 @@ def test_top_level_help_lists_every_verb_with_its_docstring(capsys):
     assert "Run the shipped detection" in out
 
 
+def test_help_before_a_verb_is_the_top_level_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top_level = capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help", "run"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == top_level
+
+
 def test_running_a_verb_imports_no_other_verb_module():
     code = (
         "import sys; from linux_auditd_at.cli import main; "

@@ -10,7 +10,6 @@ croniter or rich, and start-up time counts when `run` is benchmarked against `au
 from __future__ import annotations
 
 import argparse
-import ast
 import errno
 import importlib
 import importlib.util
@@ -28,6 +27,8 @@ VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "repl
 
 def _verb_docstring(verb: str) -> str:
     """A verb module's docstring read from its source, without importing the module."""
+    import ast  # only for the help of every verb
+
     spec = importlib.util.find_spec(f"linux_auditd_at.cli.{verb}")
     if spec is None or spec.origin is None:
         return verb
@@ -50,13 +51,29 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Help(argparse.Action):
+    """-h/--help before the verb: the help of the parser built with every verb's help line, each
+    read from the verb's source only when asked, not on every run."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        build_parser().print_help()
+        parser.exit()
+
+
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only `chosen` (when given) gets its full arguments, every verb gets its help."""
-    parser = argparse.ArgumentParser(prog="linux-auditd-at", description=__doc__.splitlines()[0])
+    """The parser; only `chosen` (when given) gets its full arguments. Without a chosen verb every
+    verb gets its help line; with one, the others get none (the top-level help that lists them is
+    printed by the parser built without one, see `_Help`)."""
+    parser = argparse.ArgumentParser(prog="linux-auditd-at", description=__doc__.splitlines()[0],
+                                     add_help=False)
+    parser.add_argument("-h", "--help", action=_Help, nargs=0, help="show this help message and exit")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--app-dir", type=Path, default=None, help=APP_DIR_HELP)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb in VERBS:
+        if chosen not in (None, verb):
+            verbs.add_parser(verb)
+            continue
         if verb == chosen:
             module = importlib.import_module(f"linux_auditd_at.cli.{verb}")
             doc = module.__doc__ or verb
