@@ -13,7 +13,7 @@ import pytest
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import commands, compile_search
 from linux_auditd_at.spl.aggregations import ALIASES, SPLUNK_STATS_FUNCTIONS
-from linux_auditd_at.spl.commands import COMMANDS, MODULES, Command, Order
+from linux_auditd_at.spl.commands import COMMANDS, NAMES, Command, Order
 from linux_auditd_at.spl.functions import FUNCTIONS, SPLUNK_EVAL_FUNCTIONS, Function, Kind
 from linux_auditd_at.spl.pipeline import parse_stages
 from paths import REPO
@@ -28,7 +28,7 @@ def _command_modules():
 
 def test_every_command_module_declares_its_contract_and_is_registered():
     modules = _command_modules()
-    assert sorted(m.__name__ for m in modules) == sorted(m.__name__ for m in MODULES)
+    assert sorted(m.__name__.rsplit(".", 1)[1] for m in modules) == sorted(NAMES)
     for module in modules:
         command = module.COMMAND
         assert isinstance(command, Command)
