@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from linux_auditd_at.errors import SPLError
-from linux_auditd_at.spl.eval_expr import compile_expression
 from linux_auditd_at.spl.lexer import COMMENT, EOF, after_quoted, comment_end, tokenize_eval
 from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
 from linux_auditd_at.spl.values import as_text
@@ -105,6 +104,8 @@ def _bind(macro: Macro, args: list[str]) -> dict[str, str]:
 
 def _evaluate(macro: Macro, definition: str) -> str:
     """The text an `iseval = true` definition evaluates to; SPLError says what is wrong."""
+    from linux_auditd_at.spl.eval_expr import compile_expression  # loaded by the first eval macro
+
     try:
         cursor = Cursor(tokenize_eval(definition), definition)
         expr = parse_eval_expression(cursor)

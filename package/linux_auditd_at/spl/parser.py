@@ -19,7 +19,6 @@ from typing import NoReturn
 
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.functions import FUNCTIONS, SPLUNK_EVAL_FUNCTIONS
 from linux_auditd_at.spl.lexer import (
     COMMA,
     EOF,
@@ -363,6 +362,8 @@ def _eval_primary(cursor: Cursor) -> EvalExpr:
 
 def _call(cursor: Cursor, name: Token, args: list[EvalExpr]) -> tree.Call:
     """A call of a registered eval function with an argument count it takes."""
+    from linux_auditd_at.spl.functions import FUNCTIONS, SPLUNK_EVAL_FUNCTIONS  # loaded by the first call
+
     function = FUNCTIONS.get(name.value)
     if function is None and name.value in SPLUNK_EVAL_FUNCTIONS:
         raise UnsupportedSPLError(f"eval function {name.value}() is valid SPL but not supported by the "

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from linux_auditd_at.errors import UnsupportedSPLError
 from linux_auditd_at.spl.lexer import COMMA, EOF, OP, STRING, WORD, Token, tokenize_search
 from linux_auditd_at.spl.parser import Cursor
-from linux_auditd_at.spl.regex import Regex, RegexError, guard
+
+if TYPE_CHECKING:
+    from linux_auditd_at.spl.regex import Regex
 
 
 def search_cursor(spl: str, start: int, end: int) -> Cursor:
@@ -122,6 +125,8 @@ def matching_names(patterns: list[str] | tuple[str, ...], names) -> list[str]:
 
 def compiled_regex(cursor: Cursor, token: Token, pattern: str | None = None) -> Regex:
     """The regex `pattern` (default: the token's text) compiled; a bad one is an error at `token`."""
+    from linux_auditd_at.spl.regex import Regex, RegexError  # PCRE2 loads for the commands that use it
+
     try:
         return Regex(token.value if pattern is None else pattern)
     except RegexError as err:
@@ -139,4 +144,6 @@ def regex_argument(cursor: Cursor) -> tuple[Regex, Token]:
 
 def regex_guard(call, cursor: Cursor, token: Token):
     """`call` with a match-limit hit an SPL error at the regex `token`."""
+    from linux_auditd_at.spl.regex import guard
+
     return guard(call, lambda message: cursor.error(message, token))
