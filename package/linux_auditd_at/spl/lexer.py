@@ -40,6 +40,8 @@ NUMBER, IDENT, FIELD = TokenKind.NUMBER, TokenKind.IDENT, TokenKind.FIELD
 
 @dataclass(frozen=True)
 class Token:
+    """A token: its kind, its text (a quoted one unquoted) and its span `pos`..`end` in the SPL."""
+
     kind: TokenKind
     value: str
     pos: int

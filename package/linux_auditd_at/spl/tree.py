@@ -19,16 +19,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class And:
+    """Every item matches (AND, or terms side by side)."""
+
     items: tuple[SearchExpr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """Any item matches."""
+
     items: tuple[SearchExpr, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """The item does not match."""
+
     item: SearchExpr
 
 
@@ -67,18 +73,24 @@ SearchExpr = And | Or | Not | FieldCompare | FieldIn | BareTerm
 
 @dataclass(frozen=True)
 class Literal:
+    """A string, number, boolean or null written in the expression."""
+
     value: str | int | float | bool | None
     pos: int = 0
 
 
 @dataclass(frozen=True)
 class FieldRef:
+    """A field's value in the row (a bare name, or one in single quotes)."""
+
     name: str
     pos: int = 0
 
 
 @dataclass(frozen=True)
 class Call:
+    """An eval function call; the parser has checked the name and the argument count."""
+
     name: str
     args: tuple[EvalExpr, ...]
     pos: int = 0
@@ -86,6 +98,8 @@ class Call:
 
 @dataclass(frozen=True)
 class BinaryOp:
+    """`left op right`: arithmetic, concatenation, comparison or logic."""
+
     op: str  # + - * / % . = == != < <= > >= AND OR XOR LIKE
     left: EvalExpr
     right: EvalExpr
@@ -94,6 +108,8 @@ class BinaryOp:
 
 @dataclass(frozen=True)
 class UnaryOp:
+    """`NOT operand` or `-operand`."""
+
     op: str  # NOT, -
     operand: EvalExpr
     pos: int = 0
@@ -117,26 +133,36 @@ EvalExpr = Literal | FieldRef | Call | BinaryOp | UnaryOp | InList
 
 @dataclass(frozen=True)
 class Search:
+    """`search <expression>`."""
+
     expr: SearchExpr | None  # None for a search with no terms
 
 
 @dataclass(frozen=True)
 class Where:
+    """`where <eval expression>`."""
+
     expr: EvalExpr
 
 
 @dataclass(frozen=True)
 class Eval:
+    """`eval f=expr, ...`: (field, expression) pairs, applied left to right."""
+
     assignments: tuple[tuple[str, EvalExpr], ...]
 
 
 @dataclass(frozen=True)
 class Rename:
+    """`rename a AS b, ...`: (source, target) pairs."""
+
     pairs: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class Aggregation:
+    """One stats function: `function(field) AS name`."""
+
     function: str  # canonical name: count, dc, min, max, sum, avg, values, first, last
     field: str | None
     name: str  # output column
@@ -144,24 +170,32 @@ class Aggregation:
 
 @dataclass(frozen=True)
 class Stats:
+    """`stats` (and `eventstats`): aggregations per group of the `by` fields."""
+
     aggregations: tuple[Aggregation, ...]
     by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Convert:
+    """`convert [timeformat=...] ctime(field) [AS name] ...`."""
+
     timeformat: str
     conversions: tuple[tuple[str, str, str], ...]  # (function, field, output field)
 
 
 @dataclass(frozen=True)
 class Fields:
+    """`fields [+|-] f1, f2 ...`: keep the fields, or remove them."""
+
     remove: bool
     fields: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Table:
+    """`table f1 f2 ...`: exactly these columns, in this order."""
+
     fields: tuple[str, ...]
 
 
@@ -171,6 +205,8 @@ SortKind = Fixed["auto", "num", "str"]
 
 @dataclass(frozen=True)
 class SortKey:
+    """One sort field: its direction and how values compare."""
+
     field: str
     descending: bool = False
     kind: SortKind = "auto"
@@ -178,6 +214,8 @@ class SortKey:
 
 @dataclass(frozen=True)
 class Sort:
+    """`sort [N] key ... [desc]`: `reverse` is the trailing `desc`."""
+
     keys: tuple[SortKey, ...]
     limit: int = 10000  # 0 = no limit
     reverse: bool = False
@@ -185,11 +223,15 @@ class Sort:
 
 @dataclass(frozen=True)
 class Head:
+    """`head [N]`: the first `count` rows."""
+
     count: int = 10
 
 
 @dataclass(frozen=True)
 class Dedup:
+    """`dedup [N] f1 f2 ... [keepempty=] [consecutive=]`: `count` rows per combination."""
+
     fields: tuple[str, ...]
     count: int = 1
     keepempty: bool = False
@@ -198,12 +240,16 @@ class Dedup:
 
 @dataclass(frozen=True)
 class Fillnull:
+    """`fillnull [value=X] [f1 f2 ...]`: () fills every field any row has."""
+
     value: str = "0"
     fields: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
 class RegexFilter:
+    """`regex [field=|field!=]"<PCRE>"`."""
+
     field: str
     keep: bool  # True: keep the rows that match (field=); False: those that do not (field!=)
     search: Callable[[str], re.Match[str] | None]  # a match-limit hit raises SPLError
@@ -211,6 +257,8 @@ class RegexFilter:
 
 @dataclass(frozen=True)
 class Rex:
+    """`rex [field=f] [max_match=N] "<PCRE>"`: `names` are the named groups, in order."""
+
     field: str
     names: tuple[str, ...]
     finditer: Callable[[str], Iterator[re.Match[str]]]  # a match-limit hit raises SPLError
@@ -227,6 +275,8 @@ class RexSed:
 
 @dataclass(frozen=True)
 class Bin:
+    """`bin span=<span> <field> [AS <target>]`: bins of `size` (in `unit`) each."""
+
     field: str
     target: str
     size: float
@@ -235,6 +285,8 @@ class Bin:
 
 @dataclass(frozen=True)
 class Mvexpand:
+    """`mvexpand <field> [limit=N]`."""
+
     field: str
     limit: int = 0  # 0: every value
 

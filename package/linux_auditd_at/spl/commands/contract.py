@@ -42,6 +42,8 @@ def sets(node) -> Order:
 
 @dataclass(frozen=True)
 class Command(Generic[Node]):
+    """One command's contract; the module docstring says what each field is."""
+
     name: str
     parse: Callable[[str, int, int], Node]
     prepare: Callable[[Node, str], Step]
