@@ -61,19 +61,16 @@ class _Help(argparse.Action):
 
 
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only `chosen` (when given) gets its full arguments. Without a chosen verb every
-    verb gets its help line; with one, the others get none (the top-level help that lists them is
-    printed by the parser built without one, see `_Help`)."""
+    """The parser: with a `chosen` verb, that verb alone with its full arguments; without one,
+    every verb with its help line (for the top-level help, which `_Help` prints from this parser,
+    and the error for a verb that is none of them)."""
     parser = argparse.ArgumentParser(prog="linux-auditd-at", description=__doc__.splitlines()[0],
                                      add_help=False)
     parser.add_argument("-h", "--help", action=_Help, nargs=0, help="show this help message and exit")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--app-dir", type=Path, default=None, help=APP_DIR_HELP)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for verb in VERBS:
-        if chosen not in (None, verb):
-            verbs.add_parser(verb)
-            continue
+    for verb in VERBS if chosen is None else (chosen,):
         if verb == chosen:
             module = importlib.import_module(f"linux_auditd_at.cli.{verb}")
             doc = module.__doc__ or verb
