@@ -48,6 +48,24 @@ def test_running_a_verb_imports_no_other_verb_module():
     assert heavy == "False False"
 
 
+def test_run_imports_only_what_the_shipped_search_uses():
+    """The detection uses search, rename, stats and convert, no eval function and no regex: the
+    other commands, the eval functions, the regex backend and the other layers stay unloaded."""
+    code = (
+        "import sys; from linux_auditd_at.cli import main; "
+        f"main(['--app-dir', {str(REPO)!r}, 'run', '--format', 'csv', {str(SAMPLE)!r}]); "
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stderr.splitlines()[-1].split())
+    commands = {m.rsplit(".", 1)[1] for m in loaded if m.startswith("linux_auditd_at.spl.commands.")}
+    assert commands == {"arguments", "contract", "search", "rename", "stats", "convert"}
+    unused = ("linux_auditd_at.spl.functions", "linux_auditd_at.spl.eval_expr", "linux_auditd_at.spl.regex",
+              "pcre2", "linux_auditd_at.replay", "linux_auditd_at.capture", "linux_auditd_at.tuning",
+              "linux_auditd_at.app", "rich")
+    assert not {m for m in loaded if m.startswith(unused)}
+
+
 def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
     # split on "\n" only: str.splitlines() would also cut at the 0x1d before the ENRICHED fields
     at_line = next(line for line in SAMPLE.read_text().split("\n")

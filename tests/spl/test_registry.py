@@ -7,6 +7,8 @@ import importlib
 import itertools
 import pkgutil
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -37,6 +39,15 @@ def test_every_command_module_declares_its_contract_and_is_registered():
             assert COMMANDS[name] is command
         assert all(callable(f) for f in (command.parse, command.prepare, command.columns, command.order))
         assert not hasattr(module, "ORDERS_ROWS") and not hasattr(module, "needs_search_order")
+
+
+def test_a_search_loads_only_the_command_modules_it_uses():
+    code = ("import sys; from linux_auditd_at.spl import compile_search; "
+            "compile_search('search a=1 | head 2'); "
+            "print(sorted(m for m in sys.modules if m.startswith('linux_auditd_at.spl.commands.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str([f"{commands.__name__}.{name}"
+                                       for name in ("arguments", "contract", "head", "search")])
 
 
 @pytest.mark.parametrize(("spl", "order"), [
