@@ -1,4 +1,4 @@
-"""Stats functions: one small accumulator per function and group, so memory grows with groups.
+"""Stats functions: one small state per function and group, so memory grows with groups.
 
 count counts events (count(f): events where f has a value); dc and values treat values as
 strings; min/max compare numbers numerically and strings after numbers (Splunk's docs: "numbers
@@ -11,8 +11,10 @@ Reference, event order functions).
 
 from __future__ import annotations
 
+import operator
 import re
-from typing import Protocol
+from abc import ABC, abstractmethod
+from typing import Any, Protocol
 
 from linux_auditd_at.spl.values import as_text, format_number, sort_key, to_number, values_of
 
@@ -32,125 +34,139 @@ def is_splunk_stats_function(name: str) -> bool:
     return name in SPLUNK_STATS_FUNCTIONS or _PERCENTILE.fullmatch(name) is not None
 
 
-class Accumulator(Protocol):
-    """One stats function over one group: fed row by row, then asked for its value."""
+class Function(Protocol):
+    """One stats function over one field, for every group: a group's state is `empty()` (a group
+    that exists before any row: stats without BY) or `start(row)` (its first row); `add` takes each
+    further row and returns the new state; `result` is the function's value. The function holds
+    no group's data, so a group costs its state alone."""
 
-    def add(self, row: dict) -> None: ...
+    def empty(self) -> object: ...
 
-    def result(self) -> object: ...
+    def start(self, row: dict) -> object: ...
+
+    def add(self, state: Any, row: dict) -> object: ...
+
+    def result(self, state: Any) -> object: ...
 
 
-class Count:
+class _Base(ABC):
     def __init__(self, field: str | None):
-        self.field, self.n = field, 0
+        self.field = field
 
-    def add(self, row: dict) -> None:
-        if self.field is None or values_of(row.get(self.field)):
-            self.n += 1
+    def empty(self) -> object:
+        return None
 
-    def result(self):
-        return str(self.n)
+    def start(self, row: dict) -> object:
+        return self.add(self.empty(), row)
 
+    @abstractmethod
+    def add(self, state: Any, row: dict) -> object: ...
 
-class DistinctCount:
-    def __init__(self, field: str):
-        self.field, self.seen = field, set[str]()
-
-    def add(self, row: dict) -> None:
-        self.seen.update(as_text(v) for v in values_of(row.get(self.field)))
-
-    def result(self):
-        return str(len(self.seen))
+    @abstractmethod
+    def result(self, state: Any) -> object: ...
 
 
-class Extreme:
-    """min (want=-1) or max (want=1)."""
+class Count(_Base):
+    def empty(self) -> int:
+        return 0
+
+    def add(self, n: int, row: dict) -> int:
+        return n + 1 if self.field is None or values_of(row.get(self.field)) else n
+
+    def result(self, n: int) -> str:
+        return str(n)
+
+
+class DistinctCount(_Base):
+    def empty(self) -> set[str]:
+        return set()
+
+    def add(self, seen: set[str], row: dict) -> set[str]:
+        seen.update(as_text(v) for v in values_of(row.get(self.field)))
+        return seen
+
+    def result(self, seen: set[str]) -> object:
+        return str(len(seen))
+
+
+class Extreme(_Base):
+    """min (want=-1) or max (want=1); the state is (sort key, value) of the best value so far."""
 
     def __init__(self, field: str, want: int):
-        self.field, self.want = field, want
-        self.best: object = None
-        self.key: tuple | None = None
+        super().__init__(field)
+        self.better = operator.lt if want < 0 else operator.gt
 
-    def add(self, row: dict) -> None:
+    def add(self, best: tuple | None, row: dict) -> tuple | None:
         found = row.get(self.field)
         for value in [found] if type(found) is float else values_of(found):  # `_time`: one number
             key = (0, value, "") if type(value) is float else sort_key(value)
-            if self.key is None or (key < self.key if self.want < 0 else key > self.key):
-                self.best, self.key = value, key
+            if best is None or self.better(key, best[0]):
+                best = (key, value)
+        return best
 
-    def result(self):
-        return None if self.best is None else as_text(self.best)
+    def result(self, best: tuple | None) -> object:
+        return None if best is None else as_text(best[1])
 
 
-class Sum:
-    def __init__(self, field: str):
-        self.field, self.n = field, 0
-        self.total: int | float = 0
+class Sum(_Base):
+    """The state is [total, how many numbers]."""
 
-    def add(self, row: dict) -> None:
+    def empty(self) -> list:
+        return [0, 0]
+
+    def add(self, state: list, row: dict) -> list:
         for value in values_of(row.get(self.field)):
             number = to_number(value)
             if number is not None:
-                self.total += number
-                self.n += 1
+                state[0] += number
+                state[1] += 1
+        return state
 
-    def result(self):
-        return format_number(self.total) if self.n else None
+    def result(self, state: list) -> object:
+        return format_number(state[0]) if state[1] else None
 
 
 class Avg(Sum):
-    def result(self):
-        return format_number(self.total / self.n) if self.n else None
+    def result(self, state: list) -> object:
+        return format_number(state[0] / state[1]) if state[1] else None
 
 
 class Values(DistinctCount):
     """The distinct values themselves, sorted (null when there are none)."""
 
-    def result(self):
-        return sorted(self.seen) or None
+    def result(self, seen: set[str]) -> object:
+        return sorted(seen) or None
 
 
-class First:
+class First(_Base):
     """The first value the field has, in the order rows arrive."""
 
-    def __init__(self, field: str):
-        self.field = field
-        self.value: object = None
+    def add(self, value: object, row: dict) -> object:
+        return row.get(self.field) if value is None else value
 
-    def add(self, row: dict) -> None:
-        if self.value is None:
-            self.value = row.get(self.field)
-
-    def result(self):
-        return self.value
+    def result(self, value: object) -> object:
+        return value
 
 
 class Last(First):
     """The last value the field has, in the order rows arrive."""
 
-    def add(self, row: dict) -> None:
-        value = row.get(self.field)
-        if value is not None:
-            self.value = value
+    def add(self, value: object, row: dict) -> object:
+        found = row.get(self.field)
+        return value if found is None else found
 
 
-def accumulator(function: str, field: str | None) -> Accumulator:
-    """A fresh accumulator for a canonical function name (see ALIASES); only count takes no field
-    (the parser makes sure)."""
-    if function == "count":
+def stats_function(name: str, field: str | None) -> Function:
+    """The stats function for a canonical name (see ALIASES) over `field`; only count takes no
+    field (the parser makes sure)."""
+    if name == "count":
         return Count(field)
     if field is None:
-        raise ValueError(f"{function}() needs a field")
-    if function == "dc":
-        return DistinctCount(field)
-    if function in ("min", "max"):
-        return Extreme(field, -1 if function == "min" else 1)
-    if function == "sum":
-        return Sum(field)
-    if function == "avg":
-        return Avg(field)
-    if function == "values":
-        return Values(field)
-    if function == "last":
-        return Last(field)
-    return First(field)
+        raise ValueError(f"{name}() needs a field")
+    if name in ("min", "max"):
+        return Extreme(field, -1 if name == "min" else 1)
+    return _BY_NAME[name](field)
+
+
+_BY_NAME: dict[str, type[_Base]] = {"dc": DistinctCount, "sum": Sum, "avg": Avg, "values": Values,
+                                   "first": First, "last": Last}

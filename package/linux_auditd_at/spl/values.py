@@ -26,10 +26,8 @@ def format_number(number: int | float) -> str:
     """How Splunk prints a number: integral values without a fraction, others with the shortest
     repr that round-trips (`1795915736.369`). UNVERIFIED for very large or tiny floats and for
     trailing zeros of a fraction (`.060` prints as `.06`)."""
-    if isinstance(number, float) and number.is_integer() and abs(number) < 1e16:
-        return str(int(number))
     if isinstance(number, float):
-        return repr(number)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e16 else repr(number)
     if abs(number) >= _HUGE:  # more digits than Python prints, and more than a double holds
         return "inf" if number > 0 else "-inf"
     return str(number)
@@ -39,6 +37,8 @@ def as_text(value: object) -> str:
     """One (single) value as the string Splunk would show."""
     if type(value) is str:
         return value
+    if type(value) is float:  # `_time`
+        return format_number(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

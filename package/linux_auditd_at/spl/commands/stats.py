@@ -10,9 +10,10 @@ is exactly one row, even for no events (`count` is then 0).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.aggregations import ALIASES, accumulator, is_splunk_stats_function
+from linux_auditd_at.spl.aggregations import ALIASES, is_splunk_stats_function, stats_function
 from linux_auditd_at.spl.commands.arguments import (
     expect_end,
     field_list,
@@ -23,6 +24,7 @@ from linux_auditd_at.spl.commands.arguments import (
     unsupported,
 )
 from linux_auditd_at.spl.commands.contract import Command, Order
+from linux_auditd_at.spl.context import Row
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, OP, RPAREN, WORD
 from linux_auditd_at.spl.parser import Cursor
 from linux_auditd_at.spl.values import as_text, values_of
@@ -90,28 +92,38 @@ def group_keys(row: dict, by: tuple[str, ...]):
     return dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
 
 
-def aggregate(rows, node: tree.Stats) -> dict[tuple, dict[str, object]]:
-    """group key -> {aggregate name: result}; without BY one group even for no rows."""
-    groups: dict[tuple[str, ...], list] = {}
+def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, list[object]]:
+    """group key -> the aggregates' values, in the order written; without BY one group even for
+    no rows."""
+    functions = [stats_function(a.function, a.field) for a in node.aggregations]
+    groups: dict[tuple, list] = {}
     if not node.by:
-        groups[()] = [accumulator(a.function, a.field) for a in node.aggregations]
+        groups[()] = [function.empty() for function in functions]
+    by = node.by
     for row in rows:
-        for key in group_keys(row, node.by):
-            accumulators = groups.get(key)
-            if accumulators is None:
-                accumulators = groups[key] = [accumulator(a.function, a.field) for a in node.aggregations]
-            for acc in accumulators:
-                acc.add(row)
-    return {key: {a.name: acc.result() for a, acc in zip(node.aggregations, accs, strict=True)}
-            for key, accs in groups.items()}
+        for key in group_keys(row, by):
+            states = groups.get(key)
+            if states is None:
+                groups[key] = [function.start(row) for function in functions]
+            else:
+                groups[key] = [function.add(state, row) for function, state in zip(functions, states)]
+    return {key: [function.result(state) for function, state in zip(functions, states)]
+            for key, states in groups.items()}
+
+
+def group_rows(groups: dict[tuple, list[object]], node: tree.Stats) -> list[Row]:
+    """stats' rows from `aggregate`'s groups: by-fields, then the aggregates, sorted by key."""
+    names = [a.name for a in node.aggregations]
+    rows = []
+    for key in sorted(groups):
+        row: Row = dict(zip(node.by, key))
+        row.update(zip(names, groups[key]))
+        rows.append(row)
+    return rows
 
 
 def prepare(node: tree.Stats, spl: str):
-    def run(rows, context):
-        groups = aggregate(rows, node)
-        for key in sorted(groups):
-            yield {**dict(zip(node.by, key, strict=True)), **groups[key]}
-    return run
+    return lambda rows, context: iter(group_rows(aggregate(rows, node), node))
 
 
 def columns(node: tree.Stats, cols):
