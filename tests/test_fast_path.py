@@ -1,12 +1,15 @@
-"""The fast path (block scan, per-search field extraction, --jobs) against the general path (every
-field, every line) on random logs and random searches: the same rows, stage counts, reader counts
-and warnings, with the native scanner and with the stdlib `re` fallback.
+"""The fast path (block scan, per-search field extraction, --jobs, the stats fold) against the
+general path (every field, every line, every stage on the general engine) on random logs and
+random searches: the same rows, stage counts, reader counts and warnings, with the native scanner
+and with the stdlib `re` fallback.
 
 Logs are real records (tests/audit/data) re-cased, re-valued and broken: hex and mixed-case
 values, quoted values holding `key=` text, `node=` prefixes, CRLF, blank and non-audit lines,
 stamped lines without `type=`, bytes that are not UTF-8, the ENRICHED 0x1d separator. Searches
 are field terms (=, !=, IN, wildcards, NOT, AND/OR, metadata terms, bare terms) followed by
-streaming commands and stats, the way the detection and its filter macro are written.
+streaming commands and stats, the way the detection and its filter macro are written, or by random
+pipelines of search/where/rename (and commands the fold declines), stats, and commands after it
+(convert, search, sort, head, rename), under a time range or none.
 """
 
 from __future__ import annotations
@@ -74,6 +77,33 @@ tails = st.sampled_from([
     "| convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime(firstTime) | search dest=* NOT comm=atq",
 ])
 
+before_stats = st.sampled_from([
+    "| rename host as dest", "| rename comm as c, exe as comm", "| rename UID as user",
+    "| rename pid as ppid", "| rename comm as comm", "| rename _raw as text", "| search comm!=atq",
+    "| search dest=* NOT c=atq", "| where isnotnull(pid)", '| where like(exe, "%at%") OR user="root"',
+    "| search at", "| search user=r*", '| where searchmatch("comm=at")', "| eval who=coalesce(UID, uid)",
+    "| rename c* as d*", "| fields comm pid",
+])
+stats_functions = st.lists(st.sampled_from([
+    "count", "count(pid)", "min(_time) as firstTime", "max(_time) as lastTime", "dc(pid)",
+    "values(exe) as exes", "sum(pid)", "avg(ppid)", "min(pid)", "max(comm)", "min(user)", "count(c)",
+    "first(comm)", "last(exe)",
+]), min_size=1, max_size=3).map(" ".join)
+stats_by = st.lists(st.sampled_from(["comm", "exe", "UID", "dest", "pid", "c", "user", "type", "node",
+                                     "SYSCALL"]),
+                    max_size=3, unique=True).map(lambda by: f" by {' '.join(by)}" if by else "")
+after_stats = st.sampled_from([
+    '| convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)', "| convert ctime(lastTime) as seen",
+    '| convert timeformat="%s.%3N" ctime(firstTime) ctime(pid)', "| search *", "| search dest=* NOT comm=atq",
+    "| sort - count", "| head 3", "| where count > 1", "| rename count as n", "| search count=1",
+])
+pipelines = st.builds(lambda before, functions, by, after: " ".join([*before, f"| stats {functions}{by}",
+                                                                     *after]),
+                      st.lists(before_stats, max_size=3), stats_functions, stats_by,
+                      st.lists(after_stats, max_size=3))
+windows = st.sampled_from([(None, None), (1795918493.07, None), (None, 1795918502.32),
+                           (1795918493.0, 1795918507.39)])
+
 
 def _shuffle_case(text: bytes, draw) -> bytes:
     return bytes(c ^ 0x20 if chr(c).isalpha() and draw(st.booleans()) else c for c in text)
@@ -116,11 +146,13 @@ def lines(draw) -> bytes:
 logs = st.lists(lines(), min_size=1, max_size=60).map(b"".join)
 
 
-def _outcome(pipeline, path: Path, **options):
+def _outcome(pipeline, path: Path, window=(None, None), general=False, **options):
     """Rows, stage counts, reader counts and the warning, or the error a strict read raises."""
+    earliest, latest = window
     try:
         reader = runner.open_logs(pipeline, [str(path)], **options)
-        result = pipeline.execute(reader, Context(now=1795918500.0, tz=UTC))
+        context = Context(now=1795918500.0, tz=UTC, earliest=earliest, latest=latest)
+        result = pipeline.execute(reader, context, general=general)
     except AuditInputError as exc:
         return ("error", str(exc))
     stats = reader.stats
@@ -130,15 +162,16 @@ def _outcome(pipeline, path: Path, **options):
             stats.replaced, stats.replaced_examples, stats.empty_files, stats.warning())
 
 
-def _compare(tmp_path: Path, log: bytes, spl: str, engine: str, strict: bool = False, jobs: int = 1) -> None:
+def _compare(tmp_path: Path, log: bytes, spl: str, engine: str, strict: bool = False, jobs: int = 1,
+             window=(None, None)) -> None:
     path = tmp_path / "audit.log"
     path.write_bytes(log)
     pipeline = compile_search(spl)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reader_module, "CHUNK", 1024)  # many blocks: a bad line spoils only its own
-        general = _outcome(pipeline, path, fast=False, strict=strict)
+        general = _outcome(pipeline, path, window, general=True, fast=False, strict=strict)
         patch.setenv(native.ENGINE_VARIABLE, engine)
-        fast = _outcome(pipeline, path, strict=strict, jobs=jobs)
+        fast = _outcome(pipeline, path, window, strict=strict, jobs=jobs)
     assert fast == general, spl
 
 
@@ -152,6 +185,14 @@ SETTINGS = settings(max_examples=120, deadline=None,
 def test_fast_path_gives_the_general_paths_rows_counts_and_warnings(tmp_path, engine, log, expression, tail,
                                                                      strict):
     _compare(tmp_path, log, f"{expression} {tail}", engine, strict)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@SETTINGS
+@given(log=logs, expression=searches, pipeline=pipelines, window=windows)
+def test_the_stats_fold_gives_the_general_engines_rows_and_stage_counts(tmp_path, engine, log, expression,
+                                                                        pipeline, window):
+    _compare(tmp_path, log, f"{expression} {pipeline}", engine, window=window)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

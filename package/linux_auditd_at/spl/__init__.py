@@ -24,7 +24,7 @@ eval_expr (evaluation), eval_ops (eval's operators), functions/ (eval functions,
 each), regex (PCRE with a bounded fallback), commands/<name> (one per command, each declaring its
 contract), aggregations (stats functions), prefilter (raw-line test), projection (fields read),
 timemodifiers, macros, lookups (tables and matching), subsearch (running `[ ... ]` and format's
-text), pipeline (stages and counts).
+text), pipeline (stages and counts), fold (the stages up to stats as one loop).
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ SPLError. Lookup tables are bound to the `lookup`/`inputlookup` nodes here, thro
 `lookups` resolver the caller passes (see `spl.lookups`), so a missing lookup fails before any
 event is read. Events outside Context.earliest (inclusive) .. Context.latest (exclusive) are
 dropped, and counted, before the first stage (an event without `_time` is kept). Stages are
-chained generators: streaming commands hold one row at a time, stats one accumulator per group;
-sort, fillnull without fields, and the final result list hold all rows.
+chained generators: streaming commands hold one row at a time, stats one state per function and
+group; sort, fillnull without fields, and the final result list hold all rows. Where `fold`
+applies, the stages up to the first stats run as one loop instead, with the same rows and counts
+(`execute(..., general=True)` runs every stage as a generator).
 
 Order: Splunk searches the most recent events first (Search Reference, dedup and head), while a
 log is read oldest first. When the result shows the events' order (a list of events, or head,
@@ -23,19 +25,18 @@ count, min, max) never needs it. Rows that stats, sort, head or dedup put out ke
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
-from operator import itemgetter
 from typing import Any
 
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands import COMMANDS, SPLUNK_COMMANDS, Command, Order
 from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
+from linux_auditd_at.spl.fold import Tally, compile_fold, counted
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.prefilter import Prefilter, build_prefilter
@@ -124,11 +125,8 @@ def search_order(rows: Iterable[Row]) -> list[Row]:
     return [row for _, row in sorted(enumerate(rows), key=key)]
 
 
-def _counted(rows: Iterable[Row]) -> tuple[Iterator[Row], Iterator[int]]:
-    """`rows` unchanged, and a counter whose next value is how many of them were taken: zip pulls
-    a row first and a number only when there was one, so counting costs no Python code per row."""
-    taken = itertools.count()
-    return map(itemgetter(0), zip(rows, taken, strict=False)), taken
+def _tally(read: Iterator[int], passed: Iterator[int]) -> Tally:
+    return lambda: [(next(read), next(passed))]
 
 
 def reorder_point(stages: list[Stage]) -> int | None:
@@ -156,6 +154,7 @@ class Pipeline:
         self.spl = expand_subsearches(strip_comments(spl), run, self.warnings)
         self.stages = parse_stages(self.spl, lookups)
         self.reorder_at = reorder_point(self.stages)
+        self.fold = compile_fold(self.stages, self.reorder_at, self.spl)
 
     def raw_prefilter(self) -> Prefilter | None:
         """A predicate on the raw log line from the first search stage (None: nothing to test)."""
@@ -169,7 +168,9 @@ class Pipeline:
         """The event fields the search can read (None: every field); see `projection`."""
         return fields_read(self.stages)
 
-    def execute(self, events: Iterable[Event], context: Context) -> Result:
+    def execute(self, events: Iterable[Event], context: Context, *, general: bool = False) -> Result:
+        """Run the search over `events`; the stages up to stats through the fold where it applies
+        (`spl.fold`), unless `general`: the same Result either way."""
         result = Result(columns=[], rows=[], stages=[StageStats(stage.text) for stage in self.stages])
 
         def in_range(events: Iterable[Event]) -> Iterator[Event]:
@@ -183,24 +184,36 @@ class Pipeline:
 
         rows: Iterable[Row] = in_range(events) if context.earliest is not None or context.latest is not None \
             else events
-        columns = None
-        counters = []
-        for index, stage in enumerate(self.stages):
+        tallies: list[Tally] = []
+        start = 0
+        if self.fold is not None and not general:
+            rows, tally = self.fold.run(rows, context)
+            tallies.append(tally)
+            start = self.fold.stats_at + 1
+        for index, stage in enumerate(self.stages[start:], start):
             if index == self.reorder_at:
                 rows = search_order(rows)
-            rows, read = _counted(rows)
-            rows, passed = _counted(stage.step(rows, context))
-            counters.append((read, passed))
-            columns = stage.command.columns(stage.node, columns)
+            rows, read = counted(rows)
+            rows, passed = counted(stage.step(rows, context))
+            tallies.append(_tally(read, passed))
         rows = search_order(rows) if self.reorder_at == len(self.stages) else list(rows)
-        for stats, (read, passed) in zip(result.stages, counters, strict=True):
-            stats.read, stats.passed = next(read), next(passed)
+        counts = [pair for tally in tallies for pair in tally()]
+        for stats, (read_count, passed_count) in zip(result.stages, counts, strict=True):
+            stats.read, stats.passed = read_count, passed_count
+        columns = self.columns()
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))
         result.columns = columns
         result.rows = [{name: value if type(value := row.get(name)) is str else to_result(value)
                         for name in columns} for row in rows]
         return result
+
+    def columns(self) -> list[str] | None:
+        """The result's columns as the commands declare them (None: from the rows)."""
+        columns = None
+        for stage in self.stages:
+            columns = stage.command.columns(stage.node, columns)
+        return columns
 
 
 def _run_subsearch(spl: str, lookups: Lookups | None, warnings: list[str]) -> tuple[list[Row], list[str]]:

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 Fields = frozenset[str] | None  # None: every field
 
 
-def _names(node: object) -> set[str]:
-    """Field names an expression (search or eval) reads."""
+def names_read(node: object) -> set[str]:
+    """Field names an expression (search or eval) reads; `*` for every field, `_raw` for a bare
+    term."""
     if isinstance(node, tree.FieldRef):
         return {node.name}
     if isinstance(node, tree.FieldCompare | tree.FieldIn):
@@ -40,9 +41,9 @@ def _names(node: object) -> set[str]:
     if isinstance(node, tree.Call) and node.name == "searchmatch":
         return {"*"}  # the fields its search string names, unknown here: every field
     if isinstance(node, tuple):
-        return set().union(*map(_names, node))
+        return set().union(*map(names_read, node))
     if dataclasses.is_dataclass(node):
-        return set().union(*(_names(getattr(node, f.name)) for f in dataclasses.fields(node)))
+        return set().union(*(names_read(getattr(node, f.name)) for f in dataclasses.fields(node)))
     return set()
 
 
@@ -75,9 +76,9 @@ def _reads(command: str, node: object, after: Fields) -> Fields | Literal[False]
     command this walk does not know (by name: `eventstats` parses to a `Stats` node too)."""
     match command, node:
         case ("search", tree.Search(expr)) | ("where", tree.Where(expr)):
-            return _plus(_names(expr), after)
+            return _plus(names_read(expr), after)
         case "eval", tree.Eval(assignments):
-            return _plus(_names(assignments), after)
+            return _plus(names_read(assignments), after)
         case "convert", tree.Convert(_, conversions):
             return _plus((field for _, field, _ in conversions), after)
         case "sort", tree.Sort(keys):

@@ -28,7 +28,7 @@ def prepare(node: tree.Stats, spl: str):
         names = [a.name for a in node.aggregations]
         for row in rows:
             key = next(iter(group_keys(row, node.by)), None)
-            added = dict(zip(names, groups.get(key, ()))) if key is not None else {}
+            added = dict(zip(names, groups[key], strict=True)) if key is not None else {}
             yield {**row, **{name: value for name, value in added.items() if value is not None}}
     return run
 

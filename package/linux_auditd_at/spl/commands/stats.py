@@ -106,8 +106,9 @@ def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, list[object]
             if states is None:
                 groups[key] = [function.start(row) for function in functions]
             else:
-                groups[key] = [function.add(state, row) for function, state in zip(functions, states)]
-    return {key: [function.result(state) for function, state in zip(functions, states)]
+                groups[key] = [function.add(state, row)
+                               for function, state in zip(functions, states, strict=True)]
+    return {key: [function.result(state) for function, state in zip(functions, states, strict=True)]
             for key, states in groups.items()}
 
 
@@ -116,8 +117,8 @@ def group_rows(groups: dict[tuple, list[object]], node: tree.Stats) -> list[Row]
     names = [a.name for a in node.aggregations]
     rows = []
     for key in sorted(groups):
-        row: Row = dict(zip(node.by, key))
-        row.update(zip(names, groups[key]))
+        row: Row = dict(zip(node.by, key, strict=True))
+        row.update(zip(names, groups[key], strict=True))
         rows.append(row)
     return rows
 
