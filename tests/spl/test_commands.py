@@ -3,10 +3,12 @@ Reference and the reference notes."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from linux_auditd_at.spl import timeformat
 
 # --- rename -------------------------------------------------------------------------------------
 
@@ -215,6 +217,18 @@ def test_convert_follows_daylight_saving_time_in_the_users_zone(run):
     berlin = ZoneInfo("Europe/Berlin")
     result = run('* | convert timeformat="%Y-%m-%dT%H:%M:%S %Z" ctime(t)', events, tz=berlin)
     assert [row["t"] for row in result.rows] == ["2026-06-21T02:00:00 CEST", "2026-11-29T02:28:56 CET"]
+
+
+def test_convert_formats_each_value_as_alone_while_it_keeps_texts_and_seconds(run, monkeypatch):
+    monkeypatch.setattr(timeformat, "KEPT", 3)  # start over every few values
+    timeformat.time_formatter.cache_clear()
+    values = ["1795915736.369", "1795915736.9", "1795915736.369", 1795915736.5, "x", "1e300", "1795915799",
+              True, "1795915736.369", " 1795915737 ", 1795915738, ["7", "1795915736.1", "y"]]
+    for spec in ("%Y-%m-%dT%H:%M:%S", "%H:%M:%S.%3N %s"):
+        rows = run(f'* | convert timeformat="{spec}" ctime(t) as u ctime(t)', [{"t": v} for v in values]).rows
+        alone = [run(f'* | convert timeformat="{spec}" ctime(t)', [{"t": v}]).rows[0]["t"] for v in values]
+        assert [row["u"] for row in rows] == [row["t"] for row in rows] == alone
+    assert timeformat.time_formatter("%s", UTC) is timeformat.time_formatter("%s", UTC)
 
 
 def test_stats_min_max_of_time_keep_the_fraction_as_splunk_json_gives_it(run):

@@ -11,8 +11,10 @@ return null then). `%9N` and other Splunk-only variables are not supported for p
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +23,8 @@ from linux_auditd_at.spl.values import as_text, to_number
 _SUBSECONDS = re.compile(r"%([1-9])N")
 _PLAIN = re.compile(r"(\d+)(?:\.\d*)?")
 _PARSE_SUBSECONDS = re.compile(r"%[1-6]N")
+KEPT = 1 << 16
+"""How many texts and whole seconds a time_formatter keeps before it starts over."""
 
 
 def format_time(value: object, timeformat: str, tz: tzinfo,
@@ -50,6 +54,28 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
     if cache is not None and not subseconds:
         cache[seconds] = text
     return text
+
+
+@functools.lru_cache(maxsize=16)
+def time_formatter(timeformat: str, tz: tzinfo) -> Callable[[object], str | None]:
+    """format_time in one format and zone for the many values of searches (convert ctime()): each
+    distinct text and each whole second is formatted once, at most KEPT of each kept (then they
+    start over). One per format and zone, shared by the searches that use it (the text depends on
+    nothing else)."""
+    texts: dict[str, str | None] = {}
+    seconds: dict[int, str] = {}
+
+    def formatted(value: object) -> str | None:
+        if type(value) is str and value in texts:
+            return texts[value]
+        if len(texts) >= KEPT or len(seconds) >= KEPT:
+            texts.clear()
+            seconds.clear()
+        text = format_time(value, timeformat, tz, seconds)
+        if type(value) is str:
+            texts[value] = text
+        return text
+    return formatted
 
 
 def parse_time(text: str, timeformat: str, tz: tzinfo) -> float | int | None:

@@ -3,12 +3,13 @@
 Formats in Context.tz with strftime codes; `%S` drops the fraction (truncation), `%3N`/`%6N`/`%9N`
 give the first 3/6/9 digits of the fraction. Without AS the field is replaced. Values that are
 not numbers, or times no calendar date holds (year beyond 9999), are left unchanged
-(UNVERIFIED). The default format is Splunk's `%m/%d/%Y %H:%M:%S`.
+(UNVERIFIED). The default format is Splunk's `%m/%d/%Y %H:%M:%S`. Each distinct value and each
+whole second is formatted once (`timeformat.time_formatter`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import (
@@ -21,8 +22,7 @@ from linux_auditd_at.spl.commands.arguments import (
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.context import Context
 from linux_auditd_at.spl.lexer import COMMA, EOF, LPAREN, RPAREN, WORD
-from linux_auditd_at.spl.timeformat import format_time
-from linux_auditd_at.spl.values import values_of
+from linux_auditd_at.spl.timeformat import time_formatter
 
 NAME = "convert"
 DEFAULT_TIMEFORMAT = "%m/%d/%Y %H:%M:%S"
@@ -54,23 +54,22 @@ def parse(spl: str, start: int, end: int) -> tree.Convert:
     return tree.Convert(timeformat, tuple(conversions))
 
 
-def _ctime(value: object, timeformat: str, tz, cache: dict[int, str]) -> object:
+def _ctime(value: object, formatted: Callable[[object], str | None]) -> object:
     """One value formatted as time, or unchanged when it is not a number or no date holds it."""
-    formatted = format_time(value, timeformat, tz, cache)
-    return value if formatted is None else formatted
+    text = formatted(value)
+    return value if text is None else text
 
 
 def prepare(node: tree.Convert, spl: str):
     def run(rows: Iterable[dict], context: Context) -> Iterator[dict]:
-        cache: dict[int, str] = {}  # whole second -> text, for this format and zone
+        formatted = time_formatter(node.timeformat, context.tz)
         for row in rows:
             row = dict(row)
             for _, field, target in node.conversions:
                 value = row.get(field)
-                if value is None:
-                    continue
-                converted = [_ctime(v, node.timeformat, context.tz, cache) for v in values_of(value)]
-                row[target] = converted if isinstance(value, list) else converted[0]
+                if value is not None:
+                    row[target] = ([_ctime(v, formatted) for v in value] if isinstance(value, list)
+                                   else _ctime(value, formatted))
             yield row
     return run
 
