@@ -27,8 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.cli import main
+from linux_auditd_at.cli import common, main
 from linux_auditd_at.detection import load_detection
+from linux_auditd_at.spl import Result
 from paths import AUDIT_DATA, DATASET, REPO
 from scratch_app import copy_app
 
@@ -95,6 +96,14 @@ def test_csv_and_time_zone(cli):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 4
     assert {row["firstTime"] for row in rows} == {"2026-11-29T11:14:53"}  # UTC+9
+
+
+def test_csv_cells_multivalue_on_lines_null_empty_quotes_kept():
+    rows = [{"a": "x", "b": None, "c": 'say "hi", bye'}, {"a": ["1", "2"], "b": "y\nz", "c": ""},
+            {"a": "only"}]
+    out = io.StringIO()
+    common.print_result(Result(columns=["a", "b", "c"], rows=rows), "csv", out)
+    assert out.getvalue() == 'a,b,c\nx,,"say ""hi"", bye"\n"1\n2","y\nz",\nonly,,\n'
 
 
 def test_filter_replaces_the_filter_macro_for_one_run(cli, tmp_path):

@@ -45,6 +45,7 @@ def _both(spl: str, context: Context = CONTEXT):
     "* | stats min(UID) max(comm) values(pid) by pid",
     'UID=* | where searchmatch("comm=at") | stats count',
     "comm=nothing | stats count sum(pid)",
+    "search * | rename comm as c | search ** | stats count by c",
     "* | rename pid as p | stats count by p | convert ctime(p) | search * | head 2",  # stats passes 2
 ])
 def test_the_fold_gives_the_general_engines_result(spl):

@@ -152,3 +152,11 @@ def test_only_searches_whose_result_shows_order_hold_events_to_reorder_them():
     assert compile_search("a=1 | where b=2 | eval c=1 | head 3").reorder_at == 2  # after the filters
     assert compile_search("a=1 | table a").reorder_at == 1
     assert compile_search("a=1 | stats count by a | head 3").reorder_at is None
+
+
+def test_result_rows_are_new_rows_in_the_shape_of_json_results():
+    events = [{"a": "1", "b": "2"}, {"a": "1", "b": ["x"], "c": 3.5}]
+    rows = compile_search("a=1").execute(events, Context(now=0.0, tz=UTC)).rows
+    assert rows == [{"a": "1", "b": "2", "c": None}, {"a": "1", "b": "x", "c": "3.5"}]
+    table = compile_search("a=1 | table a b").execute(events, Context(now=0.0, tz=UTC)).rows
+    assert table[0] == events[0] and table[0] is not events[0]

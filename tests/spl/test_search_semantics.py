@@ -211,6 +211,12 @@ def test_bare_star_matches_everything(matching):
     assert matching("*", [{"_raw": "x"}, {"a": "1"}]) == [0, 1]
 
 
+def test_search_star_keeps_every_row_even_one_of_nulls_and_counts_them(run):
+    result = run("* | table x | search ** | search *", [{"_raw": "a"}, {"x": "1"}, {}])
+    assert result.rows == [{"x": None}, {"x": "1"}, {"x": None}]
+    assert [(s.read, s.passed) for s in result.stages[2:]] == [(3, 3), (3, 3)]
+
+
 def test_after_stats_bare_terms_match_nothing_but_star(run):
     events = [{"_raw": "at x", "comm": "at"}]
     assert run("at | stats count by comm | search at", events).rows == []

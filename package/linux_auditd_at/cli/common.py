@@ -27,7 +27,7 @@ from linux_auditd_at.audit.reader import DEFAULT_INDEX, ReadStats
 from linux_auditd_at.audit.sources import STDIN, total_size
 from linux_auditd_at.detection import SEARCH_NAME, Detection
 from linux_auditd_at.errors import ToolkitError, one_line
-from linux_auditd_at.spl import Context, Pipeline, Result
+from linux_auditd_at.spl import Context, Pipeline, Result, Row
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -289,6 +289,17 @@ def text_of(value: object, separator: str) -> str:
     return str(value)
 
 
+_CSV_AS_IS = {str, type(None)}
+"""Cells the csv module writes as text_of does: a string as it is, None as empty."""
+
+
+def _csv_cells(row: Row, columns: list[str]) -> list[object]:
+    """A result row's CSV cells: Splunk's CSV export puts the values of a multivalue cell on
+    separate lines of one cell."""
+    cells = [*map(row.get, columns)]
+    return cells if {*map(type, cells)} <= _CSV_AS_IS else [text_of(cell, "\n") for cell in cells]
+
+
 def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
     """Rows as a table, JSON rows or CSV. JSON and CSV carry every value as it is; the table is for
     a person's terminal: control characters are escaped (`printable`) and no value is ever cut:
@@ -301,8 +312,7 @@ def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(result.columns)
-        # Splunk's CSV export puts the values of a multivalue cell on separate lines of one cell
-        writer.writerows([text_of(row.get(c), "\n") for c in result.columns] for row in result.rows)
+        writer.writerows(_csv_cells(row, result.columns) for row in result.rows)
     elif not result.rows:
         out.write("No results found.\n")
     elif not (out.isatty() and _rich_table(result, out)):

@@ -16,7 +16,8 @@ field the rename left without a value, a renamed `_raw` (bare terms read `_raw`)
 (`searchmatch()`), or a stats that reads a field a rename left without a value.
 
 Each stage's counts are the general engine's: a search or where reads what reaches it and passes
-what its test keeps, a rename passes all it reads, stats passes one row per group. The stages
+what its test keeps, a rename or `search *` passes all it reads, stats passes the rows taken from it
+(one per group, unless a later stage stops early). The stages
 after stats run on the general engine (`Pipeline.execute`).
 """
 
@@ -34,7 +35,7 @@ from linux_auditd_at.spl.commands.stats import aggregate, group_rows
 from linux_auditd_at.spl.context import Context, Row
 from linux_auditd_at.spl.eval_expr import compile_expression
 from linux_auditd_at.spl.projection import names_read
-from linux_auditd_at.spl.search_expr import compile_matcher
+from linux_auditd_at.spl.search_expr import compile_matcher, matches_everything
 
 if TYPE_CHECKING:
     from linux_auditd_at.spl.pipeline import Stage
@@ -95,6 +96,8 @@ def compile_fold(stages: list[Stage], reorder_at: int | None, spl: str) -> Fold 
         match stage.command.name, stage.node:
             case "rename", tree.Rename(pairs) if not any("*" in name for pair in pairs for name in pair):
                 _rename(names, pairs)
+            case "search", tree.Search(expr) if matches_everything(expr):
+                pass  # it passes all it reads, like a rename
             case "search", tree.Search(expr) if _readable(expr, names):
                 tests[index] = _search(_on_event_names(expr, names))
             case "where", tree.Where(expr) if _readable(expr, names):

@@ -45,6 +45,7 @@ from linux_auditd_at.spl.subsearch import expand_subsearches
 from linux_auditd_at.spl.values import to_number, to_result
 
 _COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TEXT = {str}
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,14 @@ def search_order(rows: Iterable[Row]) -> list[Row]:
         when = to_number(row.get("_time"))
         return (1, 0, index) if when is None else (0, -when, -index)
     return [row for _, row in sorted(enumerate(rows), key=key)]
+
+
+def _result_row(row: Row, columns: list[str]) -> Row:
+    """The row as a result row: each column's value in the shape of Splunk's JSON results
+    (`to_result`); a copy as it is when it holds exactly the columns, in order, as strings."""
+    if [*row] == columns and {*map(type, row.values())} <= _TEXT:
+        return row.copy()
+    return {name: value if type(value := row.get(name)) is str else to_result(value) for name in columns}
 
 
 def _tally(read: Iterator[int], passed: Iterator[int]) -> Tally:
@@ -204,8 +213,7 @@ class Pipeline:
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))
         result.columns = columns
-        result.rows = [{name: value if type(value := row.get(name)) is str else to_result(value)
-                        for name in columns} for row in rows]
+        result.rows = [_result_row(row, columns) for row in rows]
         return result
 
     def columns(self) -> list[str] | None:

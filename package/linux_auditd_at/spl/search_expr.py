@@ -60,11 +60,17 @@ def wildcard_regex(value: str, case_sensitive: bool) -> re.Pattern:
     return re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
 
 
+def matches_everything(expr: tree.SearchExpr | None) -> bool:
+    """Whether the expression keeps every row whatever its fields: none (an empty search) or a
+    bare term of stars alone (`search *`, rows without `_raw` included)."""
+    return expr is None or (isinstance(expr, tree.BareTerm) and expr.text.strip("*") == "")
+
+
 def compile_matcher(expr: tree.SearchExpr | None) -> Matcher:
     """A predicate for one search expression (None, an empty search, matches everything)."""
+    if matches_everything(expr):
+        return lambda row: True
     match expr:
-        case None:
-            return lambda row: True
         case tree.And(items):
             return _all([compile_matcher(item) for item in items], every=True)
         case tree.Or(items):
@@ -210,8 +216,6 @@ def bare_term_regex(text: str, case_sensitive: bool = False) -> re.Pattern:
 
 
 def _bare_term(expr: tree.BareTerm) -> Matcher:
-    if expr.text.strip("*") == "":
-        return lambda row: True
     pattern = bare_term_regex(expr.text, expr.case_sensitive)
     fold = (lambda raw: raw) if expr.case_sensitive else str.lower
     return lambda row: isinstance(raw := row.get("_raw"), str) and pattern.search(fold(raw)) is not None

@@ -1,4 +1,5 @@
-"""`search <expression>`: keep the events or rows the expression matches (streaming)."""
+"""`search <expression>`: keep the events or rows the expression matches (streaming). `search *`
+(and an empty search) passes its rows on untested: it keeps every one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps, same_columns
 from linux_auditd_at.spl.parser import Cursor, parse_search_expression
-from linux_auditd_at.spl.search_expr import compile_matcher
+from linux_auditd_at.spl.search_expr import compile_matcher, matches_everything
 
 NAME = "search"
 _TIME_MODIFIERS = ("earliest", "latest", "_index_earliest", "_index_latest")
@@ -34,6 +35,8 @@ def parse(spl: str, start: int, end: int) -> tree.Search:
 
 
 def prepare(node: tree.Search, spl: str):
+    if matches_everything(node.expr):
+        return lambda rows, context: iter(rows)
     matches = compile_matcher(node.expr)
     return lambda rows, context: (row for row in rows if matches(row))
 
