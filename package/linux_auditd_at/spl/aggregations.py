@@ -98,8 +98,11 @@ class Extreme(_Base):
 
     def add(self, best: tuple | None, row: dict) -> tuple | None:
         found = row.get(self.field)
-        for value in [found] if type(found) is float else values_of(found):  # `_time`: one number
-            key = (0, value, "") if type(value) is float else sort_key(value)
+        if type(found) is float:  # `_time`: one number, its own sort key
+            key = (0, found, "")
+            return (key, found) if best is None or self.better(key, best[0]) else best
+        for value in values_of(found):
+            key = sort_key(value)
             if best is None or self.better(key, best[0]):
                 best = (key, value)
         return best

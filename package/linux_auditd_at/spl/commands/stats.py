@@ -113,14 +113,10 @@ def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, list[object]
 
 
 def group_rows(groups: dict[tuple, list[object]], node: tree.Stats) -> list[Row]:
-    """stats' rows from `aggregate`'s groups: by-fields, then the aggregates, sorted by key."""
-    names = [a.name for a in node.aggregations]
-    rows = []
-    for key in sorted(groups):
-        row: Row = dict(zip(node.by, key, strict=True))
-        row.update(zip(names, groups[key], strict=True))
-        rows.append(row)
-    return rows
+    """stats' rows from `aggregate`'s groups: by-fields, then the aggregates, sorted by key (a
+    column named twice holds the later value in the earlier place)."""
+    columns = (*node.by, *(a.name for a in node.aggregations))
+    return [dict(zip(columns, (*key, *groups[key]), strict=True)) for key in sorted(groups)]
 
 
 def prepare(node: tree.Stats, spl: str):
