@@ -82,7 +82,7 @@ before_stats = st.sampled_from([
     "| rename pid as ppid", "| rename comm as comm", "| rename _raw as text", "| search comm!=atq",
     "| search dest=* NOT c=atq", "| where isnotnull(pid)", '| where like(exe, "%at%") OR user="root"',
     "| search at", "| search user=r*", '| where searchmatch("comm=at")', "| eval who=coalesce(UID, uid)",
-    "| rename c* as d*", "| fields comm pid",
+    "| rename c* as d*", "| fields comm pid", "| search *",
 ])
 stats_functions = st.lists(st.sampled_from([
     "count", "count(pid)", "min(_time) as firstTime", "max(_time) as lastTime", "dc(pid)",

@@ -4,6 +4,7 @@
     keep = pipeline.raw_prefilter()                  # Prefilter | None: keep(raw_line) -> bool
     names = pipeline.fields_read()                   # frozenset of event fields it reads, or None
     result = pipeline.execute(events, Context(now=..., tz=..., earliest=..., latest=...))
+    pipeline.execute(events, context, general=True)  # the same Result, never through `fold`
     result.columns, result.rows, result.stages, result.outside_time_range
 
 An event is a dict: `_raw` (str), `_time` (float epoch seconds), `host`, `source`, `sourcetype`,
