@@ -42,8 +42,9 @@ if TYPE_CHECKING:
 
 Test = Callable[[Context], Callable[[Row], bool]]
 """A search or where stage's test, bound to the run's Context."""
-Tally = Callable[[], list[tuple[int, int]]]
-"""After the rows are taken: (read, passed) of each stage it counted."""
+Tally = Callable[[], list[int]]
+"""After the rows are taken: how many rows passed each boundary it counted, in stage order (the
+rows read by the first stage counted, or the rows passed by each stage, or both)."""
 Names = dict[str, str | None]
 """A renamed name -> the event field holding its value, None when it has none; others are their own."""
 
@@ -66,23 +67,23 @@ class Fold:
     stats: tree.Stats
 
     def run(self, events: Iterable[Row], context: Context) -> tuple[Iterator[Row], Tally]:
-        """The stats rows, and the counts of the stages up to it (stats passes the rows taken)."""
+        """The stats rows, and the counts of the events and of what each stage up to it passed
+        (stats passes the rows taken from it)."""
         rows, entered = counted(events)
         counters = [entered]
         for test in self.tests.values():
             rows, passed = counted(filter(test(context), rows))
             counters.append(passed)
         out, taken = counted(group_rows(aggregate(rows, self.node), self.stats))
-        return out, lambda: self._counts([next(counter) for counter in counters], next(taken))
+        return out, lambda: self._reached([next(counter) for counter in counters], next(taken))
 
-    def _counts(self, reached: list[int], groups: int) -> list[tuple[int, int]]:
-        counts, tested = [], iter(reached[1:])
-        now = reached[0]
+    def _reached(self, counted: list[int], groups: int) -> list[int]:
+        """The events, then what each stage passed: a test what it kept, another stage all it read."""
+        tested = iter(counted[1:])
+        reached = [counted[0]]
         for index in range(self.stats_at):
-            passed = next(tested) if index in self.tests else now
-            counts.append((now, passed))
-            now = passed
-        return [*counts, (now, groups)]
+            reached.append(next(tested) if index in self.tests else reached[-1])
+        return [*reached, groups]
 
 
 def compile_fold(stages: list[Stage], reorder_at: int | None, spl: str) -> Fold | None:

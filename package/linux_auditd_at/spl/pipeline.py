@@ -134,8 +134,8 @@ def _result_row(row: Row, columns: list[str]) -> Row:
     return {name: value if type(value := row.get(name)) is str else to_result(value) for name in columns}
 
 
-def _tally(read: Iterator[int], passed: Iterator[int]) -> Tally:
-    return lambda: [(next(read), next(passed))]
+def _tally(counter: Iterator[int]) -> Tally:
+    return lambda: [next(counter)]
 
 
 def reorder_point(stages: list[Stage]) -> int | None:
@@ -197,18 +197,20 @@ class Pipeline:
         start = 0
         if self.fold is not None and not general:
             rows, tally = self.fold.run(rows, context)
-            tallies.append(tally)
             start = self.fold.stats_at + 1
+        else:
+            rows, entered = counted(rows)
+            tally = _tally(entered)
+        tallies.append(tally)
         for index, stage in enumerate(self.stages[start:], start):
             if index == self.reorder_at:
                 rows = search_order(rows)
-            rows, read = counted(rows)
             rows, passed = counted(stage.step(rows, context))
-            tallies.append(_tally(read, passed))
+            tallies.append(_tally(passed))
         rows = search_order(rows) if self.reorder_at == len(self.stages) else list(rows)
-        counts = [pair for tally in tallies for pair in tally()]
-        for stats, (read_count, passed_count) in zip(result.stages, counts, strict=True):
-            stats.read, stats.passed = read_count, passed_count
+        reached = [count for tally in tallies for count in tally()]  # a stage reads what the last passed
+        for index, stats in enumerate(result.stages):
+            stats.read, stats.passed = reached[index], reached[index + 1]
         columns = self.columns()
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))
