@@ -31,9 +31,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.commands.stats import aggregate, group_rows
 from linux_auditd_at.spl.context import Context, Row
-from linux_auditd_at.spl.eval_expr import compile_expression
 from linux_auditd_at.spl.projection import names_read
 from linux_auditd_at.spl.search_expr import compile_matcher, matches_everything
 
@@ -69,6 +67,8 @@ class Fold:
     def run(self, events: Iterable[Row], context: Context) -> tuple[Iterator[Row], Tally]:
         """The stats rows, and the counts of the events and of what each stage up to it passed
         (stats passes the rows taken from it)."""
+        from linux_auditd_at.spl.commands.stats import aggregate, group_rows  # loaded with the command
+
         rows, entered = counted(events)
         counters = [entered]
         for test in self.tests.values():
@@ -153,6 +153,8 @@ def _search(expr: tree.SearchExpr | None) -> Test:
 
 
 def _where(expr: tree.EvalExpr, spl: str) -> Test:
+    from linux_auditd_at.spl.eval_expr import compile_expression  # loaded with the where command
+
     expression = compile_expression(expr, spl)
 
     def bind(context: Context) -> Callable[[Row], bool]:
