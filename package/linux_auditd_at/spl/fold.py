@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 Test = Callable[[Context], Callable[[Row], bool]]
 """A search or where stage's test, bound to the run's Context."""
 Tally = Callable[[], list[int]]
-"""After the rows are taken: how many rows passed each boundary it counted, in stage order (the
-rows read by the first stage counted, or the rows passed by each stage, or both)."""
+"""After the rows are taken: the rows that crossed the stage boundaries it counts, in stage order
+(the rows the first stage read, then the rows each stage passed)."""
 Names = dict[str, str | None]
 """A renamed name -> the event field holding its value, None when it has none; others are their own."""
 
@@ -56,8 +56,8 @@ def counted(rows: Iterable[Row]) -> tuple[Iterator[Row], Iterator[int]]:
 
 @dataclass(frozen=True)
 class Fold:
-    """The stages up to the stats at `stats_at`: `tests` by stage index (the others are renames),
-    `node` the stats on the events' names, `stats` as written."""
+    """The stages up to the stats at `stats_at`: `tests` by stage index (the others are renames and
+    `search *`), `node` the stats on the events' names, `stats` as written."""
 
     stats_at: int
     tests: dict[int, Test]
@@ -77,10 +77,10 @@ class Fold:
         out, taken = counted(group_rows(aggregate(rows, self.node), self.stats))
         return out, lambda: self._reached([next(counter) for counter in counters], next(taken))
 
-    def _reached(self, counted: list[int], groups: int) -> list[int]:
+    def _reached(self, counts: list[int], groups: int) -> list[int]:
         """The events, then what each stage passed: a test what it kept, another stage all it read."""
-        tested = iter(counted[1:])
-        reached = [counted[0]]
+        tested = iter(counts[1:])
+        reached = [counts[0]]
         for index in range(self.stats_at):
             reached.append(next(tested) if index in self.tests else reached[-1])
         return [*reached, groups]
