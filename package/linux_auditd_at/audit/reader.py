@@ -251,6 +251,8 @@ class AuditReader:
         """The events of a plain file read by `jobs` forked processes, a span of whole lines
         each, about one span per process ahead (memory stays bounded, `workers.py`); the events,
         counts and line numbers come out exactly as one process gives them."""
+        assert self.scanner is not None  # spans are read only with a scan
+        self.scanner.prepare()
         for part in ordered_map(lambda span: self._read_span(path, *span), spans, self.jobs):
             yield from self._merged(part)
             position.report()

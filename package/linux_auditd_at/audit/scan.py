@@ -121,8 +121,12 @@ class _Hyperscan:
                          flags=flags)
         return database
 
+    def prepare(self) -> hyperscan.Database:
+        self.database = self.database or self._compile()
+        return self.database
+
     def candidates(self, block: bytes) -> list[int]:
-        database = self.database = self.database or self._compile()
+        database = self.prepare()
         ends: list[int] = []
 
         def on_match(pattern: int, start: int, end: int, flags: int, context: object) -> None:
@@ -135,6 +139,9 @@ class _Hyperscan:
 class _Re:
     def __init__(self, necessary: re.Pattern[str]):
         self.pattern = re.compile(necessary.pattern.encode("utf-8"), necessary.flags & ~re.UNICODE)
+
+    def prepare(self) -> re.Pattern[bytes]:
+        return self.pattern
 
     def candidates(self, block: bytes) -> list[int]:
         return line_starts(block, (m.start() for m in self.pattern.finditer(block.lower())))
@@ -156,6 +163,12 @@ class Scanner:
         self._impl = _Hyperscan(needles) if self.engine == "hyperscan" else _Re(necessary)
         stdlib = engine == "re" if engine else native.stdlib_only()
         self.tally: Tally = bytes.count if stdlib else native.tally()
+
+    def prepare(self) -> None:
+        """Import and compile what the scan needs now (it does so at the first block otherwise):
+        before forking readers, so that no child imports (a child forked while another thread
+        held the import lock would wait for it forever)."""
+        self._impl.prepare()
 
     def line_count(self, block: bytes) -> int:
         """The lines of a block of whole lines, counted with this scanner's count."""

@@ -5,6 +5,9 @@ Child i takes tasks i, i + jobs, i + 2 * jobs, ... and pickles each result into 
 soon as it is made; the pipe's small buffer holds the child back until the parent has read its
 previous result, so at most about one result per child waits in memory. The children are forked,
 so `work` may be any callable (a bound method, a closure) and sees the parent's state as it was.
+The caller imports and compiles what `work` needs before the first result is asked for: a child
+forked while another thread of the parent held a lock (the import lock, a logging handler's)
+finds it held forever, so a child should take no lock the parent's threads may hold.
 This is what `multiprocessing.Pool` would do here, without its import, threads and task queue
 (about 50 ms of a run on this project's 2-core machines).
 
