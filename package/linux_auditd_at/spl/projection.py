@@ -3,8 +3,9 @@
 `fields_read(stages)` walks the commands from the last to the first, tracking the fields the
 rest of the search reads: `stats` and `table` (and `fields` keeping a list) start over from the
 fields they name, `search`/`where`/`eval`/`convert`/`sort`/`dedup` add the fields their
-expressions name (a bare term reads `_raw`; `searchmatch()` every field), `rename` adds the
-source of every target read later, `head` and `fields -` add nothing. The result is None (every
+expressions name (a bare term reads `_raw`; `searchmatch()` every field), `rename` reads the
+source of every target read later in place of the target (which it overwrites), `head` and
+`fields -` add nothing. The result is None (every
 field) when the rows at the end show whatever fields the events have (no `stats`/`table`/`fields`
 list decides the columns), when a name holds a wildcard, or when a command is not one of these
 (`eventstats`, `rex`, `mvexpand`, a lookup, a command added later): a command this walk does not
@@ -58,9 +59,14 @@ def _plus(names: Iterable[str], after: Fields) -> Fields:
 
 
 def _rename(node: tree.Rename, after: Fields) -> Fields:
+    """A target read later is the source's value (rename overwrites it, or nulls it when the
+    source is missing), so the source is read instead; pairs apply in order, so walk them back."""
     if after is None or any("*" in name for pair in node.pairs for name in pair):
         return None
-    return after | {source for source, target in node.pairs if target in after}
+    for source, target in reversed(node.pairs):
+        if target in after:
+            after = (after - {target}) | {source}
+    return after
 
 
 def _stats(node: tree.Stats, after: Fields) -> Fields:
