@@ -167,14 +167,15 @@ def programs(path: Path, name: str) -> list[Program]:
 
 
 def general_engine_csv(path: Path) -> str:
-    """The rows of the general path (all fields, line by line), as `run --format csv` prints them."""
+    """The rows of the general path (all fields, line by line, every stage a generator), as `run
+    --format csv` prints them."""
     from linux_auditd_at import runner
     from linux_auditd_at.cli.common import print_result
     from linux_auditd_at.spl import Context
 
     _, pipeline = runner.compile_detection(REPO)
     result = pipeline.execute(runner.open_logs(pipeline, [str(path)], fast=False),
-                              Context(now=time.time(), tz=UTC))
+                              Context(now=time.time(), tz=UTC), general=True)
     out = io.StringIO()
     print_result(result, "csv", out)
     return out.getvalue()
