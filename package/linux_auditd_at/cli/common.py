@@ -38,9 +38,20 @@ PROGRESS_DELAY = 0.5
 
 def default_jobs() -> int:
     """The free processors: those this process may run on (2 on the project's machines) less the
-    one-minute load average, at least 1; on a busy shared machine more processes only queue."""
+    other processes running now, at least 1; on a busy shared machine more processes only queue."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cpus, cpus - round(os.getloadavg()[0])))
+    return max(1, min(cpus, cpus - busy_processors()))
+
+
+def busy_processors(loadavg_file: str = "/proc/loadavg") -> int:
+    """Processors other processes use now: Linux's count of runnable tasks (`/proc/loadavg`'s
+    fourth field, which counts this one too) less one. Not the one-minute load average, which
+    still holds a run that ended seconds ago. Elsewhere the load average, rounded."""
+    try:
+        with open(loadavg_file) as loadavg:
+            return max(0, int(loadavg.read().split()[3].split("/")[0]) - 1)
+    except (OSError, ValueError, IndexError):
+        return round(os.getloadavg()[0])
 
 
 def _jobs(text: str) -> int:
@@ -103,7 +114,7 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
                         help="processes reading a large plain (not .gz) log, each a span of whole lines; "
                              "the same rows as one (default: the free processors, those available less "
-                             "the load average; %(default)s now)")
+                             "those other processes run on now; %(default)s now)")
     add_lookups_argument(parser)
 
 
