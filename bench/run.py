@@ -7,13 +7,13 @@ Files (generated once with bench/generate.py, cached in bench/.data/):
   (c) with --large (make bench BENCH_ARGS=--large): a 1 GiB file shaped like (a), to show that
       time grows with the file and peak memory does not.
 Each round runs every program once per file in turn (ours, ours with the stdlib alone (`re` scan,
-`bytes.count`, `gzip`: LINUX_AUDITD_AT_SCANNER=re),
-ours with --jobs 1 and with --jobs 2 (the default takes the free CPUs, which the bench's own
-previous runs make fewer), on (a) ours with the filter macro set to ALLOWLIST_FILTER over a
-100,000-row lookup CSV (two rows match hosts of the log; target within 1.2x of the run without
-it) and ours on the file gzip-compressed (`gzip -6`, as logrotate leaves it: one stream,
-inflated by python-isal), ausearch, grep), so drift of a shared machine hits all alike; the
-table gives medians and min-max of wall seconds and the largest peak RSS (ru_maxrss from wait4), then the
+`bytes.count`, `gzip`: LINUX_AUDITD_AT_SCANNER=re), ours with --jobs 1 and with --jobs 2 (the
+default takes the CPUs no other process runs on when it starts), on (a) ours with the filter macro
+set to ALLOWLIST_FILTER over a 100,000-row lookup CSV (two rows match hosts of the log; target
+within 1.2x of the run without it) and ours on the file gzip-compressed (`gzip -6`, as logrotate
+leaves it: one stream, inflated by python-isal), ausearch, grep), so drift of a shared machine
+hits all alike; the table gives medians and min-max of wall seconds and the largest peak RSS
+(ru_maxrss from wait4), then the
 ratios per file. `run` on an empty file measures start-up.
 
 It fails (exit 1) when our tool exits non-zero, prints nothing, or prints rows other than the
