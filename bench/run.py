@@ -13,8 +13,7 @@ set to ALLOWLIST_FILTER over a 100,000-row lookup CSV (two rows match hosts of t
 within 1.2x of the run without it) and ours on the file gzip-compressed (`gzip -6`, as logrotate
 leaves it: one stream, inflated by python-isal), ausearch, grep), so drift of a shared machine
 hits all alike; the table gives medians and min-max of wall seconds and the largest peak RSS
-(ru_maxrss from wait4), then the
-ratios per file. `run` on an empty file measures start-up.
+(ru_maxrss from wait4), then the ratios per file. `run` on an empty file measures start-up.
 
 It fails (exit 1) when our tool exits non-zero, prints nothing, or prints rows other than the
 general engine's (every field extracted, every block read line by line: runner.open_logs
