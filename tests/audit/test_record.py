@@ -119,6 +119,14 @@ def test_headers_are_named_and_leave_the_record_fields_alone():
     assert (time, fields.pop("ip")) == (1795918493.060, "10.0.0.1") and (time, fields) == parse_record(line)
 
 
+def test_interpreted_stamps_are_told_from_epochs_by_one_character():
+    interpreted, enriched = _line("interpreted.log", 13), _lines("enriched.log")[3]
+    assert formats.interpreted_stamp(interpreted) and not formats.interpreted_stamp(enriched)
+    assert formats.interpreted_stamp("<13>Nov 29 02:14:53 h audispd: " + interpreted)  # wrapped too
+    assert formats.interpreted_stamp(interpreted.replace("11/29/26", "11/29/2026"))
+    assert not formats.interpreted_stamp("type=X msg=audit(1.5:3): a=1/2")
+
+
 def test_interpreted_stamp_is_read_in_the_given_zone():
     line = _line("interpreted.log", 13)
     assert line.startswith("type=SYSCALL msg=audit(11/29/26 02:14:53.060:4) : arch=x86_64 syscall=execve")

@@ -56,6 +56,7 @@ from itertools import compress
 from typing import BinaryIO, Protocol
 
 from linux_auditd_at.audit import native, sources
+from linux_auditd_at.audit.formats import interpreted_stamp
 from linux_auditd_at.audit.record import (
     block_is_records,
     extract_fields,
@@ -100,6 +101,8 @@ class BadLine:
 class ReadStats:
     """What the reader saw: every line is an event, prefiltered, blank, or counted as non-audit;
     `replaced` counts the lines (of any kind) whose bytes that are not UTF-8 were replaced;
+    `interpreted` the events read from `ausearch -i` text (lower-case names, interpreted values:
+    not what auditd writes, so a search written for auditd's log finds nothing in them);
     `repeated` pairs an input naming data already read (not read again) with the first name."""
 
     files: list[str] = field(default_factory=list)
@@ -112,6 +115,7 @@ class ReadStats:
     examples: list[BadLine] = field(default_factory=list)
     replaced: int = 0
     replaced_examples: list[BadLine] = field(default_factory=list)
+    interpreted: int = 0
     inputs: dict[tuple[str, ...], None] = field(default_factory=dict)
     machine_host: list[str] = field(default_factory=list)
     """The files whose events got this machine's name as host (none given, none described)."""
@@ -133,7 +137,8 @@ class ReadStats:
 
     def warning(self) -> str | None:
         """One line for stderr when some lines were not audit records or held bytes that are not
-        UTF-8, or some input named data already read, else None."""
+        UTF-8, some events were `ausearch -i` text, or some input named data already read, else
+        None."""
         parts = [f"{again} is the same data as {first}, read once" for again, first in self.repeated]
         if self.non_audit:
             parts.append(f"{self.non_audit} line(s) were not audit records and were skipped; "
@@ -142,6 +147,11 @@ class ReadStats:
             first = self.replaced_examples[0]
             parts.append(f"{self.replaced} line(s) held bytes that are not UTF-8, replaced with U+FFFD "
                          f"as Splunk does; first: {first.path}:{first.line}")
+        if self.interpreted:
+            parts.append(f"{self.interpreted} event(s) read are `ausearch -i` text, whose names are "
+                         "lower-case and values interpreted (uid=root, syscall=execve) where auditd's log "
+                         "has uid=0, UID=\"root\", SYSCALL=execve: a search for those finds nothing in "
+                         "them; `linux-auditd-at check` says what to index instead")
         return "; ".join(parts) or None
 
 
@@ -275,6 +285,7 @@ class AuditReader:
         stats.blank += got.blank
         stats.events += got.events
         stats.prefiltered += got.prefiltered
+        stats.interpreted += got.interpreted
         stats.inputs.update(got.inputs)
         self._lineno += part.lines
         return part.events
@@ -382,6 +393,8 @@ class AuditReader:
             event["_raw"] = line
         event["_time"] = time
         self.stats.events += 1
+        if interpreted_stamp(line):
+            self.stats.interpreted += 1
         return event
 
     def _bad(self, reason: str) -> None:
