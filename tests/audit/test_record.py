@@ -90,7 +90,7 @@ def test_time_is_the_epoch_in_msg_audit():
 def test_lines_that_are_not_records_say_why():
     assert parse_record("hello world") == "no msg=audit(EPOCH:SERIAL) stamp"
     assert parse_record("msg=audit(1795918493.060:4): pid=1") == "no type= field"
-    time, fields = parse_record(_line("enriched.log", 5))
+    time, fields, _ = parse_record(_line("enriched.log", 5))
     assert time == 1795918493.060 and fields["pid"] == "5658"
 
 
@@ -115,16 +115,17 @@ def test_headers_are_named_and_leave_the_record_fields_alone():
         assert parse_record(header + line) == parse_record(line), header
     structured = '<109>1 2026-11-29T02:14:53Z vm a - - [origin ip="10.0.0.1"] ' + line
     assert formats.line_format(structured) == formats.RFC5424
-    time, fields = parse_record(structured)  # a pair in the header is a field, as auto-KV finds it
-    assert (time, fields.pop("ip")) == (1795918493.060, "10.0.0.1") and (time, fields) == parse_record(line)
+    time, fields, _ = parse_record(structured)  # a pair in the header is a field, as auto-KV finds it
+    assert (time, fields.pop("ip")) == (1795918493.060, "10.0.0.1")
+    assert (time, fields, False) == parse_record(line)
 
 
-def test_interpreted_stamps_are_told_from_epochs_by_one_character():
+def test_a_record_says_whether_its_stamp_is_an_ausearch_i_date():
     interpreted, enriched = _line("interpreted.log", 13), _lines("enriched.log")[3]
-    assert formats.interpreted_stamp(interpreted) and not formats.interpreted_stamp(enriched)
-    assert formats.interpreted_stamp("<13>Nov 29 02:14:53 h audispd: " + interpreted)  # wrapped too
-    assert formats.interpreted_stamp(interpreted.replace("11/29/26", "11/29/2026"))
-    assert not formats.interpreted_stamp("type=X msg=audit(1.5:3): a=1/2")
+    assert parse_record(interpreted).interpreted and not parse_record(enriched).interpreted
+    assert parse_record("<13>Nov 29 02:14:53 h audispd: " + interpreted).interpreted  # wrapped too
+    assert parse_record(interpreted.replace("11/29/26", "11/29/2026")).interpreted
+    assert not parse_record("type=X msg=audit(1.5:3): a=1/2").interpreted
 
 
 def test_interpreted_stamp_is_read_in_the_given_zone():
@@ -136,7 +137,7 @@ def test_interpreted_stamp_is_read_in_the_given_zone():
     assert audit_time(line.replace("11/29/26", "11/29/2026")) == 1795918493.060  # en_US: four digits
     no_such_day = line.replace("11/29/26", "13/29/26")
     assert parse_record(no_such_day) == "a msg=audit( stamp whose date does not exist"
-    time, fields = parse_record(line)
+    time, fields, _ = parse_record(line)
     assert (fields["uid"], fields["syscall"], fields["comm"]) == ("root", "execve", "at")
     assert "UID" not in fields and "SYSCALL" not in fields
 

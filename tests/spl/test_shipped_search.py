@@ -125,7 +125,7 @@ REFERENCE_RECORD = (
 
 def test_reference_record_fields_and_its_row():
     from linux_auditd_at.audit.record import parse_record
-    when, fields = parse_record(REFERENCE_RECORD)
+    when, fields, _ = parse_record(REFERENCE_RECORD)
     assert when == 1795915736.369
     assert {k: fields[k] for k in ("type", "ppid", "pid", "uid", "comm", "exe")} == {
         "type": "SYSCALL", "ppid": "2747", "pid": "2751", "uid": "0", "comm": "at", "exe": "/usr/bin/at"}

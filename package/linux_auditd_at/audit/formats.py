@@ -67,13 +67,6 @@ def line_format(line: str) -> str:
     return wrapper
 
 
-def interpreted_stamp(line: str) -> bool:
-    """Whether a record's stamp is `ausearch -i`'s date (`msg=audit(MM/DD/...`), told from an epoch
-    by its third character alone: cheap enough for every event read."""
-    at = line.find("msg=audit(")
-    return at >= 0 and line[at + 12:at + 13] == "/"
-
-
 def journal_audit(line: str) -> bool:
     """A line of journald's own audit transport (no `type=`, no stamp; see the module docstring)."""
     wrapper, start = header(line)

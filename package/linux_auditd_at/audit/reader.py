@@ -56,7 +56,6 @@ from itertools import compress
 from typing import BinaryIO, Protocol
 
 from linux_auditd_at.audit import native, sources
-from linux_auditd_at.audit.formats import interpreted_stamp
 from linux_auditd_at.audit.record import (
     block_is_records,
     extract_fields,
@@ -383,7 +382,7 @@ class AuditReader:
                 self._lineno = number()
             self._bad(parsed)
             return None
-        time, fields = parsed
+        time, fields, interpreted = parsed
         event: dict[str, object] = fields  # type: ignore[assignment]  # widened in place: no copy per event
         event.update(self._base)
         if self.host_from_node and "node" in event:
@@ -393,8 +392,7 @@ class AuditReader:
             event["_raw"] = line
         event["_time"] = time
         self.stats.events += 1
-        if interpreted_stamp(line):
-            self.stats.interpreted += 1
+        self.stats.interpreted += interpreted
         return event
 
     def _bad(self, reason: str) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
+from typing import AnyStr, NamedTuple
 
 from linux_auditd_at.audit.formats import INTERPRETED_STAMP, interpreted_time, journal_audit
 
@@ -63,14 +64,30 @@ ALWAYS = ("type", "node")
 Extractor = Callable[[str], dict[str, str]]
 
 
+class Record(NamedTuple):
+    """An audit record: its time, its fields, and whether its stamp is `ausearch -i`'s date."""
+
+    time: float
+    fields: dict[str, str]
+    interpreted: bool
+
+
+def stamp_time(line: str, tz: tzinfo = UTC) -> tuple[float, bool] | None:
+    """The event time of a record and whether it is an `ausearch -i` date (read in `tz`), or None
+    when the line has no `msg=audit(...)` stamp holding a time."""
+    match = _TIME.search(line)
+    if match:
+        return float(match.group(1)), False
+    interpreted = INTERPRETED_STAMP.search(line)
+    time = interpreted_time(interpreted, tz) if interpreted else None
+    return None if time is None else (time, True)
+
+
 def audit_time(line: str, tz: tzinfo = UTC) -> float | None:
     """The event time of a record, or None when the line has no `msg=audit(...)` stamp (an
     `ausearch -i` date is read in `tz`)."""
-    match = _TIME.search(line)
-    if match:
-        return float(match.group(1))
-    interpreted = INTERPRETED_STAMP.search(line)
-    return interpreted_time(interpreted, tz) if interpreted else None
+    stamp = stamp_time(line, tz)
+    return None if stamp is None else stamp[0]
 
 
 def extract_fields(line: str) -> dict[str, str]:
@@ -115,8 +132,13 @@ def block_is_records(block: str | bytes, count: int,
     (`ausearch -i`) lines fail it. `tally(block, text)` counts `text` in a bytes block (a native
     count may stand in for `bytes.count`: the scanner's)."""
     if isinstance(block, str):
-        return block.count(" msg=audit(") == count and block.count("): ") == count and "\x00" not in block
-    return tally(block, b" msg=audit(") == count and tally(block, b"): ") == count and b"\x00" not in block
+        return _shaped(block, count, str.count, " msg=audit(", "): ", "\x00")
+    return _shaped(block, count, tally, b" msg=audit(", b"): ", b"\x00")
+
+
+def _shaped(block: AnyStr, count: int, tally: Callable[[AnyStr, AnyStr], int], stamp: AnyStr, close: AnyStr,
+            nul: AnyStr) -> bool:
+    return tally(block, stamp) == count and tally(block, close) == count and nul not in block
 
 
 _HIDING = re.compile(r'="[^"]*[\s\x1d\'][^"]*"')
@@ -156,13 +178,12 @@ def field_extractor(names: Iterable[str]) -> Extractor:
     return extract
 
 
-def parse_record(line: str, tz: tzinfo = UTC,
-                 extract: Extractor = extract_fields) -> tuple[float, dict[str, str]] | str:
-    """`(time, fields)` for an audit record, else the reason the line is not one (`record_problem`);
+def parse_record(line: str, tz: tzinfo = UTC, extract: Extractor = extract_fields) -> Record | str:
+    """The Record of an audit line, else the reason the line is not one (`record_problem`);
     `extract` may be a `field_extractor` when only some fields are needed."""
-    time = audit_time(line, tz)
-    if time is not None:
+    stamp = stamp_time(line, tz)
+    if stamp is not None:
         fields = extract(line)
         if "type" in fields:
-            return time, fields
+            return Record(stamp[0], fields, stamp[1])
     return record_problem(line) or "no type= field"
