@@ -244,7 +244,7 @@ class AuditReader:
                 count = self.scanner.line_count(block)
                 starts = self.scanner.candidates(block, count)
                 if starts is not None:
-                    yield from self._scanned_events(block, starts, count)
+                    yield from self._candidate_events(block, starts, count)
             if starts is None:
                 text, replaced = _decoded(block)
                 if "\r" in text:
@@ -301,15 +301,16 @@ class AuditReader:
             return _Part([], self.stats, self._lineno, (f"cannot read ({_describe(exc)})", self._lineno + 1))
         return _Part(events, self.stats, self._lineno, None)
 
-    def _scanned_events(self, block: bytes, starts: list[int], count: int) -> Iterator[dict[str, object]]:
-        """Events of a block of `count` lines the scanner vouched for: only the lines starting at
-        `starts` are decoded and offered to the prefilter; a line's number is counted only when
-        it is bad."""
+    def _candidate_events(self, block: str | bytes, starts: list[int],
+                          count: int) -> Iterator[dict[str, object]]:
+        """Events of a block of `count` lines that are all audit records (the scanner vouched for
+        the bytes, or `block_is_records` for the text): only the lines starting at `starts` (those
+        that may match) are offered to the prefilter, the others are counted as prefiltered; a
+        line's number is worked out only when it is bad."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
-        assert prefilter is not None  # a scanner is made only for a prefilter
+        assert prefilter is not None  # candidates are picked only for a prefilter
         for start in starts:
-            end = block.find(b"\n", start)
-            line = block[start:end if end >= 0 else len(block)].decode("ascii")
+            line = _line_from(block, start)
             if prefilter(line):
                 kept += 1
                 event = self._parsed(line, partial(_line_at, block, first + 1, start))
@@ -334,12 +335,11 @@ class AuditReader:
         necessary = self.necessary
         if necessary is not None and block.isascii():
             starts = line_starts(block, (m.start() for m in necessary.finditer(block.lower())))
-            kept = [(number, line) for number, line in _numbered_lines(block, starts, first + 1)
-                    if prefilter(line)]
-        else:
-            lines = block.split("\n", count - 1)
-            lines[-1] = lines[-1].rstrip("\n")
-            kept = [(first + 1 + i, lines[i]) for i in compress(range(count), map(prefilter, lines))]
+            yield from self._candidate_events(block, starts, count)
+            return
+        lines = block.split("\n", count - 1)
+        lines[-1] = lines[-1].rstrip("\n")
+        kept = [(first + 1 + i, lines[i]) for i in compress(range(count), map(prefilter, lines))]
         self.stats.prefiltered += count - len(kept)
         for self._lineno, line in kept:
             event = self._parsed(line)
@@ -462,9 +462,18 @@ class _Reads(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
-def _line_at(block: bytes, first: int, start: int) -> int:
+def _line_from(block: str | bytes, start: int) -> str:
+    """The line starting at offset `start` of a block (of ASCII bytes, or text)."""
+    if isinstance(block, str):
+        end = block.find("\n", start)
+        return block[start:end if end >= 0 else len(block)]
+    end = block.find(b"\n", start)
+    return block[start:end if end >= 0 else len(block)].decode("ascii")
+
+
+def _line_at(block: str | bytes, first: int, start: int) -> int:
     """The number of the line starting at offset `start` of a block whose first line is `first`."""
-    return first + block.count(b"\n", 0, start)
+    return first + (block.count("\n", 0, start) if isinstance(block, str) else block.count(b"\n", 0, start))
 
 
 def _blocks(stream: _Reads) -> Iterator[bytes | None]:
@@ -498,17 +507,6 @@ def _decoded(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8"), False
     except UnicodeDecodeError:
         return data.decode("utf-8", "replace"), True
-
-
-def _numbered_lines(block: str, starts: list[int], number: int) -> Iterator[tuple[int, str]]:
-    """The lines beginning at the sorted `starts`, numbered from `number` for the block's first
-    line; newlines are counted once, between one start and the next."""
-    counted = 0
-    for start in starts:
-        number += block.count("\n", counted, start)
-        counted = start
-        end = block.find("\n", start)
-        yield number, block[start:end if end >= 0 else len(block)]
 
 
 def _skip_line(stream: _Reads) -> bytes:
