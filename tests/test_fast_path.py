@@ -17,7 +17,9 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
+import os
 import re
+import signal
 import string
 from datetime import UTC
 from pathlib import Path
@@ -203,6 +205,19 @@ def test_several_processes_give_the_rows_counts_and_line_numbers_of_one(tmp_path
                                                                          tail, strict, monkeypatch):
     monkeypatch.setattr(reader_module, "SPAN", 2048)  # many spans of a small file
     _compare(tmp_path, log, f"{expression} {tail}", engine, strict, jobs=2)
+
+
+def test_a_reading_process_killed_midway_ends_the_run_with_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader_module, "CHUNK", 1024)
+    monkeypatch.setattr(reader_module, "SPAN", 2048)  # spans of a small file
+    monkeypatch.setattr(reader_module.AuditReader, "_read_span",
+                        lambda self, path, start, end: os.kill(os.getpid(), signal.SIGKILL))
+    path = tmp_path / "audit.log"
+    path.write_bytes(b"\n".join(RECORDS * 20) + b"\n")
+    pipeline = compile_search("comm=at | stats count")
+    with pytest.raises(AuditInputError, match=r"audit\.log:1: cannot read \(a reading process ended "
+                                              r"without its result \(killed by SIGKILL\)\)"):
+        list(runner.open_logs(pipeline, [str(path)], jobs=2))
 
 
 def test_the_shipped_search_and_a_filter_macro_go_through_the_same_derivation(tmp_path):

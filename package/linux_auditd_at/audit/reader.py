@@ -64,7 +64,7 @@ from linux_auditd_at.audit.record import (
     record_problem,
 )
 from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
-from linux_auditd_at.audit.workers import ordered_map
+from linux_auditd_at.audit.workers import WorkerLost, ordered_map
 from linux_auditd_at.errors import AuditInputError
 
 METADATA = ("index", "sourcetype", "source", "host")
@@ -262,9 +262,12 @@ class AuditReader:
         counts and line numbers come out exactly as one process gives them."""
         assert self.scanner is not None  # spans are read only with a scan
         self.scanner.prepare()
-        for part in ordered_map(lambda span: self._read_span(path, *span), spans, self.jobs):
-            yield from self._merged(part)
-            position.report()
+        try:
+            for part in ordered_map(lambda span: self._read_span(path, *span), spans, self.jobs):
+                yield from self._merged(part)
+                position.report()
+        except WorkerLost as exc:
+            raise AuditInputError(f"cannot read ({exc})", path=self._path, line=self._lineno + 1) from exc
 
     def _merged(self, part: _Part) -> list[dict[str, object]]:
         """A span's result added to this reader's counts, its line numbers made the file's."""

@@ -26,12 +26,15 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, TypeVar
 
+from linux_auditd_at.errors import ToolkitError
+
 Task = TypeVar("Task")
 Result = TypeVar("Result")
 
 
-class WorkerLost(RuntimeError):
-    """A child process ended without sending the result it owed."""
+class WorkerLost(ToolkitError):
+    """A child process ended without sending the result it owed (killed, out of memory): the
+    environment's doing, said in one line like any ToolkitError."""
 
 
 def ordered_map(work: Callable[[Task], Result], tasks: Sequence[Task], jobs: int) -> Iterator[Result]:
