@@ -207,11 +207,41 @@ def test_several_processes_give_the_rows_counts_and_line_numbers_of_one(tmp_path
     _compare(tmp_path, log, f"{expression} {tail}", engine, strict, jobs=2)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=st.lists(lines(), min_size=200, max_size=400).map(b"".join), expression=searches,
+       pipeline=pipelines, window=windows)
+def test_several_processes_fold_their_spans_into_the_rows_and_counts_of_one(tmp_path, engine, log, expression,
+                                                                            pipeline, window, monkeypatch):
+    """The stats fold runs in the reading processes (each span's groups cross, not its events)."""
+    monkeypatch.setattr(reader_module, "SPAN", 2048)
+    _compare(tmp_path, log, f"{expression} {pipeline}", engine, jobs=2, window=window)
+
+
+def test_with_several_processes_a_spans_groups_cross_the_pipe_not_its_events(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader_module, "CHUNK", 1024)
+    monkeypatch.setattr(reader_module, "SPAN", 2048)
+    crossed: list[object] = []
+    real = reader_module.ordered_map
+
+    def spied(work, tasks, jobs):
+        for part in real(work, tasks, jobs):
+            crossed.append(part.value)
+            yield part
+    monkeypatch.setattr(reader_module, "ordered_map", spied)
+    path = tmp_path / "audit.log"
+    path.write_bytes(b"\n".join(AT_RECORDS * 60) + b"\n")
+    pipeline = compile_search("comm=at* | stats count by comm")
+    rows = runner.run_detection(pipeline, [str(path)], Context(now=0.0, tz=UTC), jobs=2).result.rows
+    assert len(crossed) > 2 and all(type(value).__name__ == "Partial" for value in crossed)
+    assert sum(int(row["count"]) for row in rows) == len(AT_RECORDS) * 60
+
+
 def test_a_reading_process_killed_midway_ends_the_run_with_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(reader_module, "CHUNK", 1024)
     monkeypatch.setattr(reader_module, "SPAN", 2048)  # spans of a small file
     monkeypatch.setattr(reader_module.AuditReader, "_read_span",
-                        lambda self, path, start, end: os.kill(os.getpid(), signal.SIGKILL))
+                        lambda self, path, start, end, reduce: os.kill(os.getpid(), signal.SIGKILL))
     path = tmp_path / "audit.log"
     path.write_bytes(b"\n".join(RECORDS * 20) + b"\n")
     pipeline = compile_search("comm=at | stats count")

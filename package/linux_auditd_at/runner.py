@@ -76,9 +76,8 @@ def run_detection(pipeline: Pipeline, paths: list[str], context: Context, **read
     """Stream the logs through the pipeline once; memory grows with result groups, not events.
     What the search did not pull (it stopped early) is read to the end all the same."""
     reader = open_logs(pipeline, paths, tz=context.tz, **reader_options)
-    events = iter(reader)
-    result = pipeline.execute(events, context)
-    deque(events, maxlen=0)
+    result = pipeline.execute(reader, context)
+    deque(reader, maxlen=0)  # the reader goes on where the search stopped
     return DetectionRun(result, reader.stats)
 
 

@@ -95,3 +95,53 @@ def test_the_fold_declines_and_the_general_engine_runs(spl):
 
 def test_a_search_before_any_rename_may_read_every_field():
     assert compile_search('comm=at | where searchmatch("exe=x") | rename comm as c | stats count').fold
+
+
+class InSpans:
+    """Events in spans, as the audit reader hands them over with --jobs (spl.context.Spans):
+    `map_spans` reduces each span on its own; iterating gives the events one by one. Records
+    which way it was read."""
+
+    def __init__(self, spans: list[list[dict]]):
+        self.spans, self.ways = copy.deepcopy(spans), []
+
+    def __iter__(self):
+        self.ways.append("events")
+        return (event for span in self.spans for event in span)
+
+    def map_spans(self, reduce):
+        self.ways.append("spans")
+        return (reduce(iter(span)) for span in self.spans)
+
+
+SPANS = [EVENTS[:2], [], EVENTS[2:4], EVENTS[4:]]
+
+
+@pytest.mark.parametrize(("spl", "context"), [
+    ("comm=at* | rename host as dest | stats count min(_time) as first max(_time) as last by comm dest",
+     CONTEXT),
+    ("* | stats count dc(pid) as pids values(exe) as exes min(UID) max(pid) by host", CONTEXT),
+    ("comm=nothing | stats count min(pid)", CONTEXT),  # no group: stats without BY still gives its row
+    ("* | search comm!=atq | stats count by comm", Context(now=0.0, tz=UTC, earliest=10.0, latest=12.0)),
+])
+def test_events_in_spans_are_folded_span_by_span_into_the_general_engines_result(spl, context):
+    pipeline = compile_search(spl)
+    source = InSpans(SPANS)
+    assert pipeline.execute(source, context) == pipeline.execute(copy.deepcopy(EVENTS), context, general=True)
+    assert source.ways == ["spans"]
+
+
+def test_of_equal_values_min_and_max_keep_the_first_read_across_spans():
+    """sort_key("01") == sort_key("1"): one pass keeps the first seen, and so does the merge."""
+    spans = [[{"pid": "01", "host": "h"}], [{"pid": "1", "host": "h"}, {"pid": "1.0", "host": "h"}]]
+    pipeline = compile_search("* | stats min(pid) as low max(pid) as high by host")
+    assert pipeline.execute(InSpans(spans), CONTEXT).rows == [{"host": "h", "low": "01", "high": "01"}]
+
+
+@pytest.mark.parametrize("spl", ["* | stats sum(pid) by host", "* | stats count avg(_time)"])
+def test_a_sum_is_not_merged_from_spans_but_read_event_by_event(spl):
+    """A float total depends on the order of its additions: sum and avg see the events one by one."""
+    pipeline = compile_search(spl)
+    source = InSpans(SPANS)
+    assert pipeline.execute(source, CONTEXT) == pipeline.execute(copy.deepcopy(EVENTS), CONTEXT, general=True)
+    assert source.ways == ["events"]

@@ -37,7 +37,8 @@ ASCII), so bad lines and the formats
 `formats.py` knows are still handled one by one. `fields` (the fields a search reads, see
 spl/projection.py) limits each event to those fields, the metadata and `_time` (`_raw` only when
 named), extracted by `record.field_extractor`. With `jobs` > 1 a large plain file is read in
-spans of whole lines by forked workers (`_split_events`). Memory stays flat: a block at a time
+spans of whole lines by forked workers (`_split_events`); through `map_spans(reduce)` each worker
+hands back what `reduce` makes of its span's events (a search's stats groups) instead of them. Memory stays flat: a block at a time
 (a few spans with jobs), and a line longer than MAX_LINE is skipped piecewise, never held.
 """
 
@@ -53,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
 from itertools import compress
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from linux_auditd_at.audit import native, sources
 from linux_auditd_at.audit.record import (
@@ -70,6 +71,9 @@ from linux_auditd_at.errors import AuditInputError
 METADATA = ("index", "sourcetype", "source", "host")
 """The fields the input sets on every event (Splunk's default fields a search can name)."""
 
+Reduced = TypeVar("Reduced")
+Reduce = Callable[[Iterator[dict[str, object]]], Any]
+"""What a caller makes of a span's events (`AuditReader.map_spans`)."""
 Describe = Callable[[str], Mapping[str, str | None]]
 """What the caller knows about a file (`-` for stdin): `host`, `source`, `sourcetype` or None."""
 
@@ -180,12 +184,30 @@ class AuditReader:
         self.scanner = None if announced is None or scanner == "off" else Scanner(
             announced.needles, announced.necessary, scanner)
         self.stats = ReadStats(repeated=repeated)
+        self._source: Iterator[dict[str, object]] | None = None
 
     def __iter__(self) -> Iterator[dict[str, object]]:
-        for path in self.paths:
-            yield from self._read_file(path)
+        """The events. The inputs are read once, as a file's lines are: iterating again goes on
+        where the last iteration stopped, and after `map_spans` finds nothing."""
+        if self._source is None:
+            self._source = self._pieces(None)
+        return self._source
 
-    def _read_file(self, path: str) -> Iterator[dict[str, object]]:
+    def map_spans(self, reduce: Callable[[Iterator[dict[str, object]]], Reduced]) -> Iterator[Reduced]:
+        """`reduce(events)` for each span of the inputs, in order: each span of a plain file that
+        `jobs` processes read (`_split_events`), computed in the process that read it, so that
+        only its result crosses to this one; every other input whole. Instead of iterating: the
+        inputs are read once."""
+        assert self._source is None, "a reader reads its inputs once"
+        self._source = iter(())
+        return self._pieces(reduce)
+
+    def _pieces(self, reduce: Reduce | None) -> Iterator[Any]:
+        for path in self.paths:
+            yield from self._read_file(path, reduce)
+
+    def _read_file(self, path: str, reduce: Reduce | None) -> Iterator[Any]:
+        """The events of one input, or with `reduce` what it makes of each span (see map_spans)."""
         stream, raw = sources.open_binary(path)
         self.stats.files.append(path)
         is_stdin = path == sources.STDIN
@@ -201,9 +223,11 @@ class AuditReader:
         unreadable: tuple[type[Exception], ...] = (OSError, EOFError, *native.inflate_errors())
         try:
             if spans:
-                yield from self._split_events(path, spans, position)
-            else:
+                yield from self._split_events(path, spans, position, reduce)
+            elif reduce is None:
                 yield from self._stream_events(stream, position)
+            else:
+                yield reduce(self._stream_events(stream, position))
         except unreadable as exc:
             raise AuditInputError(f"cannot read ({_describe(exc)})", path=self._path,
                                   line=self._lineno + 1) from exc
@@ -255,21 +279,27 @@ class AuditReader:
             if position is not None:
                 position.report()
 
-    def _split_events(self, path: str, spans: list[tuple[int, int]],
-                      position: _Position) -> Iterator[dict[str, object]]:
+    def _split_events(self, path: str, spans: list[tuple[int, int]], position: _Position,
+                      reduce: Reduce | None) -> Iterator[Any]:
         """The events of a plain file read by `jobs` forked processes, a span of whole lines
         each, about one span per process ahead (memory stays bounded, `workers.py`); the events,
-        counts and line numbers come out exactly as one process gives them."""
+        counts and line numbers come out exactly as one process gives them. With `reduce`, what
+        it makes of each span's events, in the process that read them."""
         assert self.scanner is not None  # spans are read only with a scan
         self.scanner.prepare()
+        work = reduce or list
         try:
-            for part in ordered_map(lambda span: self._read_span(path, *span), spans, self.jobs):
-                yield from self._merged(part)
+            for part in ordered_map(lambda span: self._read_span(path, *span, work), spans, self.jobs):
+                value = self._merged(part)
                 position.report()
+                if reduce is None:
+                    yield from value
+                else:
+                    yield value
         except WorkerLost as exc:
             raise AuditInputError(f"cannot read ({exc})", path=self._path, line=self._lineno + 1) from exc
 
-    def _merged(self, part: _Part) -> list[dict[str, object]]:
+    def _merged(self, part: _Part) -> Any:
         """A span's result added to this reader's counts, its line numbers made the file's."""
         offset = self._lineno
         if part.error is not None:
@@ -290,19 +320,21 @@ class AuditReader:
         stats.interpreted += got.interpreted
         stats.inputs.update(got.inputs)
         self._lineno += part.lines
-        return part.events
+        return part.value
 
-    def _read_span(self, path: str, start: int, end: int) -> _Part:
-        """Events and counts of bytes [start, end) of `path`, lines numbered from 1 (in a worker)."""
+    def _read_span(self, path: str, start: int, end: int, reduce: Reduce) -> _Part:
+        """What `reduce` makes of the events of bytes [start, end) of `path`, and the counts, lines
+        numbered from 1 (in a worker)."""
         self.stats, self._lineno, self._first_bad = ReadStats(), 0, None
         try:
             with open(path, "rb") as raw:
-                events = list(self._stream_events(_Span(raw, start, end), None))
+                value = reduce(self._stream_events(_Span(raw, start, end), None))
         except AuditInputError as exc:
-            return _Part([], self.stats, self._lineno, (exc.message, exc.location.line or self._lineno))
+            return _Part(None, self.stats, self._lineno, (exc.message, exc.location.line or self._lineno))
         except OSError as exc:
-            return _Part([], self.stats, self._lineno, (f"cannot read ({_describe(exc)})", self._lineno + 1))
-        return _Part(events, self.stats, self._lineno, None)
+            problem = (f"cannot read ({_describe(exc)})", self._lineno + 1)
+            return _Part(None, self.stats, self._lineno, problem)
+        return _Part(value, self.stats, self._lineno, None)
 
     def _candidate_events(self, block: str | bytes, starts: list[int],
                           count: int) -> Iterator[dict[str, object]]:
@@ -413,10 +445,10 @@ SPAN = 256 * CHUNK
 
 @dataclass
 class _Part:
-    """What a worker read from one span: events, counts (lines numbered within the span), lines,
-    or an error `(message, line in the span)` that ends the read."""
+    """What a worker read from one span: its events (or what `reduce` made of them), counts (lines
+    numbered within the span), lines, or an error `(message, line in the span)` that ends the read."""
 
-    events: list[dict[str, object]]
+    value: Any
     stats: ReadStats
     lines: int
     error: tuple[str, int] | None

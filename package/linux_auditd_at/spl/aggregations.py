@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from linux_auditd_at.spl.values import as_text, format_number, sort_key, to_number, values_of
 
@@ -49,6 +49,16 @@ class Function(Protocol):
     def result(self, state: Any) -> object: ...
 
 
+@runtime_checkable
+class Mergeable(Protocol):
+    """A function whose states of two runs over parts of the rows merge into the state of one run
+    over all of them, exactly (so rows may be aggregated where they are read, `spl/fold.py`);
+    `merge(a, b)` with a from the earlier part. sum and avg are not: a float total depends on the
+    order of its additions."""
+
+    def merge(self, a: Any, b: Any) -> object: ...
+
+
 class _Base(ABC):
     def __init__(self, field: str | None):
         self.field = field
@@ -73,6 +83,9 @@ class Count(_Base):
     def add(self, n: int, row: dict) -> int:
         return n + 1 if self.field is None or values_of(row.get(self.field)) else n
 
+    def merge(self, a: int, b: int) -> int:
+        return a + b
+
     def result(self, n: int) -> str:
         return str(n)
 
@@ -84,6 +97,10 @@ class DistinctCount(_Base):
     def add(self, seen: set[str], row: dict) -> set[str]:
         seen.update(as_text(v) for v in values_of(row.get(self.field)))
         return seen
+
+    def merge(self, a: set[str], b: set[str]) -> set[str]:
+        a |= b
+        return a
 
     def result(self, seen: set[str]) -> object:
         return str(len(seen))
@@ -106,6 +123,11 @@ class Extreme(_Base):
             if best is None or self.better(key, best[0]):
                 best = (key, value)
         return best
+
+    def merge(self, a: tuple | None, b: tuple | None) -> tuple | None:
+        """The earlier part's best unless the later one's is strictly better, as one run keeps the
+        first of equal values."""
+        return b if a is None or (b is not None and self.better(b[0], a[0])) else a
 
     def result(self, best: tuple | None) -> object:
         return None if best is None else as_text(best[1])

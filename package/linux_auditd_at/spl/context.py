@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import Protocol, TypeVar, runtime_checkable
+
+from linux_auditd_at.spl.values import to_number
 
 Event = dict[str, object]
 Row = dict[str, object]
@@ -17,6 +21,43 @@ class Context:
     tz: tzinfo
     earliest: float | None = None
     latest: float | None = None
+
+
+    def outside(self, event: Event) -> bool:
+        """Whether the event's `_time` falls outside the time range (an event without one is in)."""
+        when = to_number(event.get("_time"))
+        return when is not None and ((self.earliest is not None and when < self.earliest)
+                                     or (self.latest is not None and when >= self.latest))
+
+
+def in_time_range(events: Iterable[Event], context: Context) -> tuple[Iterable[Event], Callable[[], int]]:
+    """The events inside the context's time range, and the count of those left out so far."""
+    if context.earliest is None and context.latest is None:
+        return events, lambda: 0
+    left_out = [0]
+
+    def inside(events: Iterable[Event]) -> Iterator[Event]:
+        for event in events:
+            if context.outside(event):
+                left_out[0] += 1
+            else:
+                yield event
+    return inside(events), lambda: left_out[0]
+
+
+Reduced = TypeVar("Reduced")
+
+
+@runtime_checkable
+class Spans(Protocol):
+    """Events that can also be handed over a part (a span) at a time: the audit reader, whose
+    worker processes read the spans of a large file. `map_spans(reduce)` yields `reduce(the
+    events of a span)` for each span in order, computed by the process that read it, so that only
+    what `reduce` returns crosses to the caller's; every event is in exactly one span."""
+
+    def __iter__(self) -> Iterator[Event]: ...
+
+    def map_spans(self, reduce: Callable[[Iterator[Event]], Reduced]) -> Iterator[Reduced]: ...
 
 
 @dataclass

@@ -7,8 +7,16 @@ at compile time: for each renamed name the fold knows the event field that holds
 that it has none), so it reads the events themselves, never a renamed copy. A search or where
 after a rename is compiled on the events' names; stats groups and aggregates by them and names
 its columns as written. The tests are chained `filter`s (no generator per stage, no row copied)
-feeding stats' own `aggregate` and `group_rows`, so values, groups, their order and null handling
-are those of the general engine by construction.
+feeding stats' own `accumulate`, `results` and `group_rows`, so values, groups, their order and
+null handling are those of the general engine by construction. The time range is applied first
+(events outside it are counted, as the general engine counts them).
+
+Events in spans (`context.Spans`: the audit reader's `--jobs` processes, each reading spans of a
+file) are folded where they are read: each process turns its span's events into a `Partial`
+(groups' states and counts), only that crosses to the caller, which merges the Partials in span
+order (`stats.merge`). This is used when every stats function merges exactly
+(`aggregations.Mergeable`: count, dc, values, min, max); with sum or avg the events cross one by
+one, since a float total depends on the order of its additions.
 
 It declines (None: the general engine runs every stage) for any other command before stats, a
 wildcard rename, first()/last() in stats, and, after a rename, a search or where that reads a
@@ -24,6 +32,7 @@ after stats run on the general engine (`Pipeline.execute`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -31,11 +40,13 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.context import Context, Row
+from linux_auditd_at.spl.context import Context, Row, Spans, in_time_range
 from linux_auditd_at.spl.projection import names_read
 from linux_auditd_at.spl.search_expr import compile_matcher, matches_everything
 
 if TYPE_CHECKING:
+    from linux_auditd_at.spl.aggregations import Function, Mergeable
+    from linux_auditd_at.spl.commands.stats import Groups
     from linux_auditd_at.spl.pipeline import Stage
 
 Test = Callable[[Context], Callable[[Row], bool]]
@@ -43,6 +54,8 @@ Test = Callable[[Context], Callable[[Row], bool]]
 Tally = Callable[[], list[int]]
 """After the rows are taken: the rows that crossed the stage boundaries it counts, in stage order
 (the rows the first stage read, then the rows each stage passed)."""
+Reduce = Callable[[Iterator[Row]], "Partial"]
+"""The fold of some events into a Partial (run by a reading process for events in spans)."""
 Names = dict[str, str | None]
 """A renamed name -> the event field holding its value, None when it has none; others are their own."""
 
@@ -52,6 +65,25 @@ def counted(rows: Iterable[Row]) -> tuple[Iterator[Row], Iterator[int]]:
     a row first and a number only when there was one, so counting costs no Python code per row."""
     taken = itertools.count()
     return map(itemgetter(0), zip(rows, taken, strict=False)), taken
+
+
+@dataclass
+class Partial:
+    """What the fold made of some events: each group's stats states, how many events it read and
+    how many each test passed (in stage order), and how many fell outside the time range."""
+
+    groups: Groups
+    counts: list[int]
+    outside: int
+
+    def merge(self, later: Partial, functions: list[Mergeable]) -> Partial:
+        """This and the Partial of the events after these: the Partial of all of them."""
+        from linux_auditd_at.spl.commands.stats import merge
+
+        self.groups = merge(self.groups, later.groups, functions)
+        self.counts = [a + b for a, b in zip(self.counts, later.counts, strict=True)]
+        self.outside += later.outside
+        return self
 
 
 @dataclass(frozen=True)
@@ -64,18 +96,41 @@ class Fold:
     node: tree.Stats
     stats: tree.Stats
 
-    def run(self, events: Iterable[Row], context: Context) -> tuple[Iterator[Row], Tally]:
-        """The stats rows, and the counts of the events and of what each stage up to it passed
-        (stats passes the rows taken from it)."""
-        from linux_auditd_at.spl.commands.stats import aggregate, group_rows  # loaded with the command
+    def run(self, events: Iterable[Row], context: Context) -> tuple[Iterator[Row], Tally, Callable[[], int]]:
+        """The stats rows, the counts of the events and of what each stage up to it passed (stats
+        passes the rows taken from it), and the count of events outside the time range, each
+        known once the rows are taken. Events that come in spans (`Spans`) are folded span by
+        span where they are read when every stats function merges exactly, else one by one."""
+        # loaded with the command
+        from linux_auditd_at.spl.commands.stats import functions_of, group_rows, results
 
-        rows, entered = counted(events)
-        counters = [entered]
-        for test in self.tests.values():
-            rows, passed = counted(filter(test(context), rows))
-            counters.append(passed)
-        out, taken = counted(group_rows(aggregate(rows, self.node), self.stats))
-        return out, lambda: self._reached([next(counter) for counter in counters], next(taken))
+        functions = functions_of(self.node)
+        reduce = self._reduce(context, functions)
+        folded = [Partial({}, [0] * (len(self.tests) + 1), 0)]  # until the rows are taken
+
+        def rows() -> Iterator[Row]:
+            folded[0] = _fold(events, reduce, functions)
+            yield from group_rows(results(folded[0].groups, functions), self.stats)
+
+        out, taken = counted(rows())
+        return out, lambda: self._reached(folded[0].counts, next(taken)), lambda: folded[0].outside
+
+    def _reduce(self, context: Context, functions: list[Function]) -> Reduce:
+        """The fold of some events (in a reading process, for `Spans`) into a Partial."""
+        from linux_auditd_at.spl.commands.stats import accumulate
+
+        tests = [test(context) for test in self.tests.values()]
+
+        def reduce(events: Iterator[Row]) -> Partial:
+            inside, outside = in_time_range(events, context)
+            rows, entered = counted(inside)
+            counters = [entered]
+            for test in tests:
+                rows, passed = counted(filter(test, rows))
+                counters.append(passed)
+            groups = accumulate(rows, self.node, functions)
+            return Partial(groups, [next(counter) for counter in counters], outside())
+        return reduce
 
     def _reached(self, counts: list[int], groups: int) -> list[int]:
         """The events, then what each stage passed: a test what it kept, another stage all it read."""
@@ -84,6 +139,18 @@ class Fold:
         for index in range(self.stats_at):
             reached.append(next(tested) if index in self.tests else reached[-1])
         return [*reached, groups]
+
+
+def _fold(events: Iterable[Row], reduce: Reduce, functions: list[Function]) -> Partial:
+    """The Partial of all the events: span by span when they come in spans and every function
+    merges exactly, else in one pass."""
+    from linux_auditd_at.spl.aggregations import Mergeable
+
+    mergeable: list[Mergeable] = [function for function in functions if isinstance(function, Mergeable)]
+    if not isinstance(events, Spans) or len(mergeable) < len(functions):
+        return reduce(iter(events))
+    return functools.reduce(lambda total, part: total.merge(part, mergeable), events.map_spans(reduce),
+                            reduce(iter(())))
 
 
 def compile_fold(stages: list[Stage], reorder_at: int | None, spl: str) -> Fold | None:

@@ -35,7 +35,7 @@ from typing import Any
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands import COMMANDS, SPLUNK_COMMANDS, Command, Order
-from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats
+from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats, in_time_range
 from linux_auditd_at.spl.fold import Tally, compile_fold, counted
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.lookups import Lookups
@@ -179,29 +179,19 @@ class Pipeline:
 
     def execute(self, events: Iterable[Event], context: Context, *, general: bool = False) -> Result:
         """Run the search over `events`; the stages up to stats through the fold where it applies
-        (`spl.fold`), unless `general`: the same Result either way."""
+        (`spl.fold`, which folds events that come in spans where they are read), unless `general`:
+        the same Result either way."""
         result = Result(columns=[], rows=[], stages=[StageStats(stage.text) for stage in self.stages])
-
-        def in_range(events: Iterable[Event]) -> Iterator[Event]:
-            for event in events:
-                when = to_number(event.get("_time"))
-                if when is not None and ((context.earliest is not None and when < context.earliest)
-                                         or (context.latest is not None and when >= context.latest)):
-                    result.outside_time_range += 1
-                    continue
-                yield event
-
-        rows: Iterable[Row] = in_range(events) if context.earliest is not None or context.latest is not None \
-            else events
-        tallies: list[Tally] = []
         start = 0
+        rows: Iterable[Row]
         if self.fold is not None and not general:
-            rows, tally = self.fold.run(rows, context)
+            rows, tally, outside = self.fold.run(events, context)
             start = self.fold.stats_at + 1
         else:
+            rows, outside = in_time_range(events, context)
             rows, entered = counted(rows)
             tally = _tally(entered)
-        tallies.append(tally)
+        tallies = [tally]
         for index, stage in enumerate(self.stages[start:], start):
             if index == self.reorder_at:
                 rows = search_order(rows)
@@ -211,6 +201,7 @@ class Pipeline:
         reached = [count for tally in tallies for count in tally()]  # a stage reads what the last passed
         for index, stats in enumerate(result.stages):
             stats.read, stats.passed = reached[index], reached[index + 1]
+        result.outside_time_range = outside()
         columns = self.columns()
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))

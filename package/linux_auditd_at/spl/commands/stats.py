@@ -13,7 +13,13 @@ import itertools
 from collections.abc import Iterable
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.aggregations import ALIASES, is_splunk_stats_function, stats_function
+from linux_auditd_at.spl.aggregations import (
+    ALIASES,
+    Function,
+    Mergeable,
+    is_splunk_stats_function,
+    stats_function,
+)
 from linux_auditd_at.spl.commands.arguments import (
     expect_end,
     field_list,
@@ -92,11 +98,24 @@ def group_keys(row: dict, by: tuple[str, ...]):
     return dict.fromkeys(itertools.product(*([as_text(v) for v in values_of(k)] for k in key)))
 
 
+Groups = dict[tuple, list]
+"""group key -> one state per stats function (`aggregations.Function`), in the order written."""
+
+
 def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, list[object]]:
     """group key -> the aggregates' values, in the order written; without BY one group even for
     no rows."""
-    functions = [stats_function(a.function, a.field) for a in node.aggregations]
-    groups: dict[tuple, list] = {}
+    functions = functions_of(node)
+    return results(accumulate(rows, node, functions), functions)
+
+
+def functions_of(node: tree.Stats) -> list[Function]:
+    return [stats_function(a.function, a.field) for a in node.aggregations]
+
+
+def accumulate(rows: Iterable[Row], node: tree.Stats, functions: list[Function]) -> Groups:
+    """Each group's states after `rows`; without BY one group even for no rows."""
+    groups: Groups = {}
     if not node.by:
         groups[()] = [function.empty() for function in functions]
     by = node.by
@@ -108,6 +127,21 @@ def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, list[object]
             else:
                 groups[key] = [function.add(state, row)
                                for function, state in zip(functions, states, strict=True)]
+    return groups
+
+
+def merge(groups: Groups, later: Groups, functions: list[Mergeable]) -> Groups:
+    """`groups` with the states of the rows that came after theirs (`later`) merged in: the groups
+    one `accumulate` over both runs of rows gives."""
+    for key, states in later.items():
+        mine = groups.get(key)
+        groups[key] = states if mine is None else [
+            function.merge(a, b) for function, a, b in zip(functions, mine, states, strict=True)]
+    return groups
+
+
+def results(groups: Groups, functions: list[Function]) -> dict[tuple, list[object]]:
+    """group key -> the aggregates' values."""
     return {key: [function.result(state) for function, state in zip(functions, states, strict=True)]
             for key, states in groups.items()}
 
