@@ -276,6 +276,10 @@ def test_the_shipped_search_and_a_filter_macro_go_through_the_same_derivation(tm
     ("comm=at | eventstats count by comm | stats count by comm", None),  # a command it does not list
     ('comm=at | where searchmatch("exe=*/at") | stats count', None),  # fields named in a string
     ("comm=at | stats count by comm | eval x=1", {"comm"}),  # after stats: only stats' fields
+    # `fields` keeps _raw and _time beside its list: a later bare term still reads _raw
+    ("comm=at | fields comm pid | search at | stats count", {"comm", "pid", "_raw"}),
+    ("comm=at | fields comm | stats count by comm", {"comm"}),
+    ("comm=at | fields comm", {"comm", "_raw", "_time"}),  # the result shows them
 ])
 def test_fields_read_decline_what_they_do_not_understand(spl, reads):
     assert compile_search(spl).fields_read() == (None if reads is None else frozenset(reads))

@@ -1,8 +1,8 @@
 """Which event fields a search can read: the reader extracts only those (audit/record.py).
 
 `fields_read(stages)` walks the commands from the last to the first, tracking the fields the
-rest of the search reads: `stats` and `table` (and `fields` keeping a list) start over from the
-fields they name, `search`/`where`/`eval`/`convert`/`sort`/`dedup` add the fields their
+rest of the search reads: `stats` and `table` (and `fields` keeping a list, with the internal
+`_raw` it keeps too) start over from the fields they name, `search`/`where`/`eval`/`convert`/`sort`/`dedup` add the fields their
 expressions name (a bare term reads `_raw`; `searchmatch()` every field), `rename` reads the
 source of every target read later in place of the target (which it overwrites), `head` and
 `fields -` add nothing. The result is None (every
@@ -73,8 +73,17 @@ def _stats(node: tree.Stats, after: Fields) -> Fields:
     return _exact([*node.by, *(a.field for a in node.aggregations if a.field is not None)])
 
 
+INTERNAL = ("_raw", "_time")
+"""The fields `fields f1 f2` keeps beside its list, as Splunk's does (commands/fields.py)."""
+
+
 def _fields(node: tree.Fields, after: Fields) -> Fields:
-    return after if node.remove else _exact(node.fields)
+    """`fields - list` passes what it does not remove; `fields list` its list and the internal
+    fields, which a later stage may read (a bare term reads `_raw`) or the result show."""
+    if node.remove:
+        return after
+    kept = _exact(node.fields)
+    return None if kept is None else kept | (set(INTERNAL) if after is None else after & set(INTERNAL))
 
 
 def _reads(command: str, node: object, after: Fields) -> Fields | Literal[False]:

@@ -9,9 +9,9 @@ from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, field_list, matching_names, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, keeps
 from linux_auditd_at.spl.lexer import WORD
+from linux_auditd_at.spl.projection import INTERNAL
 
 NAME = "fields"
-_INTERNAL = ("_raw", "_time")
 
 
 def parse(spl: str, start: int, end: int) -> tree.Fields:
@@ -30,7 +30,7 @@ def _kept(node: tree.Fields, names) -> list[str]:
     matched = matching_names(node.fields, names)
     if node.remove:
         return [n for n in names if n not in matched]
-    return [n for n in names if n in matched or n in _INTERNAL]
+    return [n for n in names if n in matched or n in INTERNAL]
 
 
 def prepare(node: tree.Fields, spl: str):
