@@ -335,13 +335,24 @@ def test_the_native_count_gives_the_numbers_of_bytes_count(block):
 
 
 @STRINGZILLA
+@given(block=st.lists(st.sampled_from([b"a", b" ", b"\n", b"\r", b"\x00", b"\x7f", b"\x80", b"\xe9", b"\xff",
+                                       b"\x1d"]), max_size=40).map(b"".join))
+def test_the_native_plain_check_agrees_with_the_stdlibs(block):
+    """ASCII without \\r or NUL: one SIMD pass for the first byte of the others, or three passes."""
+    assert native.plain()(block) == native.stdlib_plain(block)
+    assert native.stdlib_plain(block) == (block.isascii() and b"\r" not in block and b"\x00" not in block)
+
+
+@STRINGZILLA
 def test_the_stdlib_alone_counts_when_asked(monkeypatch):
     keep = compile_search("comm=at | stats count").raw_prefilter()
     monkeypatch.delenv(native.ENGINE_VARIABLE, raising=False)
     assert scan.Scanner(keep.needles, keep.necessary).tally is native.tally()
     assert scan.Scanner(keep.needles, keep.necessary, "re").tally is bytes.count
+    assert scan.Scanner(keep.needles, keep.necessary, "re").plain is native.stdlib_plain
     monkeypatch.setenv(native.ENGINE_VARIABLE, "re")
     assert scan.Scanner(keep.needles, keep.necessary).tally is bytes.count
+    assert scan.Scanner(keep.needles, keep.necessary).plain is native.stdlib_plain
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -354,4 +365,5 @@ def test_scanner_hands_blocks_it_cannot_vouch_for_to_the_line_reader(engine):
     assert scanner.candidates(good + b"\n" + good) is None
     assert scanner.candidates(good.replace(b"\n", b"\r\n")) is None
     assert scanner.candidates(good + "comm=\u00e9t\u00e9 msg=audit(\n".encode()) is None
+    assert scanner.candidates(good + good.replace(b"comm=", b"\x00comm=")) is None
     assert scanner.candidates(good[:-1]) == [0]  # the last line may lack its break

@@ -1,11 +1,14 @@
 """The optional native libraries of the read path, each with a stdlib stand-in that gives the same
 results (the tests hold each pair equal):
 
-| PyPI package | does | stand-in | wheels |
-|---|---|---|---|
-| hyperscan | the block scan (`scan.py`) | `re` | x86_64 Linux, macOS arm64 |
-| stringzilla | SIMD counts of a byte string in a block | `bytes.count` | x86_64 and aarch64 Linux, macOS |
-| isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` | x86_64 and aarch64 Linux, macOS |
+| PyPI package | does | stand-in |
+|---|---|---|
+| hyperscan | the block scan (`scan.py`) | `re` |
+| stringzilla | SIMD counts of a byte string in a block; the first of a set of bytes | `bytes.count`; `in` |
+| isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` |
+
+Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
+Linux and macOS.
 
 `LINUX_AUDITD_AT_SCANNER=re` asks for the stdlib alone (what runs where no wheel exists);
 `hyperscan` or unset: each library that can be imported. Each is imported on first use, never at
@@ -42,6 +45,24 @@ def tally() -> Callable[[bytes, bytes], int]:
     import stringzilla
 
     return stringzilla.count
+
+
+_NOT_PLAIN = b"\r\x00" + bytes(range(0x80, 0x100))
+
+
+def plain() -> Callable[[bytes], bool]:
+    """Whether a block holds only ASCII bytes and no `\\r` nor NUL: one SIMD pass for the first of
+    those bytes (StringZilla's find_first_of), else the stdlib's three passes."""
+    if not installed("stringzilla"):
+        return stdlib_plain
+    from stringzilla import find_first_of
+
+    return lambda block: find_first_of(block, _NOT_PLAIN) < 0
+
+
+def stdlib_plain(block: bytes) -> bool:
+    """`plain` with the stdlib alone."""
+    return block.isascii() and b"\r" not in block and b"\x00" not in block
 
 
 def gzip_stream(raw: io.BufferedReader) -> io.BufferedIOBase:

@@ -38,8 +38,9 @@ ASCII), so bad lines and the formats
 spl/projection.py) limits each event to those fields, the metadata and `_time` (`_raw` only when
 named), extracted by `record.field_extractor`. With `jobs` > 1 a large plain file is read in
 spans of whole lines by forked workers (`_split_events`); through `map_spans(reduce)` each worker
-hands back what `reduce` makes of its span's events (a search's stats groups) instead of them. Memory stays flat: a block at a time
-(a few spans with jobs), and a line longer than MAX_LINE is skipped piecewise, never held.
+hands back what `reduce` makes of its span's events (a search's stats groups) instead of them.
+Memory stays flat: a block at a time (a few spans with jobs), and a line longer than MAX_LINE is
+skipped piecewise, never held.
 """
 
 from __future__ import annotations

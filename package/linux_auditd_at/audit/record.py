@@ -119,26 +119,25 @@ def record_problem(line: str) -> str | None:
     return None
 
 
-def block_is_records(block: str | bytes, count: int,
-                     tally: Callable[[bytes, bytes], int] = bytes.count) -> bool:
+def block_is_records(block: str, count: int) -> bool:
     """Whether each of the `count` lines of `block` looks like a record as auditd writes it, by
-    counts over the whole block (str.count, no per-line step: the reader's fast path): one
-    ` msg=audit(` (a key before it: a record cut at its start has none) and one `): ` closing a
-    stamp per line, and no NUL byte. False sends the block line by line through `record_problem`,
-    so it only has to be right when it says True. It can be fooled by a line that imitates a
-    record's shape (` msg=audit(x): ` without a whole stamp, or without a `type=` key after a
-    space), or by two anomalies in one block that make up for each other; a regex over every line
-    would see those too, and cost about as much CPU as the whole rest of a run. Interpreted
-    (`ausearch -i`) lines fail it. `tally(block, text)` counts `text` in a bytes block (a native
-    count may stand in for `bytes.count`: the scanner's)."""
+    counts over the whole block (str.count, no per-line step: the reader's fast path): a stamp
+    per line (`stamped_lines`) and no NUL byte. False sends the block line by line through
+    `record_problem`, so it only has to be right when it says True. It can be fooled by a line
+    that imitates a record's shape (` msg=audit(x): ` without a whole stamp, or without a `type=`
+    key after a space), or by two anomalies in one block that make up for each other; a regex
+    over every line would see those too, and cost about as much CPU as the whole rest of a run.
+    Interpreted (`ausearch -i`) lines fail it."""
+    return stamped_lines(block, count, str.count) and "\x00" not in block
+
+
+def stamped_lines(block: AnyStr, count: int, tally: Callable[[AnyStr, AnyStr], int]) -> bool:
+    """Whether `block` holds one ` msg=audit(` (a key before it: a record cut at its start has
+    none) and one `): ` closing a stamp per line, of `count` lines; `tally(block, text)` counts
+    (`str.count`, `bytes.count`, or a native count giving the same numbers: the scanner's)."""
     if isinstance(block, str):
-        return _shaped(block, count, str.count, " msg=audit(", "): ", "\x00")
-    return _shaped(block, count, tally, b" msg=audit(", b"): ", b"\x00")
-
-
-def _shaped(block: AnyStr, count: int, tally: Callable[[AnyStr, AnyStr], int], stamp: AnyStr, close: AnyStr,
-            nul: AnyStr) -> bool:
-    return tally(block, stamp) == count and tally(block, close) == count and nul not in block
+        return tally(block, " msg=audit(") == count and tally(block, "): ") == count
+    return tally(block, b" msg=audit(") == count and tally(block, b"): ") == count
 
 
 _HIDING = re.compile(r'="[^"]*[\s\x1d\'][^"]*"')

@@ -10,16 +10,17 @@ first piece starts the value; `trail`: the last one ends it), all without case; 
 first piece anywhere (a bare term). A line the search can match holds at least one needle (the
 prefilter guarantees it for ASCII lines), so every other line is counted as prefiltered unseen.
 
-`candidates` vouches for a block only when it is ASCII, has no `\\r`, and every line of it looks
-like a record as auditd writes it (`record.block_is_records`: a ` msg=audit(` and a `): ` on each
-line, no NUL byte); otherwise it returns None and the reader takes that block line by line, so
-every blank, stampless, non-UTF-8 or otherwise odd line is counted and named there, and the
-formats `formats.py` knows (syslog headers, `ausearch -i`) are left to the reader.
+`candidates` vouches for a block only when it is ASCII, has no `\\r` nor NUL byte, and every line
+of it holds a stamp as auditd writes it (`record.stamped_lines`: a ` msg=audit(` and a `): ` on
+each line); otherwise it returns None and the reader takes that block line by line, so every
+blank, stampless, non-UTF-8 or otherwise odd line is counted and named there, and the formats
+`formats.py` knows (syslog headers, `ausearch -i`) are left to the reader.
 
-The check is the line reader's own (`block_is_records`, two counts over the bytes), so a block
-is vouched for exactly when the line reader would take its fast path; this keeps the counts of
-every path equal, down to the lines that check cannot see (a stamped line without `type=` is
-"prefiltered" in a vouched block either way).
+The check is the line reader's own (`record.block_is_records`: the same counts and no NUL, on the
+text that ASCII bytes without `\\r` decode to), so a block is vouched for exactly when the line
+reader would take its fast path; this keeps the counts of every path equal, down to the lines
+that check cannot see (a stamped line without `type=` is "prefiltered" in a vouched block either
+way).
 
 Engines (`LINUX_AUDITD_AT_SCANNER=hyperscan|re` picks one; default: hyperscan when importable):
 - hyperscan (Intel's multi-pattern matcher, PyPI wheels for x86_64 Linux and macOS arm64): one
@@ -28,7 +29,8 @@ Engines (`LINUX_AUDITD_AT_SCANNER=hyperscan|re` picks one; default: hyperscan wh
   lower-cased block.
 The counts of the block check and of the lines (three passes over every block, more time than
 the scan itself) are `native.tally()`: StringZilla's SIMD count, the same numbers as `bytes.count`,
-which stands in where the wheel is missing or the stdlib alone is asked for (`native.py`).
+which stands in where the wheel is missing or the stdlib alone is asked for (`native.py`); the
+bytes that keep a block from the scan are looked for in one SIMD pass (`native.plain()`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, AnyStr, NamedTuple, Protocol, runtime_checkable
 
 from linux_auditd_at.audit import native
-from linux_auditd_at.audit.record import block_is_records
+from linux_auditd_at.audit.record import stamped_lines
 
 if TYPE_CHECKING:
     import hyperscan
@@ -163,6 +165,7 @@ class Scanner:
         self._impl = _Hyperscan(needles) if self.engine == "hyperscan" else _Re(necessary)
         stdlib = engine == "re" if engine else native.stdlib_only()
         self.tally: Tally = bytes.count if stdlib else native.tally()
+        self.plain: Callable[[bytes], bool] = native.stdlib_plain if stdlib else native.plain()
 
     def prepare(self) -> None:
         """Import and compile what the scan needs now (it does so at the first block otherwise):
@@ -177,9 +180,9 @@ class Scanner:
     def candidates(self, block: bytes, lines: int | None = None) -> list[int] | None:
         """Start offsets of the lines that may match, or None when the block is not plain audit
         lines (see the module docstring); `lines`: the block's line count, when known."""
-        if b"\r" in block or not block.isascii():
+        if not self.plain(block):
             return None
         lines = self.line_count(block) if lines is None else lines
-        if not block_is_records(block, lines, self.tally):
+        if not stamped_lines(block, lines, self.tally):
             return None
         return self._impl.candidates(block)

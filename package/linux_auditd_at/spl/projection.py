@@ -2,10 +2,10 @@
 
 `fields_read(stages)` walks the commands from the last to the first, tracking the fields the
 rest of the search reads: `stats` and `table` (and `fields` keeping a list, with the internal
-`_raw` it keeps too) start over from the fields they name, `search`/`where`/`eval`/`convert`/`sort`/`dedup` add the fields their
-expressions name (a bare term reads `_raw`; `searchmatch()` every field), `rename` reads the
-source of every target read later in place of the target (which it overwrites), `head` and
-`fields -` add nothing. The result is None (every
+`_raw` it keeps too) start over from the fields they name, `search`, `where`, `eval`, `convert`,
+`sort` and `dedup` add the fields their expressions name (a bare term reads `_raw`;
+`searchmatch()` every field), `rename` reads the source of every target read later in place of
+the target (which it overwrites), `head` and `fields -` add nothing. The result is None (every
 field) when the rows at the end show whatever fields the events have (no `stats`/`table`/`fields`
 list decides the columns), when a name holds a wildcard, or when a command is not one of these
 (`eventstats`, `rex`, `mvexpand`, a lookup, a command added later): a command this walk does not
