@@ -64,6 +64,14 @@ def test_host_from_node_emulates_an_index_time_override():
     assert {m["host"] for m in stats.metadata_seen()} == {"collector", "fixture-node-01"}
 
 
+def test_host_from_node_reads_node_when_the_search_reads_other_fields():
+    """The extractor takes `node` only for the host (it is no field the search reads here)."""
+    events, _ = _read([DATA / "node.log", ENRICHED], host="collector", host_from_node=True, fields={"comm"})
+    assert {e["host"] for e in events} == {"fixture-node-01", "collector"}
+    events, _ = _read([DATA / "node.log"], host="collector", fields={"comm"})
+    assert {e["host"] for e in events} == {"collector"} and not any("node" in e for e in events)
+
+
 def test_sourcetype_and_source_flags_win_over_dataset_metadata(tmp_path):
     log = tmp_path / "a.log"
     log.write_bytes(ENRICHED.read_bytes())

@@ -177,7 +177,8 @@ class AuditReader:
         self.given = {"host": host, "source": source, "sourcetype": sourcetype}
         self.index, self.dataset, self.host_from_node, self.tz = index, dataset, host_from_node, tz
         self.strict, self.on_bytes, self.jobs = strict, on_bytes, jobs
-        self.extract = extract_fields if fields is None else field_extractor(set(fields) - _SET_BY_READER)
+        self.extract = extract_fields if fields is None else field_extractor(
+            set(fields) - _SET_BY_READER | ({"node"} if host_from_node else set()))
         self.keep_raw = fields is None or "_raw" in fields
         announced = prefilter if isinstance(prefilter, Announcing) else None
         self.prefilter = prefilter if announced is None else announced.keep

@@ -28,8 +28,8 @@ Sources: Splunk's "Configure automatic key-value field extraction" (KV_MODE) and
 software extracts fields" (Knowledge Manager Manual: the first fields matching obvious key=value
 pairs are extracted at search time).
 
-`field_extractor(names)` gives the same values for just the named fields (plus `type` and `node`,
-which the reader always needs): one pass that captures only those keys and steps over the quoted
+`field_extractor(names)` gives the same values for just the named fields (plus `type`, which the
+reader always needs): one pass that captures only those keys and steps over the quoted
 values of the others, so a `key=` written inside another key's quoted value is skipped exactly as
 the full extraction skips it. A search that reads few fields does not pay for the other pairs.
 """
@@ -58,8 +58,8 @@ _PAIR_ESCAPED = re.compile(r"(?:^|(?<=[\s\x1d'])|(?<=#035))([A-Za-z_][\w-]*)="
                            r"(\"[^\"]*\"|[^\s\x1d'\"#]*(?:#(?!035)[^\s\x1d'\"#]*)*)")
 # led by its literal text, which Python's re scans for fast
 _TYPE = re.compile(r"type=(?:(?<=^type=)|(?<=[\s\x1d']type=)|(?<=#035type=))(?![\s\x1d'\"]|$)")
-ALWAYS = ("type", "node")
-"""Fields every extractor gives: `type` makes a line an audit record, `node` its host."""
+ALWAYS = ("type",)
+"""Fields every extractor gives: `type` makes a line an audit record."""
 
 Extractor = Callable[[str], dict[str, str]]
 
