@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from linux_auditd_at import structs
 from linux_auditd_at.detection import SEARCH_NAME, load_detection
 from linux_auditd_at.errors import ConfError
 from linux_auditd_at.risk import RiskAction, fill_tokens
@@ -88,16 +89,16 @@ def test_tokens_missing_field_empty_multivalue_newline_joined():
 
 def test_bad_risk_json_names_the_file_stanza_and_key():
     detection = load_detection(REPO)
-    broken = dataclasses.replace(detection, settings={**detection.settings,
+    broken = structs.replace(detection, settings={**detection.settings,
                                                       "action.risk.param._risk": "[{\"risk_object_field\": "})
     where = r"savedsearches.conf, \[Linux Auditd At .*\], action.risk.param._risk"
     with pytest.raises(ConfError, match=where):
         RiskAction.from_detection(broken)
-    missing = dataclasses.replace(detection, settings={**detection.settings,
+    missing = structs.replace(detection, settings={**detection.settings,
                                                        "action.risk.param._risk": "[{\"risk_score\": 9}]"})
     with pytest.raises(ConfError, match="lacks risk_object_field, risk_object_type"):
         RiskAction.from_detection(missing)
-    off = dataclasses.replace(detection, settings={**detection.settings, "action.risk": "0"})
+    off = structs.replace(detection, settings={**detection.settings, "action.risk": "0"})
     with pytest.raises(ConfError, match="no risk action"):
         RiskAction.from_detection(off)
 

@@ -1,7 +1,8 @@
 """Toolkit for the Splunk ES detection "Linux Auditd At Application Execution".
 
 The pipeline, one module or sub-package per step; `spl/` and `audit/` import nothing above them
-(tests/test_layers.py):
+but `errors` and `structs` (tests/test_layers.py):
+  structs   -> the record classes a run defines (what dataclasses give, cheaper to define)
   conf      -> the app's .conf files, default/ layered with local/ (ksconf's parser)
   detection -> the saved search and its macros, as the app ships them
   risk      -> its risk action (ES's `_risk` settings) and the risk events it writes per row

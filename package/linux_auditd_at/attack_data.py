@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from linux_auditd_at.errors import AuditInputError, CaptureError
+from linux_auditd_at.structs import Struct
 
 METADATA_SUFFIXES = (".yml", ".yaml")
 MAX_METADATA_BYTES = 1 << 20
 """Dataset metadata is a few lines; a larger YAML beside a log is refused, not parsed."""
 
 
-@dataclass(frozen=True)
-class Dataset:
+class Dataset(Struct):
     """One log and the metadata its events are indexed with (None: the reader's value)."""
 
     name: str

@@ -7,10 +7,8 @@ everywhere.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from linux_auditd_at.conf import default_path, is_true, key_origin, read_layered
@@ -19,6 +17,7 @@ from linux_auditd_at.lookups import LookupResolver
 from linux_auditd_at.spl import Pipeline, compile_search
 from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.macros import Macro, expand_macros
+from linux_auditd_at.structs import Struct, replace
 
 APP_ID = "DA-ESS-linux_auditd_at"
 SEARCH_NAME = "Linux Auditd At Application Execution - Rule"
@@ -81,8 +80,7 @@ def app_dir_or_found(app_dir: Path | None = None) -> Path:
     return app_dir
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(Struct):
     """The saved search stanza (layered), the app's macros (layered) and its lookup tables
     (`lookups.LookupResolver`; copies made by `with_filter` share it, so each file is read once)."""
 
@@ -120,8 +118,8 @@ class Detection:
         if error is not None:
             raise type(error)(f"--filter: {error.message}", spl=error.spl, position=error.position)
         macros = dict(self.macros)
-        macros[key] = dataclasses.replace(macros[key], definition=definition)
-        return dataclasses.replace(self, macros=macros)
+        macros[key] = replace(macros[key], definition=definition)
+        return replace(self, macros=macros)
 
     def filter_error(self, definition: str) -> SPLError | None:
         """Why `definition` is not SPL the engine runs where the search calls its filter macro

@@ -8,8 +8,9 @@ anything else escaping is a bug in the toolkit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+
+from linux_auditd_at.structs import Struct
 
 
 class ExitCode(IntEnum):
@@ -25,8 +26,7 @@ class ExitCode(IntEnum):
     """Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it)."""
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(Struct):
     """Where a problem is; every part is optional."""
 
     path: str | None = None

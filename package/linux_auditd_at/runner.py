@@ -19,7 +19,6 @@ import re
 import shlex
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from linux_auditd_at.attack_data import log_metadata
@@ -28,13 +27,13 @@ from linux_auditd_at.detection import SEARCH_NAME, Detection, load_detection
 from linux_auditd_at.spl import Context, Event, Pipeline, Result, tree
 from linux_auditd_at.spl.macros import Macro, called_names
 from linux_auditd_at.spl.metadata import term_text, unmet_terms
+from linux_auditd_at.structs import Struct, field
 
 FLAGS = {"index": "--index", "sourcetype": "--sourcetype", "source": "--source", "host": "--host"}
 """The option that sets each metadata field of the events read."""
 
 
-@dataclass
-class DetectionRun:
+class DetectionRun(Struct, frozen=False):
     """A finished run: the rows with per-stage counts, and what the reader saw."""
 
     result: Result

@@ -50,7 +50,9 @@ def test_running_a_verb_imports_no_other_verb_module():
 
 def test_run_imports_only_what_the_shipped_search_uses():
     """The detection uses search, rename, stats and convert, no eval function and no regex: the
-    other commands, the eval functions, the regex backend and the other layers stay unloaded."""
+    other commands, the eval functions, the regex backend and the other layers stay unloaded, and
+    so do the modules only start-up cost would bring in (dataclasses, and inspect with it: see
+    `structs`)."""
     code = (
         "import sys; from linux_auditd_at.cli import main; "
         f"main(['--app-dir', {str(REPO)!r}, 'run', '--format', 'csv', {str(SAMPLE)!r}]); "
@@ -62,7 +64,7 @@ def test_run_imports_only_what_the_shipped_search_uses():
     assert commands == {"arguments", "contract", "search", "rename", "stats", "convert"}
     unused = ("linux_auditd_at.spl.functions", "linux_auditd_at.spl.eval_expr", "linux_auditd_at.spl.regex",
               "pcre2", "linux_auditd_at.replay", "linux_auditd_at.capture", "linux_auditd_at.tuning",
-              "linux_auditd_at.app", "rich")
+              "linux_auditd_at.app", "rich", "dataclasses", "inspect")
     assert not {m for m in loaded if m.startswith(unused)}
 
 

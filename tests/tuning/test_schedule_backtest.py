@@ -7,7 +7,6 @@ The expected numbers are worked out by hand from the shipped schedule: cron `0 *
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ import pytest
 from linux_auditd_at.detection import load_detection
 from linux_auditd_at.errors import ConfError, ToolkitError
 from linux_auditd_at.runner import compile_detection, load_events
+from linux_auditd_at.structs import replace
 from linux_auditd_at.tuning.backtest import (
     TimeSortedEvents,
     Window,
@@ -86,7 +86,7 @@ def test_from_to_limits_run_times_and_shows_the_uncovered_tail(app, straddle_log
 def test_overlapping_schedule_counts_events_in_two_windows(app, straddle_log):
     detection, pipeline, events = load(app, straddle_log)
     settings = {**detection.settings, "cron_schedule": "*/30 * * * *"}
-    half_hourly = dataclasses.replace(detection, settings=settings)
+    half_hourly = replace(detection, settings=settings)
     result = run_backtest(half_hourly, events, UTC, pipeline=pipeline)
     # every event sits in two 60-minute windows that start 30 minutes apart
     assert result.coverage.matched == 6
@@ -97,7 +97,7 @@ def test_overlapping_schedule_counts_events_in_two_windows(app, straddle_log):
 
 def test_schedule_is_walked_in_the_users_time_zone(app):
     detection = load_detection(app)
-    daily = dataclasses.replace(detection, settings={**detection.settings, "cron_schedule": "0 2 * * *"})
+    daily = replace(detection, settings={**detection.settings, "cron_schedule": "0 2 * * *"})
     tz = ZoneInfo("America/New_York")
     windows = schedule(daily, utc("2026-11-28T00:00:00"), utc("2026-11-30T00:00:00"), tz)
     # 02:00 New York (UTC-5 in November) is 07:00 UTC
@@ -114,7 +114,7 @@ def test_coverage_counts_windows_per_event():
 
 def test_bad_cron_names_the_key(app):
     detection = load_detection(app)
-    broken = dataclasses.replace(detection, settings={**detection.settings, "cron_schedule": "0 * * *"})
+    broken = replace(detection, settings={**detection.settings, "cron_schedule": "0 * * *"})
     with pytest.raises(ConfError, match="cron_schedule"):
         schedule(broken, 0.0, 7200.0, UTC)
 

@@ -51,7 +51,6 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
 from itertools import compress
@@ -68,6 +67,7 @@ from linux_auditd_at.audit.record import (
 from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
 from linux_auditd_at.audit.workers import WorkerLost, ordered_map
 from linux_auditd_at.errors import AuditInputError
+from linux_auditd_at.structs import Struct, field
 
 METADATA = ("index", "sourcetype", "source", "host")
 """The fields the input sets on every event (Splunk's default fields a search can name)."""
@@ -89,8 +89,7 @@ EXAMPLES = 5
 TOO_LONG = f"line longer than {MAX_LINE} bytes"
 
 
-@dataclass(frozen=True)
-class BadLine:
+class BadLine(Struct):
     """A line that is not an audit record: where it is and why."""
 
     path: str
@@ -101,8 +100,7 @@ class BadLine:
         return f"{self.path}:{self.line}: {self.reason}"
 
 
-@dataclass
-class ReadStats:
+class ReadStats(Struct, frozen=False):
     """What the reader saw: every line is an event, prefiltered, blank, or counted as non-audit;
     `replaced` counts the lines (of any kind) whose bytes that are not UTF-8 were replaced;
     `interpreted` the events read from `ausearch -i` text (lower-case names, interpreted values:
@@ -445,8 +443,7 @@ SPAN = 256 * CHUNK
 """Bytes (16 MiB) of a plain file one process reads at a time when several read it (--jobs)."""
 
 
-@dataclass
-class _Part:
+class _Part(Struct, frozen=False):
     """What a worker read from one span: its events (or what `reduce` made of them), counts (lines
     numbered within the span), lines, or an error `(message, line in the span)` that ends the read."""
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Protocol, TypeVar, runtime_checkable
 
 from linux_auditd_at.spl.values import to_number
+from linux_auditd_at.structs import Struct, field
 
 Event = dict[str, object]
 Row = dict[str, object]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Struct):
     """What a search runs under: the time it runs at, the user's time zone and the time range."""
 
     now: float
@@ -60,8 +59,7 @@ class Spans(Protocol):
     def map_spans(self, reduce: Callable[[Iterator[Event]], Reduced]) -> Iterator[Reduced]: ...
 
 
-@dataclass
-class StageStats:
+class StageStats(Struct, frozen=False):
     """How many events or rows one stage (`command` is its SPL text) read and passed on."""
 
     command: str
@@ -69,8 +67,7 @@ class StageStats:
     passed: int = 0
 
 
-@dataclass
-class Result:
+class Result(Struct, frozen=False):
     """Rows as Splunk's JSON results give them. `outside_time_range` counts events the time range
     (Context.earliest/latest) dropped before the first stage, so no event disappears uncounted."""
 

@@ -31,11 +31,9 @@ after stats run on the general engine (`Pipeline.execute`).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +41,7 @@ from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.context import Context, Row, Spans, in_time_range
 from linux_auditd_at.spl.projection import names_read
 from linux_auditd_at.spl.search_expr import compile_matcher, matches_everything
+from linux_auditd_at.structs import Struct, fields, replace
 
 if TYPE_CHECKING:
     from linux_auditd_at.spl.aggregations import Function, Mergeable
@@ -67,8 +66,7 @@ def counted(rows: Iterable[Row]) -> tuple[Iterator[Row], Iterator[int]]:
     return map(itemgetter(0), zip(rows, taken, strict=False)), taken
 
 
-@dataclass
-class Partial:
+class Partial(Struct, frozen=False):
     """What the fold made of some events: each group's stats states, how many events it read and
     how many each test passed (in stage order), and how many fell outside the time range."""
 
@@ -86,8 +84,7 @@ class Partial:
         return self
 
 
-@dataclass(frozen=True)
-class Fold:
+class Fold(Struct):
     """The stages up to the stats at `stats_at`: `tests` by stage index (the others are renames and
     `search *`), `node` the stats on the events' names, `stats` as written."""
 
@@ -203,14 +200,13 @@ def _on_event_names(node: Any, names: Names) -> Any:
 
 def _renamed(node: Any, held: dict[str, str]) -> Any:
     if isinstance(node, tree.FieldCompare | tree.FieldIn):
-        return dataclasses.replace(node, field=held.get(node.field, node.field))
+        return replace(node, field=held.get(node.field, node.field))
     if isinstance(node, tree.FieldRef):
-        return dataclasses.replace(node, name=held.get(node.name, node.name))
+        return replace(node, name=held.get(node.name, node.name))
     if isinstance(node, tuple):
         return tuple(_renamed(item, held) for item in node)
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        return dataclasses.replace(node, **{f.name: _renamed(getattr(node, f.name), held)
-                                            for f in dataclasses.fields(node)})
+    if isinstance(node, Struct):
+        return replace(node, **{name: _renamed(getattr(node, name), held) for name in fields(node)})
     return node
 
 
@@ -236,6 +232,6 @@ def _stats_on_event_names(node: tree.Stats, names: Names) -> tree.Stats | None:
     fields = {name: held for name in read if (held := names.get(name, name)) is not None}
     if len(fields) < len(set(read)):
         return None
-    aggregations = tuple(a if a.field is None else dataclasses.replace(a, field=fields[a.field])
+    aggregations = tuple(a if a.field is None else replace(a, field=fields[a.field])
                          for a in node.aggregations)
     return tree.Stats(aggregations, tuple(fields[name] for name in node.by))

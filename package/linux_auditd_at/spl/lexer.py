@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 
 from linux_auditd_at.errors import SPLError
+from linux_auditd_at.structs import Struct
 
 
 class TokenKind(StrEnum):
@@ -38,8 +38,7 @@ LPAREN, RPAREN, COMMA = TokenKind.LPAREN, TokenKind.RPAREN, TokenKind.COMMA
 NUMBER, IDENT, FIELD = TokenKind.NUMBER, TokenKind.IDENT, TokenKind.FIELD
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(Struct):
     """A token: its kind, its text (a quoted one unquoted) and its span `pos`..`end` in the SPL."""
 
     kind: TokenKind

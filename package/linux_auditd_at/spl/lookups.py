@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter, methodcaller
 
 from linux_auditd_at.spl.cidr import in_block
 from linux_auditd_at.spl.search_expr import wildcard_regex
+from linux_auditd_at.structs import Struct, field
 
 Cells = dict[str, str]
 
@@ -88,8 +88,7 @@ class CsvText(Sequence):
                                                                                 self.lines)]
 
 
-@dataclass(frozen=True)
-class LookupTable:
+class LookupTable(Struct):
     """One lookup: its columns in file order, its records (one cell per column, "" for an empty
     cell, in file order) and the matching rules."""
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal
 
 from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.lexer import COMMENT, EOF, after_quoted, comment_end, tokenize_eval
 from linux_auditd_at.spl.parser import Cursor, parse_eval_expression
 from linux_auditd_at.spl.values import as_text
+from linux_auditd_at.structs import Struct
 
 
-@dataclass(frozen=True)
-class Macro:
+class Macro(Struct):
     """One macros.conf stanza. `name` is the stanza name, e.g. `security_content_ctime(1)`."""
 
     name: str

@@ -24,11 +24,9 @@ count, min, max) never needs it. Rows that stats, sort, head or dedup put out ke
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -43,13 +41,13 @@ from linux_auditd_at.spl.prefilter import Prefilter, build_prefilter
 from linux_auditd_at.spl.projection import Fields, fields_read
 from linux_auditd_at.spl.subsearch import expand_subsearches
 from linux_auditd_at.spl.values import to_number, to_result
+from linux_auditd_at.structs import Struct, replace
 
 _COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEXT = {str}
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(Struct):
     """One command: its SPL text, parsed node, contract and prepared step."""
 
     text: str
@@ -78,7 +76,7 @@ def bind_table(node, spl: str, lookups: Lookups | None):
     if lookups is None:
         raise SPLError(f"lookup {node.name!r}: no lookup tables were given to the engine", spl=spl,
                        position=node.pos)
-    return dataclasses.replace(node, table=lookups(node.name))
+    return replace(node, table=lookups(node.name))
 
 
 def parse_stages(spl: str, lookups: Lookups | None = None) -> list[Stage]:

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypeAlias
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import parse_cidr
 from linux_auditd_at.spl.search_expr import bare_term_regex
+from linux_auditd_at.structs import Struct
 
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
                         "linecount", "punct", "timestartpos", "timeendpos"})
@@ -84,8 +84,7 @@ class Bare(NamedTuple):
         return max(self.text.lower().split("*"), key=len)
 
 
-@dataclass(frozen=True)
-class Combined:
+class Combined(Struct):
     """All (AND) or any (OR) of two or more terms."""
 
     kind: Literal["all", "any"]
@@ -97,8 +96,7 @@ Requirement: TypeAlias = Literal[True] | Term  # True: anything passes
 Needle: TypeAlias = tuple[str | None, tuple[str, ...], bool, bool]
 
 
-@dataclass(frozen=True)
-class Prefilter:
+class Prefilter(Struct):
     """The test on a raw line (`keep`, also the instance's call) and what it announces for the
     reader's block fast path: `necessary` and `needles` (see the module docstring)."""
 

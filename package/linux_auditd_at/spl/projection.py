@@ -18,11 +18,11 @@ index) are always in the events.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from linux_auditd_at.spl import tree
+from linux_auditd_at.structs import Struct, fields
 
 if TYPE_CHECKING:
     from linux_auditd_at.spl.pipeline import Stage
@@ -43,8 +43,8 @@ def names_read(node: object) -> set[str]:
         return {"*"}  # the fields its search string names, unknown here: every field
     if isinstance(node, tuple):
         return set().union(*map(names_read, node))
-    if dataclasses.is_dataclass(node):
-        return set().union(*(names_read(getattr(node, f.name)) for f in dataclasses.fields(node)))
+    if isinstance(node, Struct):
+        return set().union(*(names_read(getattr(node, name)) for name in fields(node)))
     return set()
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from typing import Literal as Fixed
+
+from linux_auditd_at.structs import Struct, field
 
 if TYPE_CHECKING:
     from linux_auditd_at.spl.lookups import LookupTable
@@ -17,29 +18,25 @@ if TYPE_CHECKING:
 # --- search expressions (the search command) ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class And:
+class And(Struct):
     """Every item matches (AND, or terms side by side)."""
 
     items: tuple[SearchExpr, ...]
 
 
-@dataclass(frozen=True)
-class Or:
+class Or(Struct):
     """Any item matches."""
 
     items: tuple[SearchExpr, ...]
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(Struct):
     """The item does not match."""
 
     item: SearchExpr
 
 
-@dataclass(frozen=True)
-class FieldCompare:
+class FieldCompare(Struct):
     """`field op value`; op is one of = != < <= > >=; `*` in value is a wildcard."""
 
     field: str
@@ -48,16 +45,14 @@ class FieldCompare:
     case_sensitive: bool = False
 
 
-@dataclass(frozen=True)
-class FieldIn:
+class FieldIn(Struct):
     """`field IN (v1, v2)`: the same as `field=v1 OR field=v2`."""
 
     field: str
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class BareTerm:
+class BareTerm(Struct):
     """A term without a field: matched against `_raw` between breakers."""
 
     text: str
@@ -71,24 +66,21 @@ SearchExpr = And | Or | Not | FieldCompare | FieldIn | BareTerm
 # --- eval expressions (eval, where) -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Literal:
+class Literal(Struct):
     """A string, number, boolean or null written in the expression."""
 
     value: str | int | float | bool | None
     pos: int = 0
 
 
-@dataclass(frozen=True)
-class FieldRef:
+class FieldRef(Struct):
     """A field's value in the row (a bare name, or one in single quotes)."""
 
     name: str
     pos: int = 0
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(Struct):
     """An eval function call; the parser has checked the name and the argument count."""
 
     name: str
@@ -96,8 +88,7 @@ class Call:
     pos: int = 0
 
 
-@dataclass(frozen=True)
-class BinaryOp:
+class BinaryOp(Struct):
     """`left op right`: arithmetic, concatenation, comparison or logic."""
 
     op: str  # + - * / % . = == != < <= > >= AND OR XOR LIKE
@@ -106,8 +97,7 @@ class BinaryOp:
     pos: int = 0
 
 
-@dataclass(frozen=True)
-class UnaryOp:
+class UnaryOp(Struct):
     """`NOT operand` or `-operand`."""
 
     op: str  # NOT, -
@@ -115,8 +105,7 @@ class UnaryOp:
     pos: int = 0
 
 
-@dataclass(frozen=True)
-class InList:
+class InList(Struct):
     """`x IN ("a", "b")` in eval/where."""
 
     operand: EvalExpr
@@ -131,36 +120,31 @@ EvalExpr = Literal | FieldRef | Call | BinaryOp | UnaryOp | InList
 # --- commands -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Search:
+class Search(Struct):
     """`search <expression>`."""
 
     expr: SearchExpr | None  # None for a search with no terms
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(Struct):
     """`where <eval expression>`."""
 
     expr: EvalExpr
 
 
-@dataclass(frozen=True)
-class Eval:
+class Eval(Struct):
     """`eval f=expr, ...`: (field, expression) pairs, applied left to right."""
 
     assignments: tuple[tuple[str, EvalExpr], ...]
 
 
-@dataclass(frozen=True)
-class Rename:
+class Rename(Struct):
     """`rename a AS b, ...`: (source, target) pairs."""
 
     pairs: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Aggregation:
+class Aggregation(Struct):
     """One stats function: `function(field) AS name`."""
 
     function: str  # canonical name: count, dc, min, max, sum, avg, values, first, last
@@ -168,32 +152,28 @@ class Aggregation:
     name: str  # output column
 
 
-@dataclass(frozen=True)
-class Stats:
+class Stats(Struct):
     """`stats` (and `eventstats`): aggregations per group of the `by` fields."""
 
     aggregations: tuple[Aggregation, ...]
     by: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Convert:
+class Convert(Struct):
     """`convert [timeformat=...] ctime(field) [AS name] ...`."""
 
     timeformat: str
     conversions: tuple[tuple[str, str, str], ...]  # (function, field, output field)
 
 
-@dataclass(frozen=True)
-class Fields:
+class Fields(Struct):
     """`fields [+|-] f1, f2 ...`: keep the fields, or remove them."""
 
     remove: bool
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Struct):
     """`table f1 f2 ...`: exactly these columns, in this order."""
 
     fields: tuple[str, ...]
@@ -203,8 +183,7 @@ SortKind = Fixed["auto", "num", "str"]
 """How sort compares a key: auto (numbers before strings), num, str."""
 
 
-@dataclass(frozen=True)
-class SortKey:
+class SortKey(Struct):
     """One sort field: its direction and how values compare."""
 
     field: str
@@ -212,8 +191,7 @@ class SortKey:
     kind: SortKind = "auto"
 
 
-@dataclass(frozen=True)
-class Sort:
+class Sort(Struct):
     """`sort [N] key ... [desc]`: `reverse` is the trailing `desc`."""
 
     keys: tuple[SortKey, ...]
@@ -221,15 +199,13 @@ class Sort:
     reverse: bool = False
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(Struct):
     """`head [N]`: the first `count` rows."""
 
     count: int = 10
 
 
-@dataclass(frozen=True)
-class Dedup:
+class Dedup(Struct):
     """`dedup [N] f1 f2 ... [keepempty=] [consecutive=]`: `count` rows per combination."""
 
     fields: tuple[str, ...]
@@ -238,16 +214,14 @@ class Dedup:
     consecutive: bool = False
 
 
-@dataclass(frozen=True)
-class Fillnull:
+class Fillnull(Struct):
     """`fillnull [value=X] [f1 f2 ...]`: () fills every field any row has."""
 
     value: str = "0"
     fields: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class RegexFilter:
+class RegexFilter(Struct):
     """`regex [field=|field!=]"<PCRE>"`."""
 
     field: str
@@ -255,8 +229,7 @@ class RegexFilter:
     search: Callable[[str], re.Match[str] | None]  # a match-limit hit raises SPLError
 
 
-@dataclass(frozen=True)
-class Rex:
+class Rex(Struct):
     """`rex [field=f] [max_match=N] "<PCRE>"`: `names` are the named groups, in order."""
 
     field: str
@@ -265,16 +238,14 @@ class Rex:
     max_match: int = 1
 
 
-@dataclass(frozen=True)
-class RexSed:
+class RexSed(Struct):
     """`rex mode=sed`: `sed` is the edit; a match-limit hit raises SPLError."""
 
     field: str
     sed: Callable[[str], str]
 
 
-@dataclass(frozen=True)
-class Bin:
+class Bin(Struct):
     """`bin span=<span> <field> [AS <target>]`: bins of `size` (in `unit`) each."""
 
     field: str
@@ -283,16 +254,14 @@ class Bin:
     unit: str  # "" for a numeric span, else s, m, h, d, mon
 
 
-@dataclass(frozen=True)
-class Mvexpand:
+class Mvexpand(Struct):
     """`mvexpand <field> [limit=N]`."""
 
     field: str
     limit: int = 0  # 0: every value
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(Struct):
     """`lookup NAME in [AS ev] ... [OUTPUT|OUTPUTNEW out [AS ev] ...]`; `table` is bound when the
     pipeline is compiled (see `pipeline.parse_stages`)."""
 
@@ -304,8 +273,7 @@ class Lookup:
     table: LookupTable | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class InputLookup:
+class InputLookup(Struct):
     """`| inputlookup [start=N] [max=N] NAME [WHERE search-expression]` (a generating command)."""
 
     name: str
@@ -323,8 +291,7 @@ def bound_table(node: Lookup | InputLookup) -> LookupTable:
     return node.table
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(Struct):
     """`format [mvsep=] [maxresults=] [row/column strings] [emptystr=]`: the rows as one search."""
 
     mvsep: str = "OR"
@@ -333,8 +300,7 @@ class Format:
     emptystr: str = "NOT ( )"
 
 
-@dataclass(frozen=True)
-class Return:
+class Return(Struct):
     """`return [N] [alias=field ...] [field ...] [$field ...]`: one row whose `search` is the text."""
 
     count: int = 1

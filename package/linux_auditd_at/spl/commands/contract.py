@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from linux_auditd_at.structs import Struct
 
 Step = Callable[[Iterable[dict], object], Iterator[dict]]
 Node = TypeVar("Node")
@@ -40,8 +41,7 @@ def sets(node) -> Order:
     return Order.SETS
 
 
-@dataclass(frozen=True)
-class Command(Generic[Node]):
+class Command(Struct, Generic[Node]):
     """One command's contract; the module docstring says what each field is."""
 
     name: str

@@ -6,13 +6,12 @@ all together or not at all, as the docs require.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands.arguments import expect_end, integer, option, search_cursor
 from linux_auditd_at.spl.commands.contract import Command, sets
 from linux_auditd_at.spl.lexer import STRING
 from linux_auditd_at.spl.subsearch import format_rows
+from linux_auditd_at.structs import replace
 
 NAME = "format"
 

@@ -13,12 +13,11 @@ a list of one value acts as that value and one of none as null.
 
 from __future__ import annotations
 
-import dataclasses
-
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.functions.conditional import guarded, literal_regex
 from linux_auditd_at.spl.functions.registry import Kind, function
 from linux_auditd_at.spl.values import as_text, to_number, values_of
+from linux_auditd_at.structs import Struct, fields
 
 
 def _multivalue(values: list) -> object:
@@ -87,11 +86,11 @@ def _field_names(expr) -> set[str]:
     """The fields an expression reads."""
     if isinstance(expr, tree.FieldRef):
         return {expr.name}
-    if not dataclasses.is_dataclass(expr):
+    if not isinstance(expr, Struct):
         return set()
     names = set()
-    for field in dataclasses.fields(expr):
-        child = getattr(expr, field.name)
+    for field in fields(expr):
+        child = getattr(expr, field)
         for item in child if isinstance(child, tuple) else (child,):
             names |= _field_names(item)
     return names
