@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linux_auditd_at import runner
-from linux_auditd_at.audit import native, scan
+from linux_auditd_at.audit import native, scan, workers
 from linux_auditd_at.audit import reader as reader_module
 from linux_auditd_at.audit.record import extract_fields, field_extractor
 from linux_auditd_at.errors import AuditInputError
@@ -222,13 +222,13 @@ def test_with_several_processes_a_spans_groups_cross_the_pipe_not_its_events(tmp
     monkeypatch.setattr(reader_module, "CHUNK", 1024)
     monkeypatch.setattr(reader_module, "SPAN", 2048)
     crossed: list[object] = []
-    real = reader_module.ordered_map
+    real = workers.ordered_map  # the reader imports it when it forks
 
     def spied(work, tasks, jobs):
         for part in real(work, tasks, jobs):
             crossed.append(part.value)
             yield part
-    monkeypatch.setattr(reader_module, "ordered_map", spied)
+    monkeypatch.setattr(workers, "ordered_map", spied)
     path = tmp_path / "audit.log"
     path.write_bytes(b"\n".join(AT_RECORDS * 60) + b"\n")
     pipeline = compile_search("comm=at* | stats count by comm")

@@ -16,7 +16,6 @@ records is refused by `run` as by `check`, and the reader's counts are whole.
 from __future__ import annotations
 
 import re
-import shlex
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -99,9 +98,16 @@ def metadata_problems(detection: Detection, pipeline: Pipeline, stats: ReadStats
         value = term.values[0] if isinstance(term, tree.FieldIn) else term.value
         where = _setter(detection, name)
         problems.append(f"the search requires {term_text(term)} ({where}), which no event read carries "
-                        f"({carried}): pass {FLAGS[name]} {shlex.quote(value)} if that is where Splunk has "
+                        f"({carried}): pass {_option(name, value)} if that is where Splunk has "
                         f"them, else change the {'macro' if where.startswith('set by') else 'search'}")
     return problems
+
+
+def _option(name: str, value: str) -> str:
+    """The option giving the events read metadata field `name` = `value`, quoted for a shell."""
+    import shlex  # only for a problem's sentence, which most runs never write
+
+    return f"{FLAGS[name]} {shlex.quote(value)}"
 
 
 def _setter(detection: Detection, field_name: str) -> str:

@@ -17,7 +17,6 @@ start-up.
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import io
 import os
@@ -68,6 +67,8 @@ def stdlib_plain(block: bytes) -> bool:
 def gzip_stream(raw: io.BufferedReader) -> io.BufferedIOBase:
     """The decompressed stream of a gzip file: python-isal's inflate, else the stdlib's."""
     if not installed("isal"):
+        import gzip  # here, not at start-up: most logs are plain
+
         return gzip.GzipFile(fileobj=raw, mode="rb")
     from isal import igzip
 

@@ -45,7 +45,6 @@ skipped piecewise, never held.
 
 from __future__ import annotations
 
-import gzip
 import io
 import itertools
 import os
@@ -65,7 +64,6 @@ from linux_auditd_at.audit.record import (
     record_problem,
 )
 from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
-from linux_auditd_at.audit.workers import WorkerLost, ordered_map
 from linux_auditd_at.errors import AuditInputError
 from linux_auditd_at.structs import Struct, field
 
@@ -285,6 +283,8 @@ class AuditReader:
         each, about one span per process ahead (memory stays bounded, `workers.py`); the events,
         counts and line numbers come out exactly as one process gives them. With `reduce`, what
         it makes of each span's events, in the process that read them."""
+        from linux_auditd_at.audit.workers import WorkerLost, ordered_map  # pickle: only when forking
+
         assert self.scanner is not None  # spans are read only with a scan
         self.scanner.prepare()
         work = reduce or list
@@ -575,6 +575,8 @@ class _Position:
 
 
 def _describe(exc: BaseException) -> str:
+    import gzip  # a read error is rare; most logs are plain
+
     if isinstance(exc, (gzip.BadGzipFile, *native.inflate_errors())):
         return f"corrupt gzip data: {exc}"
     if isinstance(exc, EOFError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import re
 import sys
@@ -213,10 +212,8 @@ def zone_from_args(args: argparse.Namespace) -> tzinfo:
 
 def context_from_args(args: argparse.Namespace) -> Context:
     """Context(now, tz, earliest, latest) from --now, --tz, --earliest, --latest."""
-    from linux_auditd_at.spl.timemodifiers import resolve_time  # the engine's; imported when used
-
     tz = zone_from_args(args)
-    now = resolve_time(args.now, datetime.now(tz)) if args.now else time.time()
+    now = _resolved(args.now, datetime.now(tz)) if args.now else time.time()
     earliest, latest = resolve_times(now, tz, args.earliest, args.latest)
     if earliest is not None and latest is not None and earliest > latest:
         raise ToolkitError(f"--earliest {args.earliest!r} is after --latest {args.latest!r}")
@@ -226,10 +223,16 @@ def context_from_args(args: argparse.Namespace) -> Context:
 def resolve_times(now: float, tz: tzinfo, *modifiers: str | None) -> list[float | None]:
     """Each time modifier option (--earliest, --from, ...) as epoch seconds relative to `now` in
     `tz`, None where the option was not given."""
+    at = datetime.fromtimestamp(now, tz)
+    return [_resolved(modifier, at) if modifier else None for modifier in modifiers]
+
+
+def _resolved(modifier: str, at: datetime) -> float:
+    """A time modifier as epoch seconds relative to `at`, by the engine's parser (imported only
+    when a time option is given: most runs have none)."""
     from linux_auditd_at.spl.timemodifiers import resolve_time
 
-    at = datetime.fromtimestamp(now, tz)
-    return [resolve_time(modifier, at) if modifier else None for modifier in modifiers]
+    return resolve_time(modifier, at)
 
 
 def iso_time(epoch: float, tz: tzinfo) -> str:
@@ -318,6 +321,8 @@ def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
     long lines the terminal wraps, as it wraps any long line)."""
     out = out or sys.stdout
     if fmt == "json":
+        import json  # only for this format
+
         json.dump([{c: row.get(c) for c in result.columns} for row in result.rows], out, indent=2)
         out.write("\n")
     elif fmt == "csv":
