@@ -31,7 +31,8 @@ from linux_auditd_at.errors import ConfError
 from linux_auditd_at.spl import LookupTable
 from linux_auditd_at.spl.lookups import CsvText
 
-MATCH_TYPE = re.compile(r"\s*(WILDCARD|CIDR|EXACT)\s*\(\s*([^)]*?)\s*\)\s*(?:,|$)", re.IGNORECASE)
+MATCH_TYPE = r"(?i)\s*(WILDCARD|CIDR|EXACT)\s*\(\s*([^)]*?)\s*\)\s*(?:,|$)"
+"""One rule of a `match_type` setting; compiled on first use (re caches it): most apps set none."""
 MAX_MATCHES = (1, 1000)
 
 
@@ -121,7 +122,7 @@ class LookupResolver:
 
         kinds: dict[str, set[str]] = {"WILDCARD": set(), "CIDR": set(), "EXACT": set()}
         text, covered = settings.get("match_type", "").strip(), 0
-        for match in MATCH_TYPE.finditer(text):
+        for match in re.finditer(MATCH_TYPE, text):
             if match.start() != covered:
                 break
             kinds[match.group(1).upper()].add(match.group(2))

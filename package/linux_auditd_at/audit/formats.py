@@ -29,6 +29,7 @@ assumes); a two-digit year is 20YY.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, tzinfo
 
@@ -39,14 +40,13 @@ ISO_SYSLOG = "ISO-stamped syslog/journal"
 INTERPRETED = "ausearch -i"
 
 _HEADERS = (
-    (RFC5424, re.compile(r"<\d{1,3}>1 \S+ \S+ \S+ \S+ \S+ (?:-|\[.*?\])+ ")),
-    (RFC3164, re.compile(r"(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:]*: ")),
-    (ISO_SYSLOG, re.compile(r"(?:<\d{1,3}>)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? "
-                            r"\S+ [^\s:]*: ")),
+    (RFC5424, r"<\d{1,3}>1 \S+ \S+ \S+ \S+ \S+ (?:-|\[.*?\])+ "),
+    (RFC3164, r"(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [^\s:]*: "),
+    (ISO_SYSLOG, r"(?:<\d{1,3}>)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? "
+                 r"\S+ [^\s:]*: "),
 )
-_JOURNAL_AUDIT = re.compile(r" audit(?:\[\d+\])?: [A-Z][A-Z_]+ ")  # the header's tag, then the type
-INTERPRETED_STAMP = re.compile(r"msg=audit\((\d\d)/(\d\d)/(\d\d(?:\d\d)?) "
-                               r"(\d\d):(\d\d):(\d\d)(\.\d+)?:(\d+)\)")
+_JOURNAL_AUDIT = r" audit(?:\[\d+\])?: [A-Z][A-Z_]+ "  # the header's tag, then the type
+_INTERPRETED_STAMP = r"msg=audit\((\d\d)/(\d\d)/(\d\d(?:\d\d)?) (\d\d):(\d\d):(\d\d)(\.\d+)?:(\d+)\)"
 
 
 def header(line: str) -> tuple[str, int]:
@@ -54,7 +54,7 @@ def header(line: str) -> tuple[str, int]:
     if line.startswith(("type=", "node=")):
         return AUDITD, 0
     for name, pattern in _HEADERS:
-        if found := pattern.match(line):
+        if found := _compiled(pattern).match(line):
             return name, found.end()
     return AUDITD, 0
 
@@ -62,7 +62,7 @@ def header(line: str) -> tuple[str, int]:
 def line_format(line: str) -> str:
     """The format of a record's line for people: the wrapper, and `ausearch -i` when interpreted."""
     wrapper, _ = header(line)
-    if INTERPRETED_STAMP.search(line):
+    if interpreted_stamp(line):
         return INTERPRETED if wrapper == AUDITD else f"{wrapper} + {INTERPRETED}"
     return wrapper
 
@@ -70,7 +70,19 @@ def line_format(line: str) -> str:
 def journal_audit(line: str) -> bool:
     """A line of journald's own audit transport (no `type=`, no stamp; see the module docstring)."""
     wrapper, start = header(line)
-    return wrapper != AUDITD and _JOURNAL_AUDIT.search(line, 0, start + 40) is not None
+    return wrapper != AUDITD and _compiled(_JOURNAL_AUDIT).search(line, 0, start + 40) is not None
+
+
+def interpreted_stamp(line: str) -> re.Match[str] | None:
+    """The `ausearch -i` stamp of a line (`msg=audit(11/29/2026 02:38:02.123:456)`), if it has one."""
+    return _compiled(_INTERPRETED_STAMP).search(line)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A pattern of this module, compiled on first use: lines as auditd writes them (no header,
+    a numeric stamp) need none, and most runs read only such lines."""
+    return re.compile(pattern)
 
 
 def interpreted_time(match: re.Match, tz: tzinfo) -> float | None:

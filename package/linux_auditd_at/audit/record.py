@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
 from typing import AnyStr, NamedTuple
 
-from linux_auditd_at.audit.formats import INTERPRETED_STAMP, interpreted_time, journal_audit
+from linux_auditd_at.audit.formats import interpreted_stamp, interpreted_time, journal_audit
 
 NO_STAMP = "no msg=audit(EPOCH:SERIAL) stamp"
 """Why a line is not an audit record when it lacks the stamp (the reader says it too)."""
@@ -78,7 +78,7 @@ def stamp_time(line: str, tz: tzinfo = UTC) -> tuple[float, bool] | None:
     match = _TIME.search(line)
     if match:
         return float(match.group(1)), False
-    interpreted = INTERPRETED_STAMP.search(line)
+    interpreted = interpreted_stamp(line)
     time = interpreted_time(interpreted, tz) if interpreted else None
     return None if time is None else (time, True)
 
@@ -109,7 +109,7 @@ def record_problem(line: str) -> str | None:
     """None when `parse_record` takes the line for an audit record (a stamp and a `type=` key),
     else why it is not; cheaper than parsing, for the lines a prefilter rejects."""
     if not _TIME.search(line):
-        interpreted = INTERPRETED_STAMP.search(line)
+        interpreted = interpreted_stamp(line)
         if interpreted and interpreted_time(interpreted, UTC) is None:
             return NO_SUCH_DATE
         if not interpreted:

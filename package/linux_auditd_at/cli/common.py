@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import os
 import re
 import sys
@@ -335,15 +336,21 @@ def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
         _plain_table(result, out)
 
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL = r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 """C0 and C1 control characters and the bidirectional overrides: in a log field (`node=`, `UID`,
 a hex-decoded `comm`) they would move the cursor, clear the screen or retitle the terminal."""
 NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
+@functools.cache
+def _control() -> re.Pattern[str]:
+    """CONTROL compiled on first use: JSON and CSV output never need it."""
+    return re.compile(CONTROL)
+
+
 def printable(text: str) -> str:
     """`text` with each control character written as its escape (`\\x1b`, `\\n`, `\\u202e`)."""
-    return CONTROL.sub(lambda m: NAMED_ESCAPES.get(m[0]) or m[0].encode("unicode_escape").decode(), text)
+    return _control().sub(lambda m: NAMED_ESCAPES.get(m[0]) or m[0].encode("unicode_escape").decode(), text)
 
 
 UNBOUNDED = 1 << 20

@@ -27,11 +27,11 @@ SPLUNK_STATS_FUNCTIONS = frozenset("""
 avg c count dc distinct_count estdc estdc_error max mean median min mode range stdev stdevp sum sumsq
 var varp first last list values earliest earliest_time latest latest_time rate rate_avg rate_sum
 """.split())
-_PERCENTILE = re.compile(r"(?:perc|p|exactperc|upperperc)\d+(?:\.\d+)?")
+_PERCENTILE = r"(?:perc|p|exactperc|upperperc)\d+(?:\.\d+)?"  # compiled on first use (re caches it)
 
 
 def is_splunk_stats_function(name: str) -> bool:
-    return name in SPLUNK_STATS_FUNCTIONS or _PERCENTILE.fullmatch(name) is not None
+    return name in SPLUNK_STATS_FUNCTIONS or re.fullmatch(_PERCENTILE, name) is not None
 
 
 class Function(Protocol):

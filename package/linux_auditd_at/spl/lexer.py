@@ -10,6 +10,7 @@ the operators `== = != < <= > >= + - * / % .`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -49,8 +50,8 @@ class Token(Struct):
 
 _SEARCH_OPS = ("!=", "<=", ">=", "==", "=", "<", ">")
 _SEARCH_WORD = re.compile(r'(?:[^\s()",=<>!]|!(?!=))+')
-_EVAL_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_EVAL_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EVAL_NUMBER = r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_EVAL_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _EVAL_OPS = ("==", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "%", ".")
 _PUNCT = {"(": LPAREN, ")": RPAREN, ",": COMMA}
 
@@ -109,10 +110,16 @@ def _search_token(spl: str, i: int, end: int) -> Token:
     return Token(WORD, match.group(), i, match.end())
 
 
+@functools.cache
+def _eval_pattern(pattern: str) -> re.Pattern[str]:
+    """An eval token pattern, compiled on first use: a search without eval or where needs none."""
+    return re.compile(pattern)
+
+
 def _eval_token(spl: str, i: int, end: int) -> Token:
-    if match := _EVAL_NUMBER.match(spl, i, end):
+    if match := _eval_pattern(_EVAL_NUMBER).match(spl, i, end):
         return Token(NUMBER, match.group(), i, match.end())
-    if match := _EVAL_IDENT.match(spl, i, end):
+    if match := _eval_pattern(_EVAL_IDENT).match(spl, i, end):
         return Token(IDENT, match.group(), i, match.end())
     if token := _operator(spl, i, _EVAL_OPS):
         return token
