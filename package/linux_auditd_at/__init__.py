@@ -15,6 +15,7 @@ but `errors` and `structs` (tests/test_layers.py):
   replay    -> replay into a real Splunk over HEC, with a differential check
   tuning    -> schedule backtest, filter-macro tuning
   cli       -> thin argparse layer, one module per verb
+  console   -> the console script: cli.main, the garbage collector kept off start-up's objects
 """
 
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from linux_auditd_at.cli import main
+from linux_auditd_at.console import main
 
 sys.exit(main())

@@ -71,6 +71,25 @@ def test_run_imports_only_what_the_shipped_search_uses():
     assert not {m for m in loaded if m.startswith(unused)}
 
 
+def _run_sample(entry: str) -> subprocess.CompletedProcess:
+    """A process running the sample through `entry` (code calling a main with sys.argv set),
+    which prints to stderr the status, whether the collector is on and how much is frozen."""
+    argv = ["linux-auditd-at", "--app-dir", str(REPO), "run", "--format", "csv", str(SAMPLE)]
+    code = (f"import gc, sys; sys.argv = {argv!r}; {entry}; "
+            "print(status, gc.isenabled(), gc.get_freeze_count() > 10000, file=sys.stderr)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_the_console_script_freezes_what_start_up_made_and_collects_the_rest():
+    """`console.main` runs the command as `cli.main` does, with the objects of start-up frozen
+    (see `console`) and the collector on for what the verb makes."""
+    console = _run_sample("from linux_auditd_at import console; status = console.main()")
+    in_process = _run_sample("from linux_auditd_at.cli import main; status = main()")
+    assert console.stderr.splitlines()[-1] == "0 True True"
+    assert in_process.stderr.splitlines()[-1] == "0 True False"
+    assert console.stdout == in_process.stdout and "at,/usr/bin/at" in console.stdout
+
+
 def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
     # split on "\n" only: str.splitlines() would also cut at the 0x1d before the ENRICHED fields
     at_line = next(line for line in SAMPLE.read_text().split("\n")

@@ -128,9 +128,19 @@ other write the toolkit makes raises a ToolkitError naming its file."""
 
 
 def main(argv: list[str] | None = None) -> int:
+    return execute(parse_args(argv))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line (`sys.argv` by default) parsed; the chosen verb's module is imported and
+    its `run` is the result's `handler`."""
     argv = sys.argv[1:] if argv is None else argv
     argv = _attach_time_values(argv)
-    args = build_parser(_chosen_verb(argv)).parse_args(argv)
+    return build_parser(_chosen_verb(argv)).parse_args(argv)
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Run the parsed command; its exit status, with errors on stderr as one line each."""
     _say_which_app(args)
     try:
         code = args.handler(args) or 0
