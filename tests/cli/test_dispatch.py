@@ -71,6 +71,20 @@ def test_run_imports_only_what_the_shipped_search_uses():
     assert not {m for m in loaded if m.startswith(unused)}
 
 
+def test_a_run_that_returns_no_row_imports_no_decimal(tmp_path):
+    """`convert ctime()` formats a time with decimal's exact fractions; without a row to format,
+    decimal stays unloaded (a detection over logs without `at` activity)."""
+    empty = tmp_path / "audit.log"
+    empty.write_text("")
+    code = (
+        "import sys; from linux_auditd_at.cli import main; "
+        f"main(['--app-dir', {str(REPO)!r}, 'run', '--format', 'csv', {str(empty)!r}]); "
+        "print('decimal' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.splitlines()[-1] == "False"
+
+
 def _run_sample(entry: str) -> subprocess.CompletedProcess:
     """A process running the sample through `entry` (code calling a main with sys.argv set),
     which prints to stderr the status, whether the collector is on and how much is frozen."""

@@ -16,7 +16,6 @@ import math
 import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from decimal import Decimal, InvalidOperation
 
 from linux_auditd_at.spl.values import as_text, to_number
 
@@ -39,6 +38,8 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
             return cache[seconds]
     if to_number(value) is None:
         return None
+    from decimal import Decimal  # here, not at start-up: a search that returns no row needs none
+
     exact = Decimal(as_text(value).strip())
     seconds = math.floor(exact)
     if cache is not None and not subseconds and seconds in cache:
@@ -88,6 +89,8 @@ def parse_time(text: str, timeformat: str, tz: tzinfo) -> float | int | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    from decimal import Decimal, InvalidOperation
+
     try:
         stamp = Decimal(math.floor(moment.timestamp())) + Decimal(moment.microsecond) / 1_000_000
     except (OverflowError, InvalidOperation):
