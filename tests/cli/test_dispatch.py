@@ -122,6 +122,18 @@ def test_a_closed_pipe_ends_quietly_without_traceback(tmp_path):
     assert "BrokenPipeError" not in stderr
 
 
+@pytest.mark.parametrize(("args", "prefix"), [(["--help"], "linux-auditd-at"),
+                                              (["--version"], "linux-auditd-at"),
+                                              (["run", "--help"], "linux-auditd-at run")])
+def test_help_and_version_on_a_full_device_are_one_error_line(args, prefix):
+    """argparse drops an error writing the help: the text would be lost and the exit 0."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "linux_auditd_at", *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, check=False)
+    assert (done.returncode, done.stderr) == (2, f"{prefix}: error: cannot write the output: No space left "
+                                                 "on device\n")
+
+
 def test_a_time_value_starting_with_a_dash_needs_no_equals_sign(capsys):
     common = ["--app-dir", str(REPO), "run", "--format", "json", "--tz", "UTC", str(SAMPLE)]
     assert main([*common, "--now=@d+1d", "--earliest=-1000d", "--latest=-1s"]) == 0

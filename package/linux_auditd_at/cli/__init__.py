@@ -17,10 +17,14 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import linux_auditd_at
 from linux_auditd_at.detection import APP_DIR_ENV, FROM_CHECKOUT, locate_app_dir
 from linux_auditd_at.errors import ExitCode, ToolkitError, one_line
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 VERBS = ("run", "explain", "check", "capture", "risk", "backtest", "tune", "replay", "lint", "package")
 
@@ -60,12 +64,19 @@ class _Help(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but the help reaches stdout or fails aloud: argparse's own print_help
+    drops an OSError (`--help > /dev/full` printed nothing and exited 0)."""
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        (file or sys.stdout).write(self.format_help())
+
+
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The parser: with a `chosen` verb, that verb alone with its full arguments; without one,
     every verb with its help line (for the top-level help, which `_Help` prints from this parser,
     and the error for a verb that is none of them)."""
-    parser = argparse.ArgumentParser(prog="linux-auditd-at", description=__doc__.splitlines()[0],
-                                     add_help=False)
+    parser = _Parser(prog="linux-auditd-at", description=__doc__.splitlines()[0], add_help=False)
     parser.add_argument("-h", "--help", action=_Help, nargs=0, help="show this help message and exit")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     parser.add_argument("--app-dir", type=Path, default=None, help=APP_DIR_HELP)
@@ -133,10 +144,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line (`sys.argv` by default) parsed; the chosen verb's module is imported and
-    its `run` is the result's `handler`."""
+    its `run` is the result's `handler`. `--help` and `--version` exit once their text is written
+    (an error writing it is one line and exit 2, as for any output)."""
     argv = sys.argv[1:] if argv is None else argv
     argv = _attach_time_values(argv)
-    return build_parser(_chosen_verb(argv)).parse_args(argv)
+    verb = _chosen_verb(argv)
+    try:
+        try:
+            return build_parser(verb).parse_args(argv)
+        except SystemExit:
+            sys.stdout.flush()
+            raise
+    except OSError as exc:
+        code = _output_failed(exc, verb)
+        if code is None:
+            raise
+        raise SystemExit(code) from None
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -149,19 +172,27 @@ def execute(args: argparse.Namespace) -> int:
     except ToolkitError as exc:
         print(f"linux-auditd-at {args.verb}: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
-    except BrokenPipeError:
-        # The reader of our output went away (`| head`): stop quietly, as the Python docs advise.
-        _drop_stdout()
-        return ExitCode.FAILED
     except OSError as exc:
-        if exc.errno not in OUTPUT_ERRORS:
+        code = _output_failed(exc, args.verb)
+        if code is None:
             raise
-        _drop_stdout()
-        print(f"linux-auditd-at {args.verb}: error: cannot write the output: {exc.strerror}", file=sys.stderr)
-        return ExitCode.INPUT_ERROR
+        return code
     except KeyboardInterrupt:
         print(f"linux-auditd-at {args.verb}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
+
+
+def _output_failed(exc: OSError, verb: str | None) -> int | None:
+    """The exit status for an error writing our output, None for any other OSError: the reader
+    went away (`| head`): quietly, as the Python docs advise; a full disk: one line."""
+    if not isinstance(exc, BrokenPipeError) and exc.errno not in OUTPUT_ERRORS:
+        return None
+    _drop_stdout()
+    if isinstance(exc, BrokenPipeError):
+        return ExitCode.FAILED
+    print(f"linux-auditd-at{' ' + verb if verb else ''}: error: cannot write the output: {exc.strerror}",
+          file=sys.stderr)
+    return ExitCode.INPUT_ERROR
 
 
 def _drop_stdout() -> None:
