@@ -23,10 +23,12 @@ $(PYTHON_STAMP):
 $(VENV)/.installed: pyproject.toml $(PYTHON_STAMP)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python -m compileall -q package  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
 
+# Bytecode written here, on every make, even where PYTHONDONTWRITEBYTECODE is set: otherwise each
+# module changed since the install (a pull, a checkout) is compiled again at every start.
 venv: $(VENV)/.installed
+	@$(BIN)/python -m compileall -q package
 
 run: venv
 	$(TOOL) run $(SAMPLE)
