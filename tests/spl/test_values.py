@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linux_auditd_at.spl.values import format_number, to_number, to_result
+from linux_auditd_at.spl.values import as_text, as_texts, format_number, to_number, to_result
 
 
 @pytest.mark.parametrize(("number", "text"), [
@@ -17,6 +17,15 @@ from linux_auditd_at.spl.values import format_number, to_number, to_result
 ])
 def test_format_number(number, text):
     assert format_number(number) == text
+
+
+@pytest.mark.parametrize("values", [
+    [1795915736.369, 1795915800.0, -0.0, 1e16, 1e300, float("inf"), 5e-05, 10 / 3, -3.0],  # floats alone
+    [1795915736.369, "1795915800", 3, True, None],
+    [],
+])
+def test_as_texts_is_as_text_of_each_value(values):
+    assert as_texts(values) == [as_text(value) for value in values]
 
 
 @pytest.mark.parametrize(("text", "number"), [

@@ -14,9 +14,10 @@ from __future__ import annotations
 import operator
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, Protocol, cast, runtime_checkable
 
-from linux_auditd_at.spl.values import as_text, format_number, sort_key, to_number, values_of
+from linux_auditd_at.spl.values import as_text, as_texts, format_number, sort_key, to_number, values_of
 
 ALIASES = {"count": "count", "c": "count", "dc": "dc", "distinct_count": "dc", "min": "min", "max": "max",
            "sum": "sum", "avg": "avg", "mean": "avg", "values": "values", "first": "first", "last": "last"}
@@ -37,8 +38,9 @@ def is_splunk_stats_function(name: str) -> bool:
 class Function(Protocol):
     """One stats function over one field, for every group: a group's state is `empty()` (a group
     that exists before any row: stats without BY) or `start(row)` (its first row); `add` takes each
-    further row and returns the new state; `result` is the function's value. The function holds
-    no group's data, so a group costs its state alone."""
+    further row and returns the new state; `results` gives the function's value for each of the
+    groups' states, in their order, all at once (so a group costs no call of its own). The
+    function holds no group's data, so a group costs its state alone."""
 
     def empty(self) -> object: ...
 
@@ -46,7 +48,7 @@ class Function(Protocol):
 
     def add(self, state: Any, row: dict) -> object: ...
 
-    def result(self, state: Any) -> object: ...
+    def results(self, states: list[Any]) -> Sequence[object]: ...
 
 
 @runtime_checkable
@@ -73,7 +75,7 @@ class _Base(ABC):
     def add(self, state: Any, row: dict) -> object: ...
 
     @abstractmethod
-    def result(self, state: Any) -> object: ...
+    def results(self, states: list[Any]) -> Sequence[object]: ...
 
 
 class Count(_Base):
@@ -86,8 +88,8 @@ class Count(_Base):
     def merge(self, a: int, b: int) -> int:
         return a + b
 
-    def result(self, n: int) -> str:
-        return str(n)
+    def results(self, counts: list[int]) -> Sequence[object]:
+        return [*map(str, counts)]
 
 
 class DistinctCount(_Base):
@@ -102,8 +104,8 @@ class DistinctCount(_Base):
         a |= b
         return a
 
-    def result(self, seen: set[str]) -> object:
-        return str(len(seen))
+    def results(self, seens: list[set[str]]) -> Sequence[object]:
+        return [*map(str, map(len, seens))]
 
 
 class Extreme(_Base):
@@ -129,8 +131,10 @@ class Extreme(_Base):
         first of equal values."""
         return b if a is None or (b is not None and self.better(b[0], a[0])) else a
 
-    def result(self, best: tuple | None) -> object:
-        return None if best is None else as_text(best[1])
+    def results(self, bests: list[tuple | None]) -> Sequence[object]:
+        if None in bests:
+            return [None if best is None else as_text(best[1]) for best in bests]
+        return as_texts([*map(operator.itemgetter(1), cast("list[tuple]", bests))])
 
 
 class Sum(_Base):
@@ -147,20 +151,20 @@ class Sum(_Base):
                 state[1] += 1
         return state
 
-    def result(self, state: list) -> object:
-        return format_number(state[0]) if state[1] else None
+    def results(self, states: list[list]) -> Sequence[object]:
+        return [format_number(total) if numbers else None for total, numbers in states]
 
 
 class Avg(Sum):
-    def result(self, state: list) -> object:
-        return format_number(state[0] / state[1]) if state[1] else None
+    def results(self, states: list[list]) -> Sequence[object]:
+        return [format_number(total / numbers) if numbers else None for total, numbers in states]
 
 
 class Values(DistinctCount):
     """The distinct values themselves, sorted (null when there are none)."""
 
-    def result(self, seen: set[str]) -> object:
-        return sorted(seen) or None
+    def results(self, seens: list[set[str]]) -> Sequence[object]:
+        return [sorted(seen) or None for seen in seens]
 
 
 class First(_Base):
@@ -169,8 +173,8 @@ class First(_Base):
     def add(self, value: object, row: dict) -> object:
         return row.get(self.field) if value is None else value
 
-    def result(self, value: object) -> object:
-        return value
+    def results(self, values: list[object]) -> Sequence[object]:
+        return values
 
 
 class Last(First):

@@ -6,11 +6,14 @@ float epoch). Rows leave the engine as str / list[str] / None (`to_result`).
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import cast
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _HUGE = 10 ** 4000
+_FLOAT = {float}
 
 
 def values_of(value: object) -> list[object]:
@@ -44,6 +47,16 @@ def as_text(value: object) -> str:
     if isinstance(value, int | float):
         return format_number(value)
     return str(value)
+
+
+def as_texts(values: list[object]) -> list[str]:
+    """`as_text` of each value; floats (stats' min/max of `_time`) without a call per value."""
+    if {*map(type, values)} != _FLOAT:
+        return [*map(as_text, values)]
+    texts = [*map(repr, values)]  # format_number of a float with a fraction
+    for index in itertools.compress(itertools.count(), map(float.is_integer, cast(list[float], values))):
+        texts[index] = format_number(cast(float, values[index]))
+    return texts
 
 
 def to_number(value: object) -> int | float | None:

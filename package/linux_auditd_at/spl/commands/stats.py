@@ -10,6 +10,7 @@ is exactly one row, even for no events (`count` is then 0).
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable
 
 from linux_auditd_at.spl import tree
@@ -102,7 +103,7 @@ Groups = dict[tuple, list]
 """group key -> one state per stats function (`aggregations.Function`), in the order written."""
 
 
-def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, list[object]]:
+def aggregate(rows: Iterable[Row], node: tree.Stats) -> dict[tuple, tuple]:
     """group key -> the aggregates' values, in the order written; without BY one group even for
     no rows."""
     functions = functions_of(node)
@@ -140,17 +141,23 @@ def merge(groups: Groups, later: Groups, functions: list[Mergeable]) -> Groups:
     return groups
 
 
-def results(groups: Groups, functions: list[Function]) -> dict[tuple, list[object]]:
-    """group key -> the aggregates' values."""
-    return {key: [function.result(state) for function, state in zip(functions, states, strict=True)]
-            for key, states in groups.items()}
+def results(groups: Groups, functions: list[Function]) -> dict[tuple, tuple]:
+    """group key -> the aggregates' values, function by function (a call per function, not per
+    group)."""
+    if not groups:
+        return {}
+    states = zip(*groups.values(), strict=True)
+    values = [function.results([*column]) for function, column in zip(functions, states, strict=True)]
+    return dict(zip(groups, zip(*values, strict=True), strict=True))
 
 
-def group_rows(groups: dict[tuple, list[object]], node: tree.Stats) -> list[Row]:
+def group_rows(groups: dict[tuple, tuple], node: tree.Stats) -> list[Row]:
     """stats' rows from `aggregate`'s groups: by-fields, then the aggregates, sorted by key (a
     column named twice holds the later value in the earlier place)."""
     columns = (*node.by, *(a.name for a in node.aggregations))
-    return [dict(zip(columns, (*key, *groups[key]), strict=True)) for key in sorted(groups)]
+    keys = sorted(groups)
+    cells = map(operator.add, keys, map(groups.__getitem__, keys))  # a group's key, then its values
+    return [*map(dict, map(zip, itertools.repeat(columns), cells))]
 
 
 def prepare(node: tree.Stats, spl: str):
