@@ -20,7 +20,6 @@ from datetime import datetime, tzinfo
 from linux_auditd_at.spl.values import as_text, to_number
 
 _SUBSECONDS = re.compile(r"%([1-9])N")
-_PLAIN = re.compile(r"(\d+)(?:\.\d*)?")
 _PARSE_SUBSECONDS = re.compile(r"%[1-6]N")
 KEPT = 1 << 16
 """How many texts and whole seconds a time_formatter keeps before it starts over."""
@@ -32,10 +31,6 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
     Without `%N` the text depends on the whole second alone: `cache` (one per format and zone)
     keeps each second's text, so many times in one second are formatted once."""
     subseconds = _SUBSECONDS.search(timeformat)
-    if cache is not None and not subseconds and type(value) is str and (plain := _PLAIN.fullmatch(value)):
-        seconds = int(plain.group(1))  # the floor of a plain non-negative decimal, exactly
-        if seconds in cache:
-            return cache[seconds]
     if to_number(value) is None:
         return None
     from decimal import Decimal  # here, not at start-up: a search that returns no row needs none
@@ -60,22 +55,28 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
 @functools.lru_cache(maxsize=16)
 def time_formatter(timeformat: str, tz: tzinfo) -> Callable[[object], str | None]:
     """format_time in one format and zone for the many values of searches (convert ctime()): each
-    distinct text and each whole second is formatted once, at most KEPT of each kept (then they
-    start over). One per format and zone, shared by the searches that use it (the text depends on
-    nothing else)."""
+    distinct text and, without `%N`, each whole second is formatted once, at most KEPT of each
+    kept (then they start over); a plain decimal (`1795915736.369`) finds its second's text
+    without being parsed. One per format and zone, shared by the searches that use it (the text
+    depends on nothing else)."""
     texts: dict[str, str | None] = {}
     seconds: dict[int, str] = {}
+    by_second = not _SUBSECONDS.search(timeformat)
 
     def formatted(value: object) -> str | None:
-        if type(value) is str and value in texts:
-            return texts[value]
         if len(texts) >= KEPT or len(seconds) >= KEPT:
             texts.clear()
             seconds.clear()
-        text = format_time(value, timeformat, tz, seconds)
-        if type(value) is str:
-            texts[value] = text
-        return text
+        if type(value) is not str:
+            return format_time(value, timeformat, tz, seconds)
+        whole, _, fraction = value.partition(".")
+        if by_second and whole.isdecimal() and (fraction.isdecimal() or not fraction):
+            second = int(whole)  # the floor of a plain non-negative decimal, exactly
+            if second in seconds:
+                return seconds[second]
+        if value not in texts:
+            texts[value] = format_time(value, timeformat, tz, seconds)
+        return texts[value]
     return formatted
 
 
