@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import itertools
+import operator
 import os
 import re
 import sys
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypedDict
+from typing import TYPE_CHECKING, TextIO, TypedDict, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from linux_auditd_at import runner
@@ -27,7 +29,7 @@ from linux_auditd_at.audit.reader import DEFAULT_INDEX, ReadStats
 from linux_auditd_at.audit.sources import STDIN, total_size
 from linux_auditd_at.detection import SEARCH_NAME, Detection
 from linux_auditd_at.errors import ToolkitError, one_line
-from linux_auditd_at.spl import Context, Pipeline, Result, Row
+from linux_auditd_at.spl import Context, Pipeline, Result
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -304,36 +306,80 @@ def text_of(value: object, separator: str) -> str:
     return str(value)
 
 
+_TEXT = {str}
 _CSV_AS_IS = {str, type(None)}
 """Cells the csv module writes as text_of does: a string as it is, None as empty."""
-
-
-def _csv_cells(row: Row, columns: list[str]) -> list[object]:
-    """A result row's CSV cells: Splunk's CSV export puts the values of a multivalue cell on
-    separate lines of one cell."""
-    cells = [*map(row.get, columns)]
-    return cells if {*map(type, cells)} <= _CSV_AS_IS else [text_of(cell, "\n") for cell in cells]
 
 
 def print_result(result: Result, fmt: str, out: TextIO | None = None) -> None:
     """Rows as a table, JSON rows or CSV. JSON and CSV carry every value as it is; the table is for
     a person's terminal: control characters are escaped (`printable`) and no value is ever cut:
     rich's box table on a terminal wide enough for it whole, else the plain aligned table (whose
-    long lines the terminal wraps, as it wraps any long line)."""
+    long lines the terminal wraps, as it wraps any long line). Cells are turned into text a column
+    at a time, so a row costs no Python call of its own."""
     out = out or sys.stdout
     if fmt == "json":
-        import json  # only for this format
-
-        json.dump([{c: row.get(c) for c in result.columns} for row in result.rows], out, indent=2)
-        out.write("\n")
+        _json(result, out)
     elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows(_csv_cells(row, result.columns) for row in result.rows)
+        _csv(result, out)
     elif not result.rows:
         out.write("No results found.\n")
     elif not (out.isatty() and _rich_table(result, out)):
         _plain_table(result, out)
+
+
+def _columns(result: Result, names: list[str]) -> list[list[object]]:
+    """The cells of each named column, top to bottom (None where a row has no such field)."""
+    return [[*map(dict.get, result.rows, itertools.repeat(name))] for name in names]
+
+
+def _lines(columns: Sequence[Sequence[object]], count: int) -> Iterator[tuple]:
+    """The `count` rows of cells held column by column."""
+    return zip(*columns, strict=True) if columns else itertools.repeat((), count)
+
+
+def _texts(cells: list[object], separator: str) -> list[str]:
+    """text_of each cell of a column (the cells themselves when they are all strings)."""
+    if {*map(type, cells)} <= _TEXT:
+        return cast(list[str], cells)
+    return [text_of(cell, separator) for cell in cells]
+
+
+def _csv(result: Result, out: TextIO) -> None:
+    """Splunk's CSV export: the values of a multivalue cell on separate lines of one cell."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(result.columns)
+    columns = [cells if {*map(type, cells)} <= _CSV_AS_IS else _texts(cells, "\n")
+               for cells in _columns(result, result.columns)]
+    writer.writerows(_lines(columns, len(result.rows)))
+
+
+def _json(result: Result, out: TextIO) -> None:
+    """What `json.dump(rows, out, indent=2)` writes, each row an object of the columns (a column
+    named twice once): each column's cells are encoded at once and fill a row template."""
+    from json.encoder import encode_basestring_ascii  # only for this format
+
+    if not result.rows:
+        out.write("[]\n")
+        return
+    names = [*dict.fromkeys(result.columns)]
+    fields = ",\n".join(f"    {encode_basestring_ascii(name).replace('%', '%%')}: %s" for name in names)
+    template = f"  {{\n{fields}\n  }}" if names else "  {}"
+    rows = _lines([_json_texts(cells, encode_basestring_ascii) for cells in _columns(result, names)],
+                  len(result.rows))
+    out.write("[\n" + template % next(rows))
+    out.writelines(map(f",\n{template}".__mod__, rows))  # a write a row: a closed pipe stops it
+    out.write("\n]\n")
+
+
+def _json_texts(cells: list[object], encode: Callable[[str], str]) -> list[str]:
+    """Each cell of a column as json.dump writes it as a field of a row: strings by `encode`,
+    others with their further lines indented to match."""
+    if {*map(type, cells)} <= _TEXT:
+        return [*map(encode, cast(list[str], cells))]
+    import json
+
+    return [json.dumps(cell, indent=2).replace("\n", "\n    ") for cell in cells]
 
 
 CONTROL = r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
@@ -357,8 +403,11 @@ UNBOUNDED = 1 << 20
 """A width no table reaches: rich measures a table's natural width within it."""
 
 
-def _cells(result: Result, separator: str) -> list[list[str]]:
-    return [[printable(text_of(row.get(c), separator)) for c in result.columns] for row in result.rows]
+def _table_columns(result: Result, separator: str) -> list[list[str]]:
+    """Each column's cells as the table shows them: text_of, then printable where a cell of the
+    column holds a control character."""
+    columns = [_texts(cells, separator) for cells in _columns(result, result.columns)]
+    return [[*map(printable, texts)] if _control().search("".join(texts)) else texts for texts in columns]
 
 
 def _rich_table(result: Result, out: TextIO) -> bool:
@@ -373,8 +422,8 @@ def _rich_table(result: Result, out: TextIO) -> bool:
     table = Table()
     for column in result.columns:
         table.add_column(Text(printable(column)), no_wrap=True, overflow="fold")
-    for cells in _cells(result, "\n"):
-        table.add_row(*(Text(cell) for cell in cells))
+    for cells in _lines(_table_columns(result, "\n"), len(result.rows)):
+        table.add_row(*map(Text, cells))
     if console.measure(table, options=console.options.update(max_width=UNBOUNDED)).maximum > console.width:
         return False
     console.print(table)
@@ -382,8 +431,11 @@ def _rich_table(result: Result, out: TextIO) -> bool:
 
 
 def _plain_table(result: Result, out: TextIO) -> None:
-    columns = [printable(c) for c in result.columns]
-    cells = _cells(result, " ")
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    for line in (columns, ["-" * w for w in widths], *cells):
-        out.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    """The columns aligned, two spaces apart, under a line of dashes; no line ends in spaces."""
+    names = [printable(c) for c in result.columns]
+    columns = _table_columns(result, " ")
+    widths = [max(len(name), *map(len, texts)) for name, texts in zip(names, columns, strict=True)]
+    line = "  ".join(f"{{:<{width}}}" for width in widths)  # str.ljust(width) of each cell
+    lines = itertools.chain([names, ["-" * width for width in widths]], _lines(columns, len(result.rows)))
+    texts = map(str.rstrip, itertools.starmap(line.format, lines))
+    out.writelines(map(operator.add, texts, itertools.repeat("\n")))  # a write a line: a closed pipe stops it
