@@ -412,22 +412,38 @@ def _table_columns(result: Result, separator: str) -> list[list[str]]:
 
 def _rich_table(result: Result, out: TextIO) -> bool:
     """Draw the rows as rich's box table if the terminal is wide enough for every value whole;
-    False (nothing drawn) when it is not."""
+    False (nothing drawn) when it is not. Whether it is, and each column's width, come from the
+    widest cell of each column alone (rich would measure every cell, three times)."""
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
     console = Console(file=out)
+
+    def width(text: Text) -> int:
+        return Measurement.get(console, console.options.update(max_width=UNBOUNDED), text).maximum
+
     # Text, not str: rich would read `[at]` in a cell (the risk message's `[$comm$]`) as markup
+    names = [Text(printable(column)) for column in result.columns]
+    columns = _table_columns(result, "\n")
+    widths = [max(map(width, (name, *map(Text, _widest(texts)))))
+              for name, texts in zip(names, columns, strict=True)]
     table = Table()
-    for column in result.columns:
-        table.add_column(Text(printable(column)), no_wrap=True, overflow="fold")
-    for cells in _lines(_table_columns(result, "\n"), len(result.rows)):
-        table.add_row(*map(Text, cells))
+    for name, column_width in zip(names, widths, strict=True):
+        table.add_column(name, no_wrap=True, overflow="fold", width=column_width)
     if console.measure(table, options=console.options.update(max_width=UNBOUNDED)).maximum > console.width:
         return False
+    for cells in _lines(columns, len(result.rows)):
+        table.add_row(*map(Text, cells))
     console.print(table)
     return True
+
+
+def _widest(texts: list[str]) -> list[str]:
+    """The cells among which a column's widest is on a terminal: the longest when all are ASCII
+    (after `printable` each is one line of one-cell characters), else all."""
+    return [max(texts, key=len)] if texts and "".join(texts).isascii() else texts
 
 
 def _plain_table(result: Result, out: TextIO) -> None:
