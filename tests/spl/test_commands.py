@@ -78,6 +78,14 @@ def test_stats_rows_sorted_by_by_fields_in_byte_order(run):
         ("A", "1"), ("B", "2"), ("a", "10"), ("a", "9"), ("b", "1")]
 
 
+@pytest.mark.parametrize("nul", ["", "\0"])
+def test_stats_sorts_a_shorter_field_first_field_by_field(run, nul):
+    # a field that begins another sorts first, whatever follows it in the next field
+    pairs = [("ab", "a"), ("a", "z"), ("a" + nul, "b"), ("a", "\x01"), ("", "z")]
+    result = run("* | stats count by a b", [{"a": a, "b": b} for a, b in pairs])
+    assert [(r["a"], r["b"]) for r in result.rows] == sorted(set(pairs))
+
+
 def test_stats_without_by_gives_one_row_even_with_no_events(run):
     assert run("* | stats count, min(x)", []).rows == [{"count": "0", "min(x)": None}]
     assert run("* | stats count by x", []).rows == []

@@ -155,9 +155,19 @@ def group_rows(groups: dict[tuple, tuple], node: tree.Stats) -> list[Row]:
     """stats' rows from `aggregate`'s groups: by-fields, then the aggregates, sorted by key (a
     column named twice holds the later value in the earlier place)."""
     columns = (*node.by, *(a.name for a in node.aggregations))
-    keys = sorted(groups)
+    keys = _sorted_keys(groups)
     cells = map(operator.add, keys, map(groups.__getitem__, keys))  # a group's key, then its values
     return [*map(dict, map(zip, itertools.repeat(columns), cells))]
+
+
+def _sorted_keys(groups: dict[tuple, tuple]) -> list[tuple]:
+    """The group keys (tuples of strings) in order. While no field holds a NUL, a key's fields
+    joined by NULs sort as the key does (NUL is before every other character), and strings
+    compare much faster than tuples."""
+    keys = [*groups]
+    if "\0" in "".join(itertools.chain.from_iterable(keys)):
+        return sorted(keys)
+    return sorted(keys, key="\0".join)
 
 
 def prepare(node: tree.Stats, spl: str):
