@@ -24,6 +24,7 @@ count, min, max) never needs it. Rows that stats, sort, head or dedup put out ke
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -132,6 +133,15 @@ def _result_row(row: Row, columns: list[str]) -> Row:
     return {name: value if type(value := row.get(name)) is str else to_result(value) for name in columns}
 
 
+def _result_rows(rows: list[Row], columns: list[str]) -> list[Row]:
+    """Each row as a result row (`_result_row`); when every row holds exactly the columns, in
+    order, as strings (told for all rows at once), copies as they are."""
+    if (all(map(columns.__eq__, map(list, rows)))
+            and {*map(type, itertools.chain.from_iterable(map(dict.values, rows)))} <= _TEXT):
+        return [*map(dict.copy, rows)]
+    return [_result_row(row, columns) for row in rows]
+
+
 def _tally(counter: Iterator[int]) -> Tally:
     return lambda: [next(counter)]
 
@@ -204,7 +214,7 @@ class Pipeline:
         if columns is None:
             columns = list(dict.fromkeys(name for row in rows for name in row))
         result.columns = columns
-        result.rows = [_result_row(row, columns) for row in rows]
+        result.rows = _result_rows(rows, columns)
         return result
 
     def columns(self) -> list[str] | None:

@@ -64,19 +64,21 @@ def time_formatter(timeformat: str, tz: tzinfo) -> Callable[[object], str | None
     by_second = not _SUBSECONDS.search(timeformat)
 
     def formatted(value: object) -> str | None:
+        if type(value) is str:
+            whole, _, fraction = value.partition(".")
+            if by_second and whole.isdecimal() and (fraction.isdecimal() or not fraction):
+                second = int(whole)  # the floor of a plain non-negative decimal, exactly
+                if second in seconds:
+                    return seconds[second]
+            if value in texts:
+                return texts[value]
         if len(texts) >= KEPT or len(seconds) >= KEPT:
             texts.clear()
             seconds.clear()
-        if type(value) is not str:
-            return format_time(value, timeformat, tz, seconds)
-        whole, _, fraction = value.partition(".")
-        if by_second and whole.isdecimal() and (fraction.isdecimal() or not fraction):
-            second = int(whole)  # the floor of a plain non-negative decimal, exactly
-            if second in seconds:
-                return seconds[second]
-        if value not in texts:
-            texts[value] = format_time(value, timeformat, tz, seconds)
-        return texts[value]
+        text = format_time(value, timeformat, tz, seconds)
+        if type(value) is str:
+            texts[value] = text
+        return text
     return formatted
 
 
