@@ -26,6 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linux_auditd_at.cli import common, main
 from linux_auditd_at.detection import load_detection
@@ -104,6 +106,29 @@ def test_csv_cells_multivalue_on_lines_null_empty_quotes_kept():
     out = io.StringIO()
     common.print_result(Result(columns=["a", "b", "c"], rows=rows), "csv", out)
     assert out.getvalue() == 'a,b,c\nx,,"say ""hi"", bye"\n"1\n2","y\nz",\nonly,,\n'
+
+
+CELLS = st.one_of(st.none(), st.text(max_size=6), st.lists(st.text(max_size=4), min_size=2, max_size=3))
+RESULTS = st.lists(st.sampled_from(["a", "b", "%s", "{x}", "é", "a"]), max_size=4).flatmap(
+    lambda columns: st.builds(Result, st.just(columns), st.lists(
+        st.dictionaries(st.sampled_from([*columns, "other"]), CELLS), max_size=4)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(result=RESULTS)
+def test_json_and_csv_are_what_the_stdlib_writers_write(result):
+    """The column-at-a-time writers give the bytes of json.dump(indent=2) over the rows (a column
+    named twice once) and of csv.writer over the cells (a multivalue cell's values on lines)."""
+    out = io.StringIO()
+    common.print_result(result, "json", out)
+    rows = [{name: row.get(name) for name in result.columns} for row in result.rows]
+    assert out.getvalue() == json.dumps(rows, indent=2) + "\n"
+    out, expected = io.StringIO(), io.StringIO()
+    common.print_result(result, "csv", out)
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(result.columns)
+    writer.writerows([common.text_of(row.get(name), "\n") for name in result.columns] for row in result.rows)
+    assert out.getvalue() == expected.getvalue()
 
 
 def test_filter_replaces_the_filter_macro_for_one_run(cli, tmp_path):
