@@ -46,3 +46,14 @@ def test_rows_other_than_the_general_engines_fail_the_bench(bench, tmp_path):
     log = Path(__file__).parent / "audit" / "data" / "enriched.log"
     with pytest.raises(bench.BenchFailure, match="differ"):
         bench.check_rows(log, printed, bench.general_engine_csv(log))
+
+
+def test_the_report_has_a_ratio_for_every_program_measured(bench, tmp_path, capsys):
+    """The ratios look runs up by label: each label the bench measures is one the report knows."""
+    log = tmp_path / "a.log"
+    log.write_bytes(b"x\n")
+    runs = [bench.Runs(p.label, [1.0], [1.0]) for p in bench.programs(log, "(b)")]  # (a) makes files
+    bench.report({"(b)": log}, {"(b)": runs}, bench.Runs("start-up", [0.1], [1.0]))
+    printed = capsys.readouterr().out
+    assert "ours / grep floor: 1.00x" in printed and "stdlib alone / default: 1.00x" in printed
+    assert "--jobs 1 / --jobs 2: 1.00x" in printed
