@@ -105,9 +105,13 @@ class Fold(Struct):
         reduce = self._reduce(context, functions)
         folded = [Partial({}, [0] * (len(self.tests) + 1), 0)]  # until the rows are taken
 
+        def stats_rows() -> list[Row]:
+            done = _fold(events, reduce, functions)
+            folded[0] = Partial({}, done.counts, done.outside)  # memory: states, then results, go
+            return group_rows(results(done.groups, functions), self.stats)
+
         def rows() -> Iterator[Row]:
-            folded[0] = _fold(events, reduce, functions)
-            yield from group_rows(results(folded[0].groups, functions), self.stats)
+            yield from stats_rows()
 
         out, taken = counted(rows())
         return out, lambda: self._reached(folded[0].counts, next(taken)), lambda: folded[0].outside
