@@ -1,6 +1,6 @@
 """Imports point one way: the SPL engine (`spl/`) and the audit reader (`audit/`) depend on
-nothing above them, only on themselves, `errors.py` and `structs.py`; whatever needs the app, the
-detection or dataset metadata passes it in (the reader's `describe`, the prefilter)."""
+nothing above them, only on themselves, `errors.py`, `structs.py` and `patterns.py`; whatever needs
+the app, the detection or dataset metadata passes it in (the reader's `describe`, the prefilter)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import linux_auditd_at
 
 PACKAGE = Path(linux_auditd_at.__file__).parent
 ROOT = "linux_auditd_at"
-ALLOWED = {"spl": ("spl", "errors", "structs"), "audit": ("audit", "errors", "structs")}
+SHARED = ("errors", "structs", "patterns")
+ALLOWED = {"spl": ("spl", *SHARED), "audit": ("audit", *SHARED)}
 
 
 def _package(path: Path) -> str:

@@ -29,9 +29,10 @@ assumes); a two-digit year is 20YY.
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import datetime, tzinfo
+
+from linux_auditd_at.patterns import compiled
 
 AUDITD = "auditd"
 RFC3164 = "syslog RFC 3164"
@@ -54,7 +55,7 @@ def header(line: str) -> tuple[str, int]:
     if line.startswith(("type=", "node=")):
         return AUDITD, 0
     for name, pattern in _HEADERS:
-        if found := _compiled(pattern).match(line):
+        if found := compiled(pattern).match(line):
             return name, found.end()
     return AUDITD, 0
 
@@ -70,19 +71,12 @@ def line_format(line: str) -> str:
 def journal_audit(line: str) -> bool:
     """A line of journald's own audit transport (no `type=`, no stamp; see the module docstring)."""
     wrapper, start = header(line)
-    return wrapper != AUDITD and _compiled(_JOURNAL_AUDIT).search(line, 0, start + 40) is not None
+    return wrapper != AUDITD and compiled(_JOURNAL_AUDIT).search(line, 0, start + 40) is not None
 
 
 def interpreted_stamp(line: str) -> re.Match[str] | None:
     """The `ausearch -i` stamp of a line (`msg=audit(11/29/2026 02:38:02.123:456)`), if it has one."""
-    return _compiled(_INTERPRETED_STAMP).search(line)
-
-
-@functools.cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    """A pattern of this module, compiled on first use: lines as auditd writes them (no header,
-    a numeric stamp) need none, and most runs read only such lines."""
-    return re.compile(pattern)
+    return compiled(_INTERPRETED_STAMP).search(line)
 
 
 def interpreted_time(match: re.Match, tz: tzinfo) -> float | None:

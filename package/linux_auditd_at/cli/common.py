@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import itertools
 import operator
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +27,7 @@ from linux_auditd_at.audit.reader import DEFAULT_INDEX, ReadStats
 from linux_auditd_at.audit.sources import STDIN, total_size
 from linux_auditd_at.detection import SEARCH_NAME, Detection
 from linux_auditd_at.errors import ToolkitError, one_line
+from linux_auditd_at.patterns import compiled
 from linux_auditd_at.spl import Context, Pipeline, Result
 
 if TYPE_CHECKING:
@@ -388,15 +387,10 @@ a hex-decoded `comm`) they would move the cursor, clear the screen or retitle th
 NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
-@functools.cache
-def _control() -> re.Pattern[str]:
-    """CONTROL compiled on first use: JSON and CSV output never need it."""
-    return re.compile(CONTROL)
-
-
 def printable(text: str) -> str:
     """`text` with each control character written as its escape (`\\x1b`, `\\n`, `\\u202e`)."""
-    return _control().sub(lambda m: NAMED_ESCAPES.get(m[0]) or m[0].encode("unicode_escape").decode(), text)
+    return compiled(CONTROL).sub(lambda m: NAMED_ESCAPES.get(m[0]) or m[0].encode("unicode_escape").decode(),
+                                 text)
 
 
 UNBOUNDED = 1 << 20
@@ -407,7 +401,8 @@ def _table_columns(result: Result, separator: str) -> list[list[str]]:
     """Each column's cells as the table shows them: text_of, then printable where a cell of the
     column holds a control character."""
     columns = [_texts(cells, separator) for cells in _columns(result, result.columns)]
-    return [[*map(printable, texts)] if _control().search("".join(texts)) else texts for texts in columns]
+    control = compiled(CONTROL)
+    return [[*map(printable, texts)] if control.search("".join(texts)) else texts for texts in columns]
 
 
 def _rich_table(result: Result, out: TextIO) -> bool:

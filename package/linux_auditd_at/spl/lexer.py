@@ -10,12 +10,12 @@ the operators `== = != < <= > >= + - * / % .`.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 
 from linux_auditd_at.errors import SPLError
+from linux_auditd_at.patterns import compiled
 from linux_auditd_at.structs import Struct
 
 
@@ -110,16 +110,10 @@ def _search_token(spl: str, i: int, end: int) -> Token:
     return Token(WORD, match.group(), i, match.end())
 
 
-@functools.cache
-def _eval_pattern(pattern: str) -> re.Pattern[str]:
-    """An eval token pattern, compiled on first use: a search without eval or where needs none."""
-    return re.compile(pattern)
-
-
 def _eval_token(spl: str, i: int, end: int) -> Token:
-    if match := _eval_pattern(_EVAL_NUMBER).match(spl, i, end):
+    if match := compiled(_EVAL_NUMBER).match(spl, i, end):
         return Token(NUMBER, match.group(), i, match.end())
-    if match := _eval_pattern(_EVAL_IDENT).match(spl, i, end):
+    if match := compiled(_EVAL_IDENT).match(spl, i, end):
         return Token(IDENT, match.group(), i, match.end())
     if token := _operator(spl, i, _EVAL_OPS):
         return token
