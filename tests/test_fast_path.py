@@ -32,7 +32,7 @@ from linux_auditd_at import runner
 from linux_auditd_at.audit import native, scan, workers
 from linux_auditd_at.audit import reader as reader_module
 from linux_auditd_at.audit.record import extract_fields, field_extractor
-from linux_auditd_at.errors import AuditInputError
+from linux_auditd_at.errors import AuditInputError, SPLError
 from linux_auditd_at.spl import Context, compile_search
 
 DATA = Path(__file__).parent / "audit" / "data"
@@ -235,6 +235,22 @@ def test_with_several_processes_a_spans_groups_cross_the_pipe_not_its_events(tmp
     rows = runner.run_detection(pipeline, [str(path)], Context(now=0.0, tz=UTC), jobs=2).result.rows
     assert len(crossed) > 2 and all(type(value).__name__ == "Partial" for value in crossed)
     assert sum(int(row["count"]) for row in rows) == len(AT_RECORDS) * 60
+
+
+def test_an_spl_error_while_folding_in_a_reading_process_is_the_error_of_one(tmp_path, monkeypatch):
+    """A where that meets a value it cannot test fails in the child that folds the span: the parent
+    raises the same error, with its SPL position, as a run in one process does."""
+    monkeypatch.setattr(reader_module, "CHUNK", 1024)
+    monkeypatch.setattr(reader_module, "SPAN", 2048)
+    path = tmp_path / "audit.log"
+    path.write_bytes(b"\n".join(AT_RECORDS * 60) + b"\n")
+    pipeline = compile_search("comm=at* | where NOT comm | stats count by comm")
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(SPLError) as raised:
+            runner.run_detection(pipeline, [str(path)], Context(now=0.0, tz=UTC), jobs=jobs)
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1] and "expected a boolean expression" in errors[0] and "position" in errors[0]
 
 
 def test_a_reading_process_killed_midway_ends_the_run_with_one_clear_error(tmp_path, monkeypatch):
