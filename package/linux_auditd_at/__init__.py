@@ -1,8 +1,9 @@
 """Toolkit for the Splunk ES detection "Linux Auditd At Application Execution".
 
 The pipeline, one module or sub-package per step; `spl/` and `audit/` import nothing above them
-but `errors` and `structs` (tests/test_layers.py):
+but `errors`, `structs` and `patterns` (tests/test_layers.py):
   structs   -> the record classes a run defines (what dataclasses give, cheaper to define)
+  patterns  -> regexes compiled on their first use
   conf      -> the app's .conf files, default/ layered with local/ (ksconf's parser)
   detection -> the saved search and its macros, as the app ships them
   risk      -> its risk action (ES's `_risk` settings) and the risk events it writes per row
