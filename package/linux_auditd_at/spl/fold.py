@@ -110,7 +110,7 @@ class Fold(Struct):
             folded[0] = Partial({}, done.counts, done.outside)  # memory: states, then results, go
             return group_rows(results(done.groups, functions), self.stats)
 
-        def rows() -> Iterator[Row]:
+        def rows() -> Iterator[Row]:  # the events are read when the first row is taken, as in the engine
             yield from stats_rows()
 
         out, taken = counted(rows())
