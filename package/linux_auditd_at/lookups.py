@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TypedDict
 
 from linux_auditd_at.conf import default_path, is_true, key_origin, layer_paths, read_layered
 from linux_auditd_at.errors import ConfError
+from linux_auditd_at.patterns import compiled
 from linux_auditd_at.spl import LookupTable
 from linux_auditd_at.spl.lookups import CsvText
 
 MATCH_TYPE = r"(?i)\s*(WILDCARD|CIDR|EXACT)\s*\(\s*([^)]*?)\s*\)\s*(?:,|$)"
-"""One rule of a `match_type` setting; compiled on first use (re caches it): most apps set none."""
+"""One rule of a `match_type` setting, compiled on first use (`patterns`): most apps set none."""
 MAX_MATCHES = (1, 1000)
 
 
@@ -122,7 +122,7 @@ class LookupResolver:
 
         kinds: dict[str, set[str]] = {"WILDCARD": set(), "CIDR": set(), "EXACT": set()}
         text, covered = settings.get("match_type", "").strip(), 0
-        for match in re.finditer(MATCH_TYPE, text):
+        for match in compiled(MATCH_TYPE).finditer(text):
             if match.start() != covered:
                 break
             kinds[match.group(1).upper()].add(match.group(2))

@@ -453,7 +453,6 @@ class _Part(Struct, frozen=False):
     error: tuple[str, int] | None
 
 
-
 def _spans(raw: io.BufferedReader, jobs: int) -> list[tuple[int, int]] | None:
     """[start, end) byte spans of about SPAN bytes (a multiple of CHUNK), each ending after the last
     `\\n` before a multiple of SPAN: where one process reading the whole file ends a block too, so

@@ -12,11 +12,11 @@ Reference, event order functions).
 from __future__ import annotations
 
 import operator
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Protocol, cast, runtime_checkable
 
+from linux_auditd_at.patterns import compiled
 from linux_auditd_at.spl.values import as_text, as_texts, format_number, sort_key, to_number, values_of
 
 ALIASES = {"count": "count", "c": "count", "dc": "dc", "distinct_count": "dc", "min": "min", "max": "max",
@@ -28,11 +28,11 @@ SPLUNK_STATS_FUNCTIONS = frozenset("""
 avg c count dc distinct_count estdc estdc_error max mean median min mode range stdev stdevp sum sumsq
 var varp first last list values earliest earliest_time latest latest_time rate rate_avg rate_sum
 """.split())
-_PERCENTILE = r"(?:perc|p|exactperc|upperperc)\d+(?:\.\d+)?"  # compiled on first use (re caches it)
+_PERCENTILE = r"(?:perc|p|exactperc|upperperc)\d+(?:\.\d+)?"
 
 
 def is_splunk_stats_function(name: str) -> bool:
-    return name in SPLUNK_STATS_FUNCTIONS or re.fullmatch(_PERCENTILE, name) is not None
+    return name in SPLUNK_STATS_FUNCTIONS or compiled(_PERCENTILE).fullmatch(name) is not None
 
 
 class Function(Protocol):
