@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linux_auditd_at.spl.values import as_text, as_texts, format_number, to_number, to_result
+from linux_auditd_at.spl.values import all_text, as_text, as_texts, format_number, to_number, to_result
 
 
 @pytest.mark.parametrize(("number", "text"), [
@@ -22,10 +22,12 @@ def test_format_number(number, text):
 @pytest.mark.parametrize("values", [
     [1795915736.369, 1795915800.0, -0.0, 1e16, 1e300, float("inf"), 5e-05, 10 / 3, -3.0],  # floats alone
     [1795915736.369, "1795915800", 3, True, None],
+    ["at", "1795915800", ""],
     [],
 ])
 def test_as_texts_is_as_text_of_each_value(values):
     assert as_texts(values) == [as_text(value) for value in values]
+    assert all_text(values) == all(type(value) is str for value in values)
 
 
 @pytest.mark.parametrize(("text", "number"), [

@@ -29,6 +29,7 @@ from linux_auditd_at.detection import SEARCH_NAME, Detection
 from linux_auditd_at.errors import ToolkitError, one_line
 from linux_auditd_at.patterns import compiled
 from linux_auditd_at.spl import Context, Pipeline, Result
+from linux_auditd_at.spl.values import all_text
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -305,7 +306,6 @@ def text_of(value: object, separator: str) -> str:
     return str(value)
 
 
-_TEXT = {str}
 _CSV_AS_IS = {str, type(None)}
 """Cells the csv module writes as text_of does: a string as it is, None as empty."""
 
@@ -339,7 +339,7 @@ def _lines(columns: Sequence[Sequence[object]], count: int) -> Iterator[tuple]:
 
 def _texts(cells: list[object], separator: str) -> list[str]:
     """text_of each cell of a column (the cells themselves when they are all strings)."""
-    if {*map(type, cells)} <= _TEXT:
+    if all_text(cells):
         return cast(list[str], cells)
     return [text_of(cell, separator) for cell in cells]
 
@@ -374,7 +374,7 @@ def _json(result: Result, out: TextIO) -> None:
 def _json_texts(cells: list[object], encode: Callable[[str], str]) -> list[str]:
     """Each cell of a column as json.dump writes it as a field of a row: strings by `encode`,
     others with their further lines indented to match."""
-    if {*map(type, cells)} <= _TEXT:
+    if all_text(cells):
         return [*map(encode, cast(list[str], cells))]
     import json
 

@@ -41,11 +41,10 @@ from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.prefilter import Prefilter, build_prefilter
 from linux_auditd_at.spl.projection import Fields, fields_read
 from linux_auditd_at.spl.subsearch import expand_subsearches
-from linux_auditd_at.spl.values import to_number, to_result
+from linux_auditd_at.spl.values import all_text, to_number, to_result
 from linux_auditd_at.structs import Struct, replace
 
 _COMMAND_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TEXT = {str}
 
 
 class Stage(Struct):
@@ -128,7 +127,7 @@ def search_order(rows: Iterable[Row]) -> list[Row]:
 def _result_row(row: Row, columns: list[str]) -> Row:
     """The row as a result row: each column's value in the shape of Splunk's JSON results
     (`to_result`); a copy as it is when it holds exactly the columns, in order, as strings."""
-    if [*row] == columns and {*map(type, row.values())} <= _TEXT:
+    if [*row] == columns and all_text(row.values()):
         return row.copy()
     return {name: value if type(value := row.get(name)) is str else to_result(value) for name in columns}
 
@@ -137,7 +136,7 @@ def _result_rows(rows: list[Row], columns: list[str]) -> list[Row]:
     """Each row as a result row (`_result_row`); when every row holds exactly the columns, in
     order, as strings (told for all rows at once), copies as they are."""
     if (all(map(columns.__eq__, map(list, rows)))
-            and {*map(type, itertools.chain.from_iterable(map(dict.values, rows)))} <= _TEXT):
+            and all_text(itertools.chain.from_iterable(map(dict.values, rows)))):
         return [*map(dict.copy, rows)]
     return [_result_row(row, columns) for row in rows]
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from typing import cast
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _HUGE = 10 ** 4000
 _FLOAT = {float}
+_TEXT = {str}
 
 
 def values_of(value: object) -> list[object]:
@@ -47,6 +49,11 @@ def as_text(value: object) -> str:
     if isinstance(value, int | float):
         return format_number(value)
     return str(value)
+
+
+def all_text(values: Iterable[object]) -> bool:
+    """Whether every value is a str, told from the set of their types (no Python call per value)."""
+    return {*map(type, values)} <= _TEXT
 
 
 def as_texts(values: list[object]) -> list[str]:
