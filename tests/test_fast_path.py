@@ -336,6 +336,44 @@ def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
     assert scanner.candidates(block + b"\n") is None  # a blank line: read line by line
 
 
+LINES_C = pytest.mark.skipif(
+    importlib.util.find_spec("linux_auditd_at.audit._lines") is None,
+    reason="the C extension audit/_lines.c did not build: install a C compiler and the Python headers "
+           "(Debian: gcc python3-dev), then pip install -e .")
+KEY_TEXT = st.text(alphabet="abAB_-=\"' \t\x0b\x1c\x1d\x1f#035\u00e9", max_size=80)
+
+
+@LINES_C
+@settings(max_examples=400)
+@given(text=st.one_of(KEY_TEXT, st.lists(st.sampled_from(["a=", "b-c=", "B_c=", "type=", '"', "'", " ",
+                                                       "\x1d", "\x1c", "\x0b", "\t", "#035", "#03", "x", "#",
+                                                       "1"]), max_size=30).map("".join)),
+       keys=st.lists(st.sampled_from(["a", "b_c", "B_c", "b-c", "type", "A", "_", "\u00e9"]), unique=True))
+def test_the_c_extraction_gives_the_full_extractions_values(text, keys):
+    """`_lines.fields` is `extract_fields` restricted to the keys, #035 escapes, \\s beyond space
+    (0x0b, 0x1c-0x1f) and unclosed quotes included; a line that is not ASCII is left to Python."""
+    found = native.line_fields()(text, tuple(keys))
+    if not text.isascii():
+        assert found is None
+    else:
+        assert found == {key: value for key, value in extract_fields(text).items() if key in keys}
+
+
+@LINES_C
+def test_the_c_extraction_is_used_unless_the_stdlib_alone_is_asked_for(monkeypatch):
+    line = 'type=SYSCALL msg=audit(1.2:3): comm="at" a="x comm=q" exe=/usr/bin/at\u00e9'
+    monkeypatch.delenv(native.ENGINE_VARIABLE, raising=False)
+    assert native.line_fields()(line.encode("ascii", "replace").decode(), ("comm",)) == {"comm": "at"}
+    assert native.line_fields()(line, ("comm",)) is None  # not ASCII: field_extractor asks Python
+    expected = {"type": "SYSCALL", "comm": "at", "exe": "/usr/bin/at\u00e9"}
+    assert field_extractor(["comm", "exe"])(line) == expected
+    many = [f"k{i}" for i in range(70)]
+    assert native.line_fields()("k69=1", tuple(many)) is None  # more keys than it takes: Python
+    assert field_extractor(many)("type=X k69=1") == {"type": "X", "k69": "1"}
+    monkeypatch.setenv(native.ENGINE_VARIABLE, "re")
+    assert native.line_fields() is None
+
+
 STRINGZILLA = pytest.mark.skipif(importlib.util.find_spec("stringzilla") is None,
                                  reason="pip install stringzilla (the native count)")
 

@@ -1,14 +1,16 @@
 """The optional native libraries of the read path, each with a stdlib stand-in that gives the same
 results (the tests hold each pair equal):
 
-| PyPI package | does | stand-in |
+| package | does | stand-in |
 |---|---|---|
 | hyperscan | the block scan (`scan.py`) | `re` |
 | stringzilla | SIMD counts of a byte string in a block; the first of a set of bytes | `bytes.count`; `in` |
 | isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` |
+| ours: `_lines.c`, built at install | key=value pairs of an ASCII line, some keys | `record.py`'s regexes |
 
 Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
-Linux and macOS.
+Linux and macOS. `_lines` is compiled when the package is installed, where a C compiler and the
+Python headers are (pyproject.toml: an optional extension, the install goes on without it).
 
 `LINUX_AUDITD_AT_SCANNER=re` asks for the stdlib alone (what runs where no wheel exists);
 `hyperscan` or unset: each library that can be imported. Each is imported on first use, never at
@@ -62,6 +64,16 @@ def plain() -> Callable[[bytes], bool]:
 def stdlib_plain(block: bytes) -> bool:
     """`plain` with the stdlib alone."""
     return block.isascii() and b"\r" not in block and b"\x00" not in block
+
+
+def line_fields() -> Callable[[str, tuple[str, ...]], dict[str, str] | None] | None:
+    """`_lines.fields(line, keys)`: `record.extract_fields(line)` restricted to `keys`, or None for
+    a line that is not ASCII (or more than 64 keys); None where the extension did not build."""
+    if not installed("linux_auditd_at.audit._lines"):
+        return None
+    from linux_auditd_at.audit import _lines
+
+    return _lines.fields
 
 
 def gzip_stream(raw: io.BufferedReader) -> io.BufferedIOBase:

@@ -29,9 +29,9 @@ software extracts fields" (Knowledge Manager Manual: the first fields matching o
 pairs are extracted at search time).
 
 `field_extractor(names)` gives the same values for just the named fields (plus `type`, which the
-reader always needs): one pass that captures only those keys and steps over the quoted
-values of the others, so a `key=` written inside another key's quoted value is skipped exactly as
-the full extraction skips it. A search that reads few fields does not pay for the other pairs.
+reader always needs), so that a search that reads few fields does not pay for the other pairs:
+the C extension's one pass over an ASCII line (`audit/_lines.c`, by the rules above), else one
+regex search per named key, led by its literal `key=` (see `field_extractor`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
 from typing import AnyStr, NamedTuple
 
+from linux_auditd_at.audit import native
 from linux_auditd_at.audit.formats import interpreted_stamp, interpreted_time, journal_audit
 
 NO_STAMP = "no msg=audit(EPOCH:SERIAL) stamp"
@@ -153,14 +154,30 @@ def _first_value(name: str) -> Callable[[str], re.Match | None]:
 
 
 def field_extractor(names: Iterable[str]) -> Extractor:
-    """`extract_fields` restricted to `names` (and ALWAYS): the same value for each of them.
+    """`extract_fields` restricted to `names` (and ALWAYS): the same value for each of them, from
+    the C extension where it built (`native.line_fields`) for ASCII lines, else `_searches`."""
+    wanted = {*ALWAYS, *(n for n in names if re.fullmatch(_KEY, n) and "-" not in n)}
+    searched = _searches(wanted)
+    native_fields = native.line_fields()
+    if native_fields is None:
+        return searched
+    keys = tuple(wanted)
+
+    def extract(line: str) -> dict[str, str]:
+        found = native_fields(line, keys)
+        return searched(line) if found is None else found
+
+    return extract
+
+
+def _searches(wanted: set[str]) -> Extractor:
+    """`extract_fields` restricted to `wanted` with the stdlib's regexes.
 
     Equivalence: `extract_fields` finds a key only at a key start (line start or after
     whitespace, 0x1d or `'`) that no earlier pair consumed. Bare values and keys never span those
     characters, so only a quoted value holding one (`_HIDING`) can hide a key start: such a line,
     and one holding rsyslog's `#035`, goes through `extract_fields`. On every other line each
     named key is looked up with one search led by its literal `key=`."""
-    wanted = {*ALWAYS, *(n for n in names if re.fullmatch(_KEY, n) and "-" not in n)}
     searches = tuple((name, _first_value(name)) for name in wanted)
 
     def extract(line: str) -> dict[str, str]:

@@ -1,0 +1,161 @@
+/* The read path's per-line and per-block work in C (optional: the Python in record.py and
+ * scan.py gives the same results and runs where this does not build; tests hold them equal).
+ *
+ * fields(line, keys) -> dict | None
+ *     record.extract_fields(line) restricted to `keys` (a tuple of str), for an ASCII line: the
+ *     same pairs, by the same rules (record.py's module docstring), in one pass. None when the
+ *     line is not ASCII or the keys are more than MAX_KEYS: the caller takes the Python path.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+enum { SPACE = 1, APOSTROPHE = 2, QUOTE = 4, KEY_HEAD = 8, KEY_TAIL = 16, HASH = 32 };
+
+/* byte classes: SPACE is Python's \s on ASCII text (str.isspace: \t \n \v \f \r, 0x1c-0x1f, 0x1d
+ * among them, and space); a key is [A-Za-z_][A-Za-z0-9_-]* */
+static unsigned char classes[256];
+
+static void init_classes(void) {
+    for (int c = 0; c < 256; c++) {
+        unsigned char k = 0;
+        if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
+            k |= SPACE;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')
+            k |= KEY_HEAD | KEY_TAIL;
+        if ((c >= '0' && c <= '9') || c == '-')
+            k |= KEY_TAIL;
+        k |= c == '\'' ? APOSTROPHE : c == '"' ? QUOTE : c == '#' ? HASH : 0;
+        classes[c] = k;
+    }
+}
+
+static inline int is_escape(const unsigned char *s, Py_ssize_t p, Py_ssize_t n) {
+    return p + 4 <= n && memcmp(s + p, "#035", 4) == 0;
+}
+
+/* whether a key may start at p: the line start, or after \s, ' or (escaped) "#035" */
+static inline int key_start(const unsigned char *s, Py_ssize_t p, int escaped) {
+    return p == 0 || (classes[s[p - 1]] & (SPACE | APOSTROPHE))
+           || (escaped && p >= 4 && s[p - 1] == '5' && memcmp(s + p - 4, "#035", 4) == 0);
+}
+
+/* the first position at or after p where a key may start, else n */
+static Py_ssize_t next_key_start(const unsigned char *s, Py_ssize_t p, Py_ssize_t n, int escaped) {
+    while (p < n && !key_start(s, p, escaped))
+        p++;
+    return p;
+}
+
+/* the end of a bare value starting at q: [^\s\x1d'"]*, and with #035 escapes also up to a "#035" */
+static Py_ssize_t bare_end(const unsigned char *s, Py_ssize_t q, Py_ssize_t n, int escaped) {
+    unsigned char stops = SPACE | APOSTROPHE | QUOTE | (escaped ? HASH : 0);
+    while (q < n && !((classes[s[q]] & stops) && (s[q] != '#' || is_escape(s, q, n))))
+        q++;
+    return q;
+}
+
+/* whether key s[k:k+len] with '-' read as '_' is the ASCII name `want` */
+static int same_key(const unsigned char *s, Py_ssize_t k, Py_ssize_t len, const char *want,
+                    Py_ssize_t want_len) {
+    if (len != want_len)
+        return 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        unsigned char c = s[k + i] == '-' ? '_' : s[k + i];
+        if (c != (unsigned char)want[i])
+            return 0;
+    }
+    return 1;
+}
+
+#define MAX_KEYS 64
+
+static PyObject *fields(PyObject *self, PyObject *args) {
+    PyObject *line, *keys;
+    if (!PyArg_ParseTuple(args, "UO!:fields", &line, &PyTuple_Type, &keys))
+        return NULL;
+    if (!PyUnicode_IS_ASCII(line))
+        Py_RETURN_NONE;
+    Py_ssize_t wanted = PyTuple_GET_SIZE(keys);
+    if (wanted > MAX_KEYS)
+        Py_RETURN_NONE;
+    const char *names[MAX_KEYS];
+    Py_ssize_t lengths[MAX_KEYS];
+    char found[MAX_KEYS] = {0};
+    for (Py_ssize_t i = 0; i < wanted; i++) {
+        PyObject *key = PyTuple_GET_ITEM(keys, i);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "fields: keys must be str");
+            return NULL;
+        }
+        names[i] = PyUnicode_AsUTF8AndSize(key, &lengths[i]);
+        if (names[i] == NULL)
+            return NULL;
+    }
+    const unsigned char *s = (const unsigned char *)PyUnicode_DATA(line);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+    int escaped = 0;
+    for (const unsigned char *at = s; (at = memchr(at, '#', s + n - at)) != NULL; at++)
+        if (is_escape(s, at - s, n)) {
+            escaped = 1;
+            break;
+        }
+    PyObject *result = PyDict_New();
+    if (result == NULL)
+        return NULL;
+    Py_ssize_t left = wanted, p = 0;
+    while (left > 0 && (p = next_key_start(s, p, n, escaped)) < n) {
+        if (!(classes[s[p]] & KEY_HEAD)) {
+            p++;
+            continue;
+        }
+        Py_ssize_t k = p, q = p + 1;
+        while (q < n && (classes[s[q]] & KEY_TAIL))
+            q++;
+        if (q >= n || s[q] != '=') {
+            p = q;
+            continue;
+        }
+        Py_ssize_t key_len = q - k, v = ++q, end;
+        const unsigned char *close = NULL;
+        if (q < n && s[q] == '"')
+            close = memchr(s + q + 1, '"', n - q - 1);
+        if (close != NULL) {
+            v = q + 1;
+            end = close - s;
+            p = end + 1;
+        } else {
+            end = bare_end(s, q, n, escaped);
+            p = end;
+        }
+        if (end == v)
+            continue; /* an empty value: no field, the pair is consumed all the same */
+        for (Py_ssize_t i = 0; i < wanted; i++) {
+            if (found[i] || !same_key(s, k, key_len, names[i], lengths[i]))
+                continue;
+            PyObject *value = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + v, end - v);
+            if (value == NULL || PyDict_SetItem(result, PyTuple_GET_ITEM(keys, i), value) < 0) {
+                Py_XDECREF(value);
+                Py_DECREF(result);
+                return NULL;
+            }
+            Py_DECREF(value);
+            found[i] = 1;
+            left--;
+            break;
+        }
+    }
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"fields", fields, METH_VARARGS, "record.extract_fields(line) for the given keys (None: not ASCII)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lines", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__lines(void) {
+    init_classes();
+    return PyModule_Create(&module);
+}
