@@ -71,6 +71,25 @@ def test_run_imports_only_what_the_shipped_search_uses():
     assert not {m for m in loaded if m.startswith(unused)}
 
 
+@pytest.mark.parametrize(("where", "regex"), [("isnull(reason) AND like(comm, \"a%\")", False),
+                                             ("match(comm, \"^at\")", True)])
+def test_a_filter_with_eval_functions_loads_the_regex_backend_only_for_a_regex(where, regex):
+    """A tuning filter's `where` loads the eval functions, not what only some of them use: the
+    regex backend (PCRE2, signal, threading) for match() and replace(), decimal for round(), the
+    time modifier parser for relative_time(), dataclasses (and inspect) for nothing."""
+    code = (
+        "import sys; from linux_auditd_at.cli import main; "
+        f"main(['--app-dir', {str(REPO)!r}, 'run', '--format', 'csv', '--filter', 'where {where}', "
+        f"{str(SAMPLE)!r}]); print(' '.join(sorted(sys.modules)), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stderr.splitlines()[-1].split())
+    assert "linux_auditd_at.spl.functions.conditional" in loaded
+    assert not {m for m in loaded if m.startswith(("dataclasses", "inspect", "calendar",
+                                                   "linux_auditd_at.spl.timemodifiers"))}
+    assert ("linux_auditd_at.spl.regex" in loaded) is regex and ("pcre2" in loaded) is regex
+
+
 def test_a_run_that_returns_no_row_imports_no_decimal(tmp_path):
     """`convert ctime()` formats a time with decimal's exact fractions; without a row to format,
     decimal stays unloaded (a detection over logs without `at` activity)."""

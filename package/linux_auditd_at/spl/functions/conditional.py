@@ -7,12 +7,16 @@ command's rules on the row, e.g. `_raw` for bare terms; the string must be a quo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import in_block, parse_cidr
 from linux_auditd_at.spl.eval_ops import in_list, like, scalar
 from linux_auditd_at.spl.functions.registry import Kind, function
-from linux_auditd_at.spl.regex import Regex, RegexError, guard
 from linux_auditd_at.spl.values import as_text, values_of
+
+if TYPE_CHECKING:
+    from linux_auditd_at.spl.regex import Regex
 
 
 @function("if", 3, 3, Kind.EITHER)
@@ -82,6 +86,8 @@ def literal_regex(compiler, call, index: int) -> Regex:
     if not (isinstance(arg, tree.Literal) and isinstance(arg.value, str)):
         raise compiler.error(f"{call.name}() needs a quoted regular expression as argument {index + 1}",
                              call.pos)
+    from linux_auditd_at.spl.regex import Regex, RegexError  # PCRE2 loads for the functions that use it
+
     try:
         return Regex(arg.value)
     except RegexError as err:
@@ -90,6 +96,8 @@ def literal_regex(compiler, call, index: int) -> Regex:
 
 def guarded(compiler, pos: int, call):
     """`call` (which runs a user regex), with a match-limit hit an SPL error at `pos`."""
+    from linux_auditd_at.spl.regex import guard
+
     return guard(call, lambda message: compiler.error(message, pos))
 
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.eval_ops import scalar
@@ -70,6 +69,8 @@ _FORMATS = {"hex": lambda n: f"0x{int(n):X}", "commas": _commas, "duration": _du
 
 
 def _half_up(number: int | float, digits: int) -> int | float:
+    from decimal import ROUND_HALF_UP, Decimal  # only for round()
+
     exact = Decimal(str(number)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return int(exact) if digits <= 0 else float(exact)
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from linux_auditd_at.structs import Struct
 
 Evaluator = Callable[[dict], object]
 Builder = Callable[[object, object], Evaluator]
@@ -30,8 +31,7 @@ class Kind(enum.Enum):
     EITHER = "either"    # whatever its arguments give (if, case, coalesce)
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(Struct):
     name: str
     min_args: int
     max_args: int | None

@@ -19,7 +19,6 @@ from urllib.parse import unquote
 from linux_auditd_at.spl.eval_ops import scalar
 from linux_auditd_at.spl.functions.conditional import guarded, literal_regex
 from linux_auditd_at.spl.functions.registry import Kind, function
-from linux_auditd_at.spl.regex import substitute
 from linux_auditd_at.spl.values import as_text, to_number, values_of
 
 
@@ -54,6 +53,8 @@ each_value("urldecode", unquote)
 @function("replace", 3, 3, Kind.VALUE)
 def _replace(compiler, call):
     arg, template = compiler.compile(call.args[0]), compiler.compile(call.args[2])
+    from linux_auditd_at.spl.regex import substitute
+
     regex = literal_regex(compiler, call, 1)
     replace = guarded(compiler, call.args[1].pos, substitute)
 

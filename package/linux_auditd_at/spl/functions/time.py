@@ -16,7 +16,6 @@ from linux_auditd_at.errors import SPLError
 from linux_auditd_at.spl.eval_ops import scalar
 from linux_auditd_at.spl.functions.registry import Kind, function
 from linux_auditd_at.spl.timeformat import format_time, parse_time
-from linux_auditd_at.spl.timemodifiers import resolve_time
 from linux_auditd_at.spl.values import as_text, to_number
 
 
@@ -45,6 +44,8 @@ def _two_texts(name: str, apply) -> None:
 
 
 def _relative(value, modifier: str, tz):
+    from linux_auditd_at.spl.timemodifiers import resolve_time  # calendar, locale: for this one
+
     number = to_number(value)
     if number is None:
         return None
