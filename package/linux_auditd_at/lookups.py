@@ -44,7 +44,7 @@ def read_csv(path: Path) -> tuple[tuple[str, ...], Sequence[list[str]]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             text = handle.read()
-        if '"' in text or "\r" in text.replace("\r\n", ""):
+        if '"' in text or ("\r" in text and "\r" in text.replace("\r\n", "")):
             lines = list(csv.reader(io.StringIO(text, newline="")))
             header, records = tuple(lines[0]) if lines else (), lines[1:]
         else:

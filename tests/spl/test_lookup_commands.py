@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import Context, LookupTable, compile_search
@@ -238,7 +240,20 @@ def test_csv_text_find_scans_one_column_and_declines_what_it_cannot_fold():
     assert unicode.find(0, "STRASSE", True) == [1]
     common = CsvText("\n".join(["x,1"] * (CsvText.FIND_LINES + 1)), 2)
     assert common.find(0, "x", True) is None  # in too many lines: the matcher indexes the column instead
+    inside = CsvText("\n".join(["vm-1,x"] * (CsvText.FIND_LINES + 1) + ["vm,x", "a,vm", "a,b,vm", "vm"]), 2)
+    assert inside.find(0, "vm", True) == [1001, 1004]  # only whole cells: `vm` in `vm-1` is no hit
+    assert inside.find(1, "vm", True) == [1002]  # a third cell is beyond the table's two columns
+    assert inside.find(1, "X", False) is None
     assert len(LookupTable("c", "c.csv", ("a", "b"), common).matcher(("a",))(("x",))) == 100
+
+
+@given(text=st.text(alphabet="aAb,\n\r-", max_size=40), column=st.integers(0, 2),
+       value=st.text(alphabet="aAb-", min_size=1, max_size=3), case_sensitive=st.booleans())
+def test_csv_text_find_gives_the_records_whose_cell_equals_the_value(text, column, value, case_sensitive):
+    records = CsvText(text, 3)
+    fold = (lambda cell: cell) if case_sensitive else str.lower
+    expected = [n for n in range(len(records)) if fold(records[n][column]) == fold(value)]
+    assert records.find(column, value, case_sensitive) == expected  # ASCII, few lines: never None
 
 
 def test_inputlookup_keeps_file_order_even_with_a_time_column():

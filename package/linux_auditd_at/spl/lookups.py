@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from functools import cached_property, partial
 from operator import itemgetter, methodcaller
 
 from linux_auditd_at.spl.cidr import in_block
@@ -36,19 +36,24 @@ class CsvText(Sequence):
     """The records of CSV text without double quotes (cells never hold a comma or a line
     break), each split into cells on first use: a filter that looks up a few rows of a large
     table does not split the others. `find` locates the records whose cell equals a value with
-    one scan of the text."""
+    a scan of the text for the value followed by each of the characters that can end a cell."""
 
     FIND_LINES = 1000
 
     def __init__(self, text: str, width: int):
-        self.text = text.replace("\r\n", "\n").rstrip("\n")
-        self.lines = self.text.split("\n") if self.text else []
+        self.text = (text.replace("\r\n", "\n") if "\r" in text else text).rstrip("\n")
+        self.size = self.text.count("\n") + 1 if self.text else 0
         self.width = width
         self.ascii = self.text.isascii()
         self.lowered: str | None = None
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """Each record's text, split on first use: lookups that `find` no record never split."""
+        return self.text.split("\n") if self.text else []
+
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.size
 
     def __getitem__(self, number):
         if isinstance(number, slice):
@@ -59,19 +64,20 @@ class CsvText(Sequence):
     def find(self, column: int, value: str, case_sensitive: bool) -> list[int] | None:
         """Numbers of the records whose cell `column` equals `value`, in file order, found with
         `str.find` over the text; None when that is not the cheap way (folding non-ASCII text, or
-        the value is in more than FIND_LINES lines)."""
+        the value ends a cell in more than FIND_LINES places)."""
         if not case_sensitive and not (self.ascii and value.isascii()):
             return None
         text = self.text
         if not case_sensitive:
             self.lowered = text = self.lowered if self.lowered is not None else self.text.lower()
             value = value.lower()
-        numbers, line, counted, seen = [], 0, 0, 0
-        at = text.find(value)
-        while at >= 0:
-            seen += 1
-            if seen > self.FIND_LINES:
-                return None
+        hits = self._cell_ends(text, value)
+        if hits is None:
+            return None
+        numbers, line, counted, end = [], 0, 0, -1
+        for at in hits:
+            if at < end:
+                continue  # its record is checked
             start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
             end = len(text) if end < 0 else end
             cells = text[start:end].split(",")
@@ -79,8 +85,21 @@ class CsvText(Sequence):
                 line += text.count("\n", counted, start)
                 counted = start
                 numbers.append(line)
-            at = text.find(value, end)
         return numbers
+
+    def _cell_ends(self, text: str, value: str) -> list[int] | None:
+        """The sorted offsets where `value` stands before a `,`, a line break or the end: where a
+        cell equal to it can be (a value inside a longer cell, `vm` in `vm-01,...`, is no hit);
+        None past FIND_LINES of them."""
+        hits = [len(text) - len(value)] if text.endswith(value) else []
+        for needle in (value + ",", value + "\n"):
+            at = text.find(needle)
+            while at >= 0:
+                hits.append(at)
+                if len(hits) > self.FIND_LINES:
+                    return None
+                at = text.find(needle, at + 1)
+        return sorted(hits)
 
     def column(self, number: int) -> list[str]:
         """Cell `number` of every record ("" where a record is shorter)."""
