@@ -109,9 +109,15 @@ def test_csv_cells_multivalue_on_lines_null_empty_quotes_kept():
 
 
 CELLS = st.one_of(st.none(), st.text(max_size=6), st.lists(st.text(max_size=4), min_size=2, max_size=3))
-RESULTS = st.lists(st.sampled_from(["a", "b", "%s", "{x}", "é", "a"]), max_size=4).flatmap(
-    lambda columns: st.builds(Result, st.just(columns), st.lists(
-        st.dictionaries(st.sampled_from([*columns, "other"]), CELLS), max_size=4)))
+NAMES = st.lists(st.sampled_from(["a", "b", "%s", "{x}", "é", "a"]), max_size=4)
+RESULTS = st.one_of(
+    NAMES.flatmap(lambda columns: st.builds(Result, st.just(columns), st.lists(
+        st.dictionaries(st.sampled_from([*columns, "other"]), CELLS), max_size=4))),
+    # rows of exactly the columns, in order, all strings: what a stats search returns
+    st.lists(st.sampled_from(["a", "b", "é"]), min_size=2, unique=True).flatmap(
+        lambda columns: st.builds(Result, st.just(columns), st.lists(
+            st.tuples(*[st.text(alphabet='ab ,"\r\n', max_size=3)] * len(columns)).map(
+                lambda cells: dict(zip(columns, cells, strict=True))), max_size=4))))
 
 
 @settings(max_examples=300, deadline=None)

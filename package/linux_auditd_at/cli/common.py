@@ -348,9 +348,30 @@ def _csv(result: Result, out: TextIO) -> None:
     """Splunk's CSV export: the values of a multivalue cell on separate lines of one cell."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(result.columns)
+    plain = _plain_csv(result.columns, result.rows)
+    if plain is not None:
+        out.write(plain)
+        return
     columns = [cells if {*map(type, cells)} <= _CSV_AS_IS else _texts(cells, "\n")
                for cells in _columns(result, result.columns)]
     writer.writerows(_lines(columns, len(result.rows)))
+
+
+def _plain_csv(columns: list[str], rows: list[dict]) -> str | None:
+    """The CSV lines of rows that hold exactly the columns, in order, each a string that needs no
+    quotes (no `,`, `"`, CR or LF: told by counts over the joined text), which csv.writer writes as
+    they are; None for any other rows (a row of one empty cell is written `""`: one column is left
+    to the writer)."""
+    if len(columns) < 2 or not rows or not all(map(columns.__eq__, map(list, rows))):
+        return None
+    try:
+        text = "\n".join(map(",".join, map(dict.values, rows)))
+    except TypeError:  # a cell that is not a string
+        return None
+    if ('"' in text or "\r" in text or text.count("\n") != len(rows) - 1
+            or text.count(",") != len(rows) * (len(columns) - 1)):
+        return None
+    return text + "\n"
 
 
 def _json(result: Result, out: TextIO) -> None:
