@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from linux_auditd_at import runner
 from linux_auditd_at.audit import native, scan, workers
 from linux_auditd_at.audit import reader as reader_module
-from linux_auditd_at.audit.record import extract_fields, field_extractor
+from linux_auditd_at.audit.record import Record, extract_fields, field_extractor, record_parser, stamp_time
 from linux_auditd_at.errors import AuditInputError, SPLError
 from linux_auditd_at.spl import Context, compile_search
 
@@ -340,6 +340,9 @@ LINES_C = pytest.mark.skipif(
     importlib.util.find_spec("linux_auditd_at.audit._lines") is None,
     reason="the C extension audit/_lines.c did not build: install a C compiler and the Python headers "
            "(Debian: gcc python3-dev), then pip install -e .")
+DIGITS = st.sampled_from(["", "1", "12", "007"])
+STAMPS = st.builds("msg=audit({}{}:{}{}{}".format, DIGITS, st.sampled_from(["", ".", ".5", ".x", "..5"]),
+                   DIGITS, st.sampled_from([")", "", "x)"]), st.sampled_from(["", " a=1", ": type=X"]))
 KEY_TEXT = st.text(alphabet="abAB_-=\"' \t\x0b\x1c\x1d\x1f#035\u00e9", max_size=80)
 
 
@@ -347,31 +350,38 @@ KEY_TEXT = st.text(alphabet="abAB_-=\"' \t\x0b\x1c\x1d\x1f#035\u00e9", max_size=
 @settings(max_examples=400)
 @given(text=st.one_of(KEY_TEXT, st.lists(st.sampled_from(["a=", "b-c=", "B_c=", "type=", '"', "'", " ",
                                                        "\x1d", "\x1c", "\x0b", "\t", "#035", "#03", "x", "#",
-                                                       "1"]), max_size=30).map("".join)),
+                                                       "1", "msg=audit(", ".", ":", ")", "12"]),
+                                         max_size=30).map("".join),
+                      st.lists(STAMPS, min_size=1, max_size=3).map(" ".join)),
        keys=st.lists(st.sampled_from(["a", "b_c", "B_c", "b-c", "type", "A", "_", "\u00e9"]), unique=True))
-def test_the_c_extraction_gives_the_full_extractions_values(text, keys):
-    """`_lines.fields` is `extract_fields` restricted to the keys, #035 escapes, \\s beyond space
-    (0x0b, 0x1c-0x1f) and unclosed quotes included; a line that is not ASCII is left to Python."""
-    found = native.line_fields()(text, tuple(keys))
+def test_the_c_pass_gives_the_stamp_and_the_full_extractions_values(text, keys):
+    """`_lines.record` gives stamp_time's epoch (None for none, or for an `ausearch -i` date) and
+    `extract_fields` restricted to the keys, #035 escapes, \\s beyond space (0x0b, 0x1c-0x1f),
+    unclosed quotes and broken stamps included; a line that is not ASCII is left to Python."""
+    found = native.line_record()(text, tuple(keys))
     if not text.isascii():
         assert found is None
-    else:
-        assert found == {key: value for key, value in extract_fields(text).items() if key in keys}
+        return
+    stamp = stamp_time(text)
+    assert found == (stamp[0] if stamp is not None and not stamp[1] else None,
+                     {key: value for key, value in extract_fields(text).items() if key in keys})
 
 
 @LINES_C
-def test_the_c_extraction_is_used_unless_the_stdlib_alone_is_asked_for(monkeypatch):
+def test_the_c_pass_is_used_unless_the_stdlib_alone_is_asked_for(monkeypatch):
     line = 'type=SYSCALL msg=audit(1.2:3): comm="at" a="x comm=q" exe=/usr/bin/at\u00e9'
+    ascii_line = line.encode("ascii", "replace").decode()
     monkeypatch.delenv(native.ENGINE_VARIABLE, raising=False)
-    assert native.line_fields()(line.encode("ascii", "replace").decode(), ("comm",)) == {"comm": "at"}
-    assert native.line_fields()(line, ("comm",)) is None  # not ASCII: field_extractor asks Python
-    expected = {"type": "SYSCALL", "comm": "at", "exe": "/usr/bin/at\u00e9"}
-    assert field_extractor(["comm", "exe"])(line) == expected
+    assert native.line_record()(ascii_line, ("comm",)) == (1.2, {"comm": "at"})
+    assert native.line_record()(line, ("comm",)) is None  # not ASCII: record_parser asks Python
+    expected = Record(1.2, {"type": "SYSCALL", "comm": "at", "exe": "/usr/bin/at\u00e9"}, False)
+    assert record_parser(["comm", "exe"])(line) == expected
     many = [f"k{i}" for i in range(70)]
-    assert native.line_fields()("k69=1", tuple(many)) is None  # more keys than it takes: Python
-    assert field_extractor(many)("type=X k69=1") == {"type": "X", "k69": "1"}
+    assert native.line_record()("k69=1", tuple(many)) is None  # more keys than it takes: Python
+    assert record_parser(many)("type=X msg=audit(1:2): k69=1") == Record(1, {"type": "X", "k69": "1"}, False)
+    assert record_parser(["comm"])("msg=audit(1:2): comm=at") == "no type= field"
     monkeypatch.setenv(native.ENGINE_VARIABLE, "re")
-    assert native.line_fields() is None
+    assert native.line_record() is None
 
 
 STRINGZILLA = pytest.mark.skipif(importlib.util.find_spec("stringzilla") is None,

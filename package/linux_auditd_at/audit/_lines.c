@@ -1,10 +1,12 @@
 /* The read path's per-line and per-block work in C (optional: the Python in record.py and
  * scan.py gives the same results and runs where this does not build; tests hold them equal).
  *
- * fields(line, keys) -> dict | None
- *     record.extract_fields(line) restricted to `keys` (a tuple of str), for an ASCII line: the
- *     same pairs, by the same rules (record.py's module docstring), in one pass. None when the
- *     line is not ASCII or the keys are more than MAX_KEYS: the caller takes the Python path.
+ * record(line, keys) -> (float | None, dict) | None
+ *     For an ASCII line: the epoch of its first `msg=audit(EPOCH:SERIAL)` stamp, as
+ *     record.stamp_time reads it (None when it has none), and record.extract_fields(line)
+ *     restricted to `keys` (a tuple of str): the same pairs, by the same rules (record.py's
+ *     module docstring), in one pass. None when the line is not ASCII or the keys are more than
+ *     MAX_KEYS: the caller takes the Python path.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -68,17 +70,49 @@ static int same_key(const unsigned char *s, Py_ssize_t k, Py_ssize_t len, const 
     return 1;
 }
 
+/* the first place of `text` (of `len` bytes) in s[p:n], else NULL */
+static const unsigned char *find(const unsigned char *s, Py_ssize_t p, Py_ssize_t n, const char *text,
+                                 Py_ssize_t len) {
+    for (const unsigned char *at = s + p, *end = s + n;
+         (at = memchr(at, text[0], end - at)) != NULL && end - at >= len; at++)
+        if (memcmp(at, text, len) == 0)
+            return at;
+    return NULL;
+}
+
+static Py_ssize_t digits_end(const unsigned char *s, Py_ssize_t p, Py_ssize_t n) {
+    while (p < n && s[p] >= '0' && s[p] <= '9')
+        p++;
+    return p;
+}
+
+/* the epoch of the first "msg=audit(" followed by \d+(\.\d+)?:\d+\) (record._TIME's search) as a
+ * float, None when no stamp matches, NULL on error */
+static PyObject *stamp(const unsigned char *s, Py_ssize_t n) {
+    for (const unsigned char *at = s; (at = find(s, at - s, n, "msg=audit(", 10)) != NULL; at++) {
+        Py_ssize_t start = at - s + 10, p = digits_end(s, start, n);
+        if (p == start)
+            continue;
+        if (p < n && s[p] == '.' && digits_end(s, p + 1, n) > p + 1)
+            p = digits_end(s, p + 1, n);
+        Py_ssize_t number_end = p, serial = p + 1;
+        if (p >= n || s[p] != ':' || (p = digits_end(s, serial, n)) == serial || p >= n || s[p] != ')')
+            continue;
+        PyObject *text = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + start, number_end - start);
+        if (text == NULL)
+            return NULL;
+        PyObject *value = PyFloat_FromString(text);
+        Py_DECREF(text);
+        return value;
+    }
+    Py_RETURN_NONE;
+}
+
 #define MAX_KEYS 64
 
-static PyObject *fields(PyObject *self, PyObject *args) {
-    PyObject *line, *keys;
-    if (!PyArg_ParseTuple(args, "UO!:fields", &line, &PyTuple_Type, &keys))
-        return NULL;
-    if (!PyUnicode_IS_ASCII(line))
-        Py_RETURN_NONE;
+/* the wanted pairs of an ASCII line, at most MAX_KEYS keys */
+static PyObject *fields(PyObject *line, PyObject *keys) {
     Py_ssize_t wanted = PyTuple_GET_SIZE(keys);
-    if (wanted > MAX_KEYS)
-        Py_RETURN_NONE;
     const char *names[MAX_KEYS];
     Py_ssize_t lengths[MAX_KEYS];
     char found[MAX_KEYS] = {0};
@@ -148,8 +182,28 @@ static PyObject *fields(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *record(PyObject *self, PyObject *args) {
+    PyObject *line, *keys;
+    if (!PyArg_ParseTuple(args, "UO!:record", &line, &PyTuple_Type, &keys))
+        return NULL;
+    if (!PyUnicode_IS_ASCII(line) || PyTuple_GET_SIZE(keys) > MAX_KEYS)
+        Py_RETURN_NONE;
+    PyObject *time = stamp((const unsigned char *)PyUnicode_DATA(line), PyUnicode_GET_LENGTH(line));
+    if (time == NULL)
+        return NULL;
+    PyObject *found = fields(line, keys);
+    if (found == NULL) {
+        Py_DECREF(time);
+        return NULL;
+    }
+    PyObject *result = PyTuple_Pack(2, time, found);
+    Py_DECREF(time);
+    Py_DECREF(found);
+    return result;
+}
+
 static PyMethodDef methods[] = {
-    {"fields", fields, METH_VARARGS, "record.extract_fields(line) for the given keys (None: not ASCII)"},
+    {"record", record, METH_VARARGS, "(stamp_time, extract_fields for the keys) of an ASCII line, else None"},
     {NULL, NULL, 0, NULL},
 };
 

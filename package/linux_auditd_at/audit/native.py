@@ -6,7 +6,7 @@ results (the tests hold each pair equal):
 | hyperscan | the block scan (`scan.py`) | `re` |
 | stringzilla | SIMD counts of a byte string in a block; the first of a set of bytes | `bytes.count`; `in` |
 | isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` |
-| ours: `_lines.c`, built at install | key=value pairs of an ASCII line, some keys | `record.py`'s regexes |
+| ours: `_lines.c`, built at install | an ASCII line's stamp and some of its fields | `record.py`'s regexes |
 
 Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
 Linux and macOS. `_lines` is compiled when the package is installed, where a C compiler and the
@@ -66,14 +66,18 @@ def stdlib_plain(block: bytes) -> bool:
     return block.isascii() and b"\r" not in block and b"\x00" not in block
 
 
-def line_fields() -> Callable[[str, tuple[str, ...]], dict[str, str] | None] | None:
-    """`_lines.fields(line, keys)`: `record.extract_fields(line)` restricted to `keys`, or None for
-    a line that is not ASCII (or more than 64 keys); None where the extension did not build."""
+LineRecord = Callable[[str, tuple[str, ...]], tuple[float | None, dict[str, str]] | None]
+
+
+def line_record() -> LineRecord | None:
+    """`_lines.record(line, keys)`: `record.stamp_time(line)`'s epoch (None without a stamp) and
+    `record.extract_fields(line)` restricted to `keys`, or None for a line that is not ASCII (or
+    more than 64 keys); None where the extension did not build."""
     if not installed("linux_auditd_at.audit._lines"):
         return None
     from linux_auditd_at.audit import _lines
 
-    return _lines.fields
+    return _lines.record
 
 
 def gzip_stream(raw: io.BufferedReader) -> io.BufferedIOBase:

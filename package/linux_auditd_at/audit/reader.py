@@ -36,7 +36,7 @@ vouch for is read line by line (with the `necessary` regex over its lower-cased 
 ASCII), so bad lines and the formats
 `formats.py` knows are still handled one by one. `fields` (the fields a search reads, see
 spl/projection.py) limits each event to those fields, the metadata and `_time` (`_raw` only when
-named), extracted by `record.field_extractor`. With `jobs` > 1 a large plain file is read in
+named), extracted by `record.record_parser`. With `jobs` > 1 a large plain file is read in
 spans of whole lines by forked workers (`_split_events`); through `map_spans(reduce)` each worker
 hands back what `reduce` makes of its span's events (a search's stats groups) instead of them.
 Memory stays flat: a block at a time (a few spans with jobs), and a line longer than MAX_LINE is
@@ -56,13 +56,7 @@ from itertools import compress
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from linux_auditd_at.audit import native, sources
-from linux_auditd_at.audit.record import (
-    block_is_records,
-    extract_fields,
-    field_extractor,
-    parse_record,
-    record_problem,
-)
+from linux_auditd_at.audit.record import block_is_records, record_parser, record_problem
 from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
 from linux_auditd_at.errors import AuditInputError
 from linux_auditd_at.structs import Struct, field
@@ -171,10 +165,10 @@ class AuditReader:
                  scanner: str | None = None, jobs: int = 1):
         self.paths, repeated = sources.expand(paths or [sources.STDIN])
         self.given = {"host": host, "source": source, "sourcetype": sourcetype}
-        self.index, self.dataset, self.host_from_node, self.tz = index, dataset, host_from_node, tz
+        self.index, self.dataset, self.host_from_node = index, dataset, host_from_node
         self.strict, self.on_bytes, self.jobs = strict, on_bytes, jobs
-        self.extract = extract_fields if fields is None else field_extractor(
-            set(fields) - _SET_BY_READER | ({"node"} if host_from_node else set()))
+        self.parse = record_parser(None if fields is None else (
+            set(fields) - _SET_BY_READER | ({"node"} if host_from_node else set())), tz)
         self.keep_raw = fields is None or "_raw" in fields
         announced = prefilter if isinstance(prefilter, Announcing) else None
         self.prefilter = prefilter if announced is None else announced.keep
@@ -411,7 +405,7 @@ class AuditReader:
     def _parsed(self, line: str, number: Callable[[], int] | None = None) -> dict[str, object] | None:
         """The event of one line, or None when it is not an audit record (counted, at line
         `number()` when given, else at the current line)."""
-        parsed = parse_record(line, self.tz, self.extract)
+        parsed = self.parse(line)
         if isinstance(parsed, str):
             if number is not None:
                 self._lineno = number()

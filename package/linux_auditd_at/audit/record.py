@@ -30,8 +30,9 @@ pairs are extracted at search time).
 
 `field_extractor(names)` gives the same values for just the named fields (plus `type`, which the
 reader always needs), so that a search that reads few fields does not pay for the other pairs:
-the C extension's one pass over an ASCII line (`audit/_lines.c`, by the rules above), else one
-regex search per named key, led by its literal `key=` (see `field_extractor`).
+one regex search per named key, led by its literal `key=`. `record_parser` reads the stamp and
+those fields of an ASCII line in one pass of the C extension (`audit/_lines.c`, by the rules
+above) where it built.
 """
 
 from __future__ import annotations
@@ -154,30 +155,14 @@ def _first_value(name: str) -> Callable[[str], re.Match | None]:
 
 
 def field_extractor(names: Iterable[str]) -> Extractor:
-    """`extract_fields` restricted to `names` (and ALWAYS): the same value for each of them, from
-    the C extension where it built (`native.line_fields`) for ASCII lines, else `_searches`."""
-    wanted = {*ALWAYS, *(n for n in names if re.fullmatch(_KEY, n) and "-" not in n)}
-    searched = _searches(wanted)
-    native_fields = native.line_fields()
-    if native_fields is None:
-        return searched
-    keys = tuple(wanted)
-
-    def extract(line: str) -> dict[str, str]:
-        found = native_fields(line, keys)
-        return searched(line) if found is None else found
-
-    return extract
-
-
-def _searches(wanted: set[str]) -> Extractor:
-    """`extract_fields` restricted to `wanted` with the stdlib's regexes.
+    """`extract_fields` restricted to `names` (and ALWAYS): the same value for each of them.
 
     Equivalence: `extract_fields` finds a key only at a key start (line start or after
     whitespace, 0x1d or `'`) that no earlier pair consumed. Bare values and keys never span those
     characters, so only a quoted value holding one (`_HIDING`) can hide a key start: such a line,
     and one holding rsyslog's `#035`, goes through `extract_fields`. On every other line each
     named key is looked up with one search led by its literal `key=`."""
+    wanted = _wanted(names)
     searches = tuple((name, _first_value(name)) for name in wanted)
 
     def extract(line: str) -> dict[str, str]:
@@ -194,6 +179,11 @@ def _searches(wanted: set[str]) -> Extractor:
     return extract
 
 
+def _wanted(names: Iterable[str]) -> set[str]:
+    """The names a field extraction can give (a key, after `-` became `_`), and ALWAYS."""
+    return {*ALWAYS, *(n for n in names if re.fullmatch(_KEY, n) and "-" not in n)}
+
+
 def parse_record(line: str, tz: tzinfo = UTC, extract: Extractor = extract_fields) -> Record | str:
     """The Record of an audit line, else the reason the line is not one (`record_problem`);
     `extract` may be a `field_extractor` when only some fields are needed."""
@@ -203,3 +193,24 @@ def parse_record(line: str, tz: tzinfo = UTC, extract: Extractor = extract_field
         if "type" in fields:
             return Record(stamp[0], fields, stamp[1])
     return record_problem(line) or "no type= field"
+
+
+def record_parser(names: Iterable[str] | None, tz: tzinfo = UTC) -> Callable[[str], Record | str]:
+    """`parse_record` in `tz` with every field (`names` None) or `field_extractor(names)`; for
+    named fields, an ASCII line with an epoch stamp is read in one C pass where the extension
+    built (`native.line_record`: the same time and values), any other line as before."""
+    if names is None:
+        return lambda line: parse_record(line, tz)
+    extract = field_extractor(names)
+    line_record = native.line_record()
+    if line_record is None:
+        return lambda line: parse_record(line, tz, extract)
+    keys = tuple(_wanted(names))
+
+    def parse(line: str) -> Record | str:
+        found = line_record(line, keys)
+        if found is None or found[0] is None or "type" not in found[1]:
+            return parse_record(line, tz, extract)
+        return Record(found[0], found[1], False)
+
+    return parse

@@ -82,6 +82,9 @@ class Count(_Base):
     def empty(self) -> int:
         return 0
 
+    def start(self, row: dict) -> int:  # a group's first row: add(0, row) without the call
+        return 1 if self.field is None or values_of(row.get(self.field)) else 0
+
     def add(self, n: int, row: dict) -> int:
         return n + 1 if self.field is None or values_of(row.get(self.field)) else n
 
@@ -114,6 +117,12 @@ class Extreme(_Base):
     def __init__(self, field: str, want: int):
         super().__init__(field)
         self.better = operator.lt if want < 0 else operator.gt
+
+    def start(self, row: dict) -> tuple | None:  # a group's first row: add(None, row)
+        found = row.get(self.field)
+        if type(found) is float:
+            return (0, found, ""), found
+        return self.add(None, row)
 
     def add(self, best: tuple | None, row: dict) -> tuple | None:
         found = row.get(self.field)

@@ -166,9 +166,19 @@ def _compile(req: Term) -> Callable[[str], object]:
                               re.DOTALL).search
         case Combined(kind, body):
             parts = [_compile(part) for part in body]
-            if kind == "all":
-                return lambda line: all(part(line) for part in parts)
-            return lambda line: any(part(line) for part in parts)
+
+            def every(line: str) -> bool:
+                for part in parts:
+                    if not part(line):
+                        return False
+                return True
+
+            def some(line: str) -> bool:
+                for part in parts:
+                    if part(line):
+                        return True
+                return False
+            return every if kind == "all" else some
 
 
 def _score(req: Term) -> int:
