@@ -7,6 +7,8 @@ from datetime import UTC, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linux_auditd_at.spl import timeformat
 
@@ -237,6 +239,19 @@ def test_convert_formats_each_value_as_alone_while_it_keeps_texts_and_seconds(ru
         alone = [run(f'* | convert timeformat="{spec}" ctime(t)', [{"t": v}]).rows[0]["t"] for v in values]
         assert [row["u"] for row in rows] == [row["t"] for row in rows] == alone
     assert timeformat.time_formatter("%s", UTC) is timeformat.time_formatter("%s", UTC)
+
+
+@given(values=st.lists(st.one_of(
+    st.builds("{}{}{}".format,
+              st.sampled_from(["1795915736", "0", "007", "99999999999999", "\u0661\u0662", "", "-5", " 12"]),
+              st.sampled_from(["", "."]), st.sampled_from(["", "369", "9", "\u0663", "x", "0e5"])),
+    st.floats(allow_nan=False, allow_infinity=False), st.integers()), max_size=6),
+       spec=st.sampled_from(["%Y-%m-%dT%H:%M:%S", "%s", "%H:%M:%S.%3N", "%d/%m %Z"]))
+def test_the_shared_formatter_gives_format_times_text_for_every_value(values, spec):
+    """time_formatter's shortcuts (each text once, a plain ASCII decimal read as its second
+    without Decimal) give what format_time gives each value alone, whatever came before."""
+    formatted = timeformat.time_formatter(spec, UTC)
+    assert [formatted(v) for v in values] == [timeformat.format_time(v, spec, UTC) for v in values]
 
 
 def test_stats_min_max_of_time_keep_the_fraction_as_splunk_json_gives_it(run):

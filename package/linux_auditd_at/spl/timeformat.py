@@ -26,7 +26,7 @@ KEPT = 1 << 16
 
 
 def format_time(value: object, timeformat: str, tz: tzinfo,
-                cache: dict[int, str] | None = None) -> str | None:
+                cache: dict[int, str | None] | None = None) -> str | None:
     """Epoch seconds formatted in `tz`, or None when the value is not a number or no date holds it.
     Without `%N` the text depends on the whole second alone: `cache` (one per format and zone)
     keeps each second's text, so many times in one second are formatted once."""
@@ -37,17 +37,28 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
 
     exact = Decimal(as_text(value).strip())
     seconds = math.floor(exact)
-    if cache is not None and not subseconds and seconds in cache:
-        return cache[seconds]
+    if not subseconds:
+        return _whole_second(seconds, timeformat, tz, cache)
     try:
         moment = datetime.fromtimestamp(seconds, tz)
     except (OverflowError, ValueError, OSError):
         return None
-    if subseconds:
-        fraction = format(exact - seconds, "f").partition(".")[2].ljust(9, "0")
-        timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
-    text = moment.strftime(timeformat.replace("%s", str(seconds)))
-    if cache is not None and not subseconds:
+    fraction = format(exact - seconds, "f").partition(".")[2].ljust(9, "0")
+    timeformat = _SUBSECONDS.sub(lambda m: fraction[: int(m.group(1))], timeformat)
+    return moment.strftime(timeformat.replace("%s", str(seconds)))
+
+
+def _whole_second(seconds: int, timeformat: str, tz: tzinfo,
+                  cache: dict[int, str | None] | None) -> str | None:
+    """A whole second in a format without `%N` (None when no date holds it), kept in `cache`."""
+    if cache is not None and seconds in cache:
+        return cache[seconds]
+    try:
+        moment = datetime.fromtimestamp(seconds, tz)
+        text: str | None = moment.strftime(timeformat.replace("%s", str(seconds)))
+    except (OverflowError, ValueError, OSError):
+        text = None
+    if cache is not None and text is not None:
         cache[seconds] = text
     return text
 
@@ -56,28 +67,27 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
 def time_formatter(timeformat: str, tz: tzinfo) -> Callable[[object], str | None]:
     """format_time in one format and zone for the many values of searches (convert ctime()): each
     distinct text and, without `%N`, each whole second is formatted once, at most KEPT of each
-    kept (then they start over); a plain decimal (`1795915736.369`) finds its second's text
-    without being parsed. One per format and zone, shared by the searches that use it (the text
-    depends on nothing else)."""
+    kept (then they start over); a plain decimal (`1795915736.369`) is read as its whole second
+    without Decimal. One per format and zone, shared by the searches that use it (the
+    text depends on nothing else)."""
     texts: dict[str, str | None] = {}
-    seconds: dict[int, str] = {}
+    seconds: dict[int, str | None] = {}
     by_second = not _SUBSECONDS.search(timeformat)
 
     def formatted(value: object) -> str | None:
-        if type(value) is str:
-            whole, _, fraction = value.partition(".")
-            if by_second and whole.isdecimal() and (fraction.isdecimal() or not fraction):
-                second = int(whole)  # the floor of a plain non-negative decimal, exactly
-                if second in seconds:
-                    return seconds[second]
-            if value in texts:
-                return texts[value]
+        if type(value) is str and value in texts:
+            return texts[value]
         if len(texts) >= KEPT or len(seconds) >= KEPT:
             texts.clear()
             seconds.clear()
-        text = format_time(value, timeformat, tz, seconds)
-        if type(value) is str:
-            texts[value] = text
+        if type(value) is not str:
+            return format_time(value, timeformat, tz, seconds)
+        whole, _, fraction = value.partition(".")
+        if by_second and whole.isdecimal() and (fraction.isdecimal() or not fraction):
+            text = _whole_second(int(whole), timeformat, tz, seconds)  # the floor, exactly
+        else:
+            text = format_time(value, timeformat, tz, seconds)
+        texts[value] = text
         return text
     return formatted
 
