@@ -74,10 +74,30 @@ def test_a_syslog_header_is_named_and_its_time_choice_stated(capsys, tmp_path):
     log = _write(tmp_path, "a.log", [VARIANTS["RFC 3164"](line) for line in RECORDS])
     _, out, _ = _cli(capsys, "check", log, "--host", "lab-1")
     assert ("syslog RFC 3164 (115 record(s)): a syslog/journal header is in front of each record; it holds "
-            "no key=value pair, so the record's fields are extracted as from auditd's log and the search can "
-            "fire when the events are indexed with sourcetype=linux:audit (a syslog sourcetype does not "
-            "match the `linux_auditd` macro); host is the syslog input's, and `_time` is taken from the "
-            "audit stamp here (UNVERIFIED: Splunk may take the header's)\n") in out
+            "no key=value pair (but in RFC 5424 structured data: a note names any), so the record's fields "
+            "are extracted as from auditd's log and the search can fire when the events are indexed with "
+            "sourcetype=linux:audit (a syslog sourcetype does not match the `linux_auditd` macro); host is "
+            "the syslog input's, and `_time` is taken from the audit stamp here (UNVERIFIED: Splunk may "
+            "take the header's)\n") in out
+
+
+def test_pairs_in_rfc5424_structured_data_are_named_and_one_the_search_reads_is_a_problem(capsys, tmp_path):
+    """Splunk's automatic extraction finds `key=value` in the header too, first occurrence first:
+    a harmless pair is a note; a pid= in the structured data would be the search's pid."""
+    def wrapped(data: str) -> str:
+        return _write(tmp_path, "a.log", [f"<109>1 2026-11-29T02:14:53Z vm audisp - - {data} {line}"
+                                          for line in RECORDS])
+    code, out, _ = _cli(capsys, "check", wrapped('[origin ip="10.0.0.1"]'), "--host", "lab-1")
+    assert code == 0
+    assert ("the syslog header's structured data holds key=value pairs, which become fields too (the "
+            "search reads none of them): ip (115 record(s))") in out
+    code, out, _ = _cli(capsys, "check", wrapped('[meta pid="1" x="2"]'), "--host", "lab-1")
+    assert code == 1
+    assert ("the syslog header holds pid= before the record does, and Splunk keeps the first value of a "
+            "name: the search reads the header's, not the record's;") in out
+    assert "(pairs in headers: pid (115 record(s)), x (115 record(s)))" in out
+    _, out, _ = _cli(capsys, "run", wrapped('[meta pid="1"]'), "--host", "lab-1", "--format", "json")
+    assert {row["pid"] for row in json.loads(out)} == {"1"}  # what Splunk would group by
 
 
 def _with_search(app: Path, spl: str) -> Path:

@@ -19,6 +19,7 @@ from typing import Literal
 
 from linux_auditd_at.audit import formats
 from linux_auditd_at.audit.reader import ReadStats, machine_name
+from linux_auditd_at.audit.record import extract_fields
 
 LogFormat = Literal["ENRICHED", "RAW", "interpreted", "mixed", "none"]
 """How the SYSCALL records are written: all one of three formats, several, or no SYSCALL records."""
@@ -45,11 +46,11 @@ INTERPRETED_PROBLEM = ("the log is `ausearch -i` output: its names are lower-cas
                        "syscall=execve), "
                        "so the search's UID and SYSCALL stay null and its stats drops every record; "
                        + FIX_INTERPRETED)
-WRAPPED = ("a syslog/journal header is in front of each record; it holds no key=value pair, so the "
-           "record's fields are extracted as from auditd's log and the search can fire when the events "
-           "are indexed with sourcetype=linux:audit (a syslog sourcetype does not match the `linux_auditd` "
-           "macro); host is the syslog input's, and `_time` is taken from the audit stamp here "
-           "(UNVERIFIED: Splunk may take the header's)")
+WRAPPED = ("a syslog/journal header is in front of each record; it holds no key=value pair (but in RFC "
+           "5424 structured data: a note names any), so the record's fields are extracted as from "
+           "auditd's log and the search can fire when the events are indexed with sourcetype=linux:audit "
+           "(a syslog sourcetype does not match the `linux_auditd` macro); host is the syslog input's, and "
+           "`_time` is taken from the audit stamp here (UNVERIFIED: Splunk may take the header's)")
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Readiness:
     execve: int = 0
     hosts: Counter = field(default_factory=Counter)
     nodes: Counter = field(default_factory=Counter)
+    header_pairs: Counter = field(default_factory=Counter)  # names of pairs in headers: records
     first: float | None = None
     last: float | None = None
     problems: list[str] = field(default_factory=list)
@@ -93,8 +95,10 @@ def assess(events: Iterable[dict[str, object]], stats: ReadStats,
     `search_fields` are the fields it needs on each SYSCALL record (its by-fields but `dest`)."""
     found = Readiness(stats, search_fields)
     for event in events:
-        line_format = formats.line_format(str(event["_raw"]))
+        raw = str(event["_raw"])
+        line_format = formats.line_format(raw)
         found.line_formats[line_format] += 1
+        found.header_pairs.update(extract_fields(raw[:formats.header(raw)[1]]).keys())
         found.types[event["type"]] += 1
         found.hosts[event["host"]] += 1
         if "node" in event:
@@ -148,6 +152,7 @@ def _judge(found: Readiness) -> None:
         found.problems.append(f"SYSCALL records lack {', '.join(missing)}, which the search groups by")
     if warning := found.stats.warning():
         found.notes.append(warning)
+    _judge_header_pairs(found)
     _judge_hosts(found)
 
 
@@ -158,6 +163,24 @@ def format_notes(found: Readiness) -> list[str]:
         why = WHY.get(name, WHY[formats.INTERPRETED] if formats.INTERPRETED in name else WRAPPED)
         notes.append(f"{name} ({count} record(s)): {why}")
     return notes
+
+
+def _judge_header_pairs(found: Readiness) -> None:
+    """Pairs in a header (RFC 5424 structured data) are fields too, as Splunk's automatic
+    extraction finds them, and the first occurrence of a name wins: one the search reads hides
+    the record's own value."""
+    if not found.header_pairs:
+        return
+    named = ", ".join(f"{name} ({count} record(s))" for name, count in found.header_pairs.most_common())
+    hidden = [name for name in ("type", *found.search_fields) if name in found.header_pairs]
+    if hidden:
+        found.problems.append(f"the syslog header holds {', '.join(hidden)}= before the record does, and "
+                              f"Splunk keeps the first value of a name: the search reads the header's, not "
+                              f"the record's; drop the structured data from the forwarder's template "
+                              f"(pairs in headers: {named})")
+    else:
+        found.notes.append(f"the syslog header's structured data holds key=value pairs, which become "
+                           f"fields too (the search reads none of them): {named}")
 
 
 def _judge_hosts(found: Readiness) -> None:
