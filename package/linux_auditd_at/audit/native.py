@@ -10,7 +10,7 @@ results (the tests hold each pair equal):
 
 Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
 Linux and macOS. `_lines` is compiled when the package is installed, where a C compiler and the
-Python headers are (pyproject.toml: an optional extension, the install goes on without it).
+Python headers are (setup.py: an optional extension, the install goes on without it).
 
 `LINUX_AUDITD_AT_SCANNER=re` asks for the stdlib alone (what runs where no wheel exists);
 `hyperscan` or unset: each library that can be imported. Each is imported on first use, never at

@@ -201,11 +201,12 @@ def record_parser(names: Iterable[str] | None, tz: tzinfo = UTC) -> Callable[[st
     built (`native.line_record`: the same time and values), any other line as before."""
     if names is None:
         return lambda line: parse_record(line, tz)
-    extract = field_extractor(names)
+    wanted = _wanted(names)
+    extract = field_extractor(wanted)
     line_record = native.line_record()
     if line_record is None:
         return lambda line: parse_record(line, tz, extract)
-    keys = tuple(_wanted(names))
+    keys = tuple(wanted)
 
     def parse(line: str) -> Record | str:
         found = line_record(line, keys)
