@@ -20,7 +20,10 @@ $(PYTHON_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	touch $@
 
-$(VENV)/.installed: pyproject.toml $(PYTHON_STAMP)
+# the C extension is built by the install (in place, for this editable one): a change to it
+# installs again, or the old build would go on running
+EXTENSION := setup.py package/linux_auditd_at/audit/_lines.c
+$(VENV)/.installed: pyproject.toml $(EXTENSION) $(PYTHON_STAMP)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@

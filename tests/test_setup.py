@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = ".".join(map(str, sys.version_info[:3]))
+INSTALL_INPUTS = ("pyproject.toml", "setup.py", "package/linux_auditd_at/audit/_lines.c")
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make: apt-get install make")
 
 
@@ -30,10 +31,13 @@ def _make(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A folder with the Makefile and a pyproject.toml older than the venv stamps made below."""
+    """A folder with the Makefile and the install's inputs (pyproject.toml, the C extension) older
+    than the venv stamps made below."""
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
-    (tmp_path / "pyproject.toml").write_text("")
-    os.utime(tmp_path / "pyproject.toml", (1, 1))
+    for name in INSTALL_INPUTS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+        os.utime(tmp_path / name, (1, 1))
     (tmp_path / ".venv").mkdir()
     return tmp_path
 
@@ -55,6 +59,34 @@ def test_a_venv_made_by_the_same_python_is_kept(checkout):
     assert "rm -rf" not in done.stdout and "-m venv" not in done.stdout and "pip install" not in done.stdout
     # only the bytecode is brought up to date (PYTHONDONTWRITEBYTECODE may be set)
     assert done.stdout.strip() == ".venv/bin/python -m compileall -q package"
+
+
+@pytest.mark.parametrize("changed", INSTALL_INPUTS)
+def test_a_change_to_the_dependencies_or_the_c_extension_installs_again(checkout, changed):
+    """The editable install builds the C extension in place: after a pull that changes it, `make`
+    must build it again, not keep running the old one."""
+    (checkout / ".venv" / f".python-{VERSION}").touch()
+    (checkout / ".venv" / ".installed").touch()
+    os.utime(checkout / ".venv" / ".installed", (2, 2))  # file times are coarse: set, not touched
+    os.utime(checkout / changed, (3, 3))
+    plan = _make(checkout, "-n", "venv", f"PYTHON={sys.executable}").stdout
+    assert "pip install --quiet -e '.[test]'" in plan
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler: apt-get install gcc python3-dev")
+def test_the_c_extension_builds_and_without_a_compiler_the_build_goes_on(tmp_path):
+    """setup.py's extension is optional: with a compiler it is built; with one that fails
+    (CC=false) the build still succeeds, without it, and the package's Python does its work."""
+    def build(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "setup.py", "-q", "build_ext", "--build-lib", str(folder),
+                   "--build-temp", str(folder / "temp")]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env})
+    built = build(tmp_path / "with")
+    assert built.returncode == 0, built.stderr
+    assert list((tmp_path / "with").rglob("_lines*.so"))
+    failed = build(tmp_path / "without", CC="false")
+    assert failed.returncode == 0, failed.stderr
+    assert not list((tmp_path / "without").rglob("_lines*.so"))
 
 
 def test_a_python_older_than_3_11_is_refused_and_the_venv_left_alone(checkout):
