@@ -37,7 +37,7 @@ from typing import Literal, NamedTuple, TypeAlias
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import parse_cidr
-from linux_auditd_at.spl.search_expr import bare_term_regex
+from linux_auditd_at.spl.search_expr import bare_term_regex, each_or_any
 from linux_auditd_at.structs import Struct
 
 NOT_IN_RAW = frozenset({"host", "source", "sourcetype", "index", "splunk_server", "eventtype", "tag",
@@ -165,20 +165,7 @@ def _compile(req: Term) -> Callable[[str], object]:
             return re.compile(_anchored([part for part in body if isinstance(part, Field)], key_start=True),
                               re.DOTALL).search
         case Combined(kind, body):
-            parts = [_compile(part) for part in body]
-
-            def every(line: str) -> bool:
-                for part in parts:
-                    if not part(line):
-                        return False
-                return True
-
-            def some(line: str) -> bool:
-                for part in parts:
-                    if part(line):
-                        return True
-                return False
-            return every if kind == "all" else some
+            return each_or_any([_compile(part) for part in body], every=kind == "all")
 
 
 def _score(req: Term) -> int:

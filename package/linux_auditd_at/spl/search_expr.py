@@ -22,7 +22,7 @@ import itertools
 import operator
 import re
 from collections.abc import Callable
-from typing import TypeGuard
+from typing import TypeGuard, TypeVar
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.cidr import in_block, parse_cidr
@@ -72,11 +72,11 @@ def compile_matcher(expr: tree.SearchExpr | None) -> Matcher:
         return lambda row: True
     match expr:
         case tree.And(items):
-            return _all([compile_matcher(item) for item in items], every=True)
+            return each_or_any([compile_matcher(item) for item in items], every=True)
         case tree.Or(items):
             if (table := _value_table(expr)) is not None:
                 return table
-            return _all([compile_matcher(item) for item in items], every=False)
+            return each_or_any([compile_matcher(item) for item in items], every=False)
         case tree.Not(item):
             inner = compile_matcher(item)
             return lambda row: not inner(row)
@@ -132,15 +132,19 @@ def _value_table(expr: tree.Or) -> Matcher | None:
     return matches
 
 
-def _all(parts: list[Matcher], every: bool) -> Matcher:
-    """AND (every part matches) or OR (some part matches), trying the parts in order."""
-    def all_match(row: dict) -> bool:
+Tested = TypeVar("Tested")
+
+
+def each_or_any(parts: list[Callable[[Tested], object]], every: bool) -> Callable[[Tested], bool]:
+    """AND (every part is true of the value) or OR (some part is), trying the parts in order; a
+    loop, not a generator (rows and raw lines are tested millions of times)."""
+    def all_match(row: Tested) -> bool:
         for part in parts:
             if not part(row):
                 return False
         return True
 
-    def any_matches(row: dict) -> bool:
+    def any_matches(row: Tested) -> bool:
         for part in parts:
             if part(row):
                 return True
