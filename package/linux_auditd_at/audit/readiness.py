@@ -68,7 +68,7 @@ class Readiness:
     execve: int = 0
     hosts: Counter = field(default_factory=Counter)
     nodes: Counter = field(default_factory=Counter)
-    header_pairs: Counter = field(default_factory=Counter)  # names of pairs in headers: records
+    header_pairs: Counter = field(default_factory=Counter)  # a pair's name in headers -> records
     first: float | None = None
     last: float | None = None
     problems: list[str] = field(default_factory=list)

@@ -26,7 +26,7 @@ KEPT = 1 << 16
 
 
 def format_time(value: object, timeformat: str, tz: tzinfo,
-                cache: dict[int, str | None] | None = None) -> str | None:
+                cache: dict[int, str] | None = None) -> str | None:
     """Epoch seconds formatted in `tz`, or None when the value is not a number or no date holds it.
     Without `%N` the text depends on the whole second alone: `cache` (one per format and zone)
     keeps each second's text, so many times in one second are formatted once."""
@@ -49,7 +49,7 @@ def format_time(value: object, timeformat: str, tz: tzinfo,
 
 
 def _whole_second(seconds: int, timeformat: str, tz: tzinfo,
-                  cache: dict[int, str | None] | None) -> str | None:
+                  cache: dict[int, str] | None) -> str | None:
     """A whole second in a format without `%N` (None when no date holds it), kept in `cache`."""
     if cache is not None and seconds in cache:
         return cache[seconds]
@@ -71,7 +71,7 @@ def time_formatter(timeformat: str, tz: tzinfo) -> Callable[[object], str | None
     without Decimal. One per format and zone, shared by the searches that use it (the
     text depends on nothing else)."""
     texts: dict[str, str | None] = {}
-    seconds: dict[int, str | None] = {}
+    seconds: dict[int, str] = {}
     by_second = not _SUBSECONDS.search(timeformat)
 
     def formatted(value: object) -> str | None:
