@@ -1,5 +1,5 @@
-/* The read path's per-line and per-block work in C (optional: the Python in record.py and
- * scan.py gives the same results and runs where this does not build; tests hold them equal).
+/* The read path's per-line work in C (optional: the Python in record.py gives the same results
+ * and runs where this does not build; tests hold them equal).
  *
  * record(line, keys) -> (float | None, dict) | None
  *     For an ASCII line: the epoch of its first `msg=audit(EPOCH:SERIAL)` stamp, as
