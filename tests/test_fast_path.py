@@ -31,7 +31,14 @@ from hypothesis import strategies as st
 from linux_auditd_at import runner
 from linux_auditd_at.audit import native, scan, workers
 from linux_auditd_at.audit import reader as reader_module
-from linux_auditd_at.audit.record import Record, extract_fields, field_extractor, record_parser, stamp_time
+from linux_auditd_at.audit.record import (
+    Record,
+    extract_fields,
+    field_extractor,
+    record_parser,
+    stamp_time,
+    stamped_lines,
+)
 from linux_auditd_at.errors import AuditInputError, SPLError
 from linux_auditd_at.spl import Context, compile_search
 
@@ -332,7 +339,7 @@ def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
     assert scanner.engine == "re" and scanner.tally is bytes.count
     assert type(native.gzip_stream(io.BufferedReader(io.BytesIO(gzip.compress(b"x\n"))))) is gzip.GzipFile
     block = b'type=SYSCALL msg=audit(1.1:1): comm="AT"\ntype=SYSCALL msg=audit(1.1:2): comm=atq\n'
-    assert scanner.candidates(block) == [0]
+    assert scanner.candidates(block) == (2, [0])
     assert scanner.candidates(block + b"\n") is None  # a blank line: read line by line
 
 
@@ -417,6 +424,30 @@ def test_the_stdlib_alone_counts_when_asked(monkeypatch):
     monkeypatch.setenv(native.ENGINE_VARIABLE, "re")
     assert scan.Scanner(keep.needles, keep.necessary).tally is bytes.count
     assert scan.Scanner(keep.needles, keep.necessary).plain is native.stdlib_plain
+    assert native.vouch() is None
+
+
+AVX2 = pytest.mark.skipif(native.vouch() is None, reason="the C extension's block check needs an x86_64 CPU "
+                          "with AVX2 and the extension built (a C compiler and the Python headers)")
+BENIGN = st.lists(st.sampled_from([b"a", b" ", b")", b":", b" m", b" msg", b"=audit(", b"msg=audit",
+                                   b"\x7f"]), max_size=12).map(b"".join)
+STAMPED = st.lists(st.builds(lambda head, tail: b"type=X" + head + b" msg=audit(1.2:3): " + tail + b"\n",
+                             BENIGN, BENIGN), max_size=12).map(b"".join)
+FLAWS = st.sampled_from([b"", b"\r", b"\x00", b"\xe9", b"\n", b" msg=audit(", b"): ", b"msg=audit("])
+
+
+@AVX2
+@settings(max_examples=400)
+@given(good=STAMPED, flaw=FLAWS, where=st.floats(0, 1), cut=st.booleans())
+def test_the_c_block_check_gives_the_plain_check_and_the_counts_verdict(good, flaw, where, cut):
+    """One AVX2 pass gives what the plain-bytes check and the three counts give: the line count
+    of a block of plain stamped lines, else -1 (any length, so the vector loop and its tail): a
+    block of stamped lines with at most one flaw put anywhere, the last line break maybe cut."""
+    at = int(where * len(good))
+    block = (good[:at] + flaw + good[at:])[:-1 if cut else None]
+    lines = scan.line_count(block)
+    plain = native.stdlib_plain(block) and stamped_lines(block, lines, bytes.count)
+    assert native.vouch()(block) == (lines if plain else -1)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -424,10 +455,11 @@ def test_scanner_hands_blocks_it_cannot_vouch_for_to_the_line_reader(engine):
     keep = compile_search("comm=at | stats count").raw_prefilter()
     scanner = scan.Scanner(keep.needles, keep.necessary, engine)
     good = b'type=SYSCALL msg=audit(1.1:1): comm="at"\n'
-    assert scanner.candidates(good * 3) == [0, len(good), 2 * len(good)]
+    assert scanner.candidates(good * 3) == (3, [0, len(good), 2 * len(good)])
     assert scanner.candidates(good + b"junk\n" + good) is None
     assert scanner.candidates(good + b"\n" + good) is None
     assert scanner.candidates(good.replace(b"\n", b"\r\n")) is None
     assert scanner.candidates(good + "comm=\u00e9t\u00e9 msg=audit(\n".encode()) is None
     assert scanner.candidates(good + good.replace(b"comm=", b"\x00comm=")) is None
-    assert scanner.candidates(good[:-1]) == [0]  # the last line may lack its break
+    assert scanner.candidates(good[:-1]) == (1, [0])  # the last line may lack its break
+    assert scanner.candidates(good * 40 + b"junk\n" + good) is None  # past the C pass's vector loop too

@@ -1,2 +1,3 @@
 # The C extension audit/_lines.c (see its header comment and native.line_record).
 def record(line: str, keys: tuple[str, ...], /) -> tuple[float | None, dict[str, str]] | None: ...
+def vouch(block: bytes, /) -> int: ...  # only where the CPU has AVX2

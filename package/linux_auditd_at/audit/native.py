@@ -6,7 +6,7 @@ results (the tests hold each pair equal):
 | hyperscan | the block scan (`scan.py`) | `re` |
 | stringzilla | SIMD counts of a byte string in a block; the first of a set of bytes | `bytes.count`; `in` |
 | isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` |
-| ours: `_lines.c`, built at install | an ASCII line's stamp and some of its fields | `record.py`'s regexes |
+| ours: `_lines.c` (install) | a line's stamp and some fields; the block check (AVX2) | regexes; the above |
 
 Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
 Linux and macOS. `_lines` is compiled when the package is installed, where a C compiler and the
@@ -78,6 +78,17 @@ def line_record() -> LineRecord | None:
     from linux_auditd_at.audit import _lines
 
     return _lines.record
+
+
+def vouch() -> Callable[[bytes], int] | None:
+    """`_lines.vouch(block)`: scan.Scanner's block check in one AVX2 pass (the line count, or -1
+    where it does not vouch); None where the extension did not build, the CPU lacks AVX2 (x86_64
+    only) or the stdlib alone is asked for."""
+    if not installed("linux_auditd_at.audit._lines"):
+        return None
+    from linux_auditd_at.audit import _lines
+
+    return getattr(_lines, "vouch", None)
 
 
 def gzip_stream(raw: io.BufferedReader) -> io.BufferedIOBase:

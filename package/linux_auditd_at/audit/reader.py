@@ -255,13 +255,12 @@ class AuditReader:
                 self._lineno += 1
                 self._bad(TOO_LONG)
                 continue
-            starts = None
+            found = None
             if self.scanner is not None and len(block) <= MAX_LINE:
-                count = self.scanner.line_count(block)
-                starts = self.scanner.candidates(block, count)
-                if starts is not None:
-                    yield from self._candidate_events(block, starts, count)
-            if starts is None:
+                found = self.scanner.candidates(block)
+                if found is not None:
+                    yield from self._candidate_events(block, found[1], found[0])
+            if found is None:
                 text, replaced = _decoded(block)
                 if "\r" in text:
                     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -2,7 +2,7 @@
 whether every line is a plain audit record the pass may vouch for.
 
     scanner = Scanner(needles, necessary)      # from the search's raw-line prefilter
-    starts = scanner.candidates(block)         # sorted start offsets, or None: read it line by line
+    found = scanner.candidates(block)          # (lines, sorted start offsets), or None: read it line by line
 
 A needle is `(key, pieces, lead, trail)`: the line holds `key=` at a key start (line start,
 whitespace, 0x1d or `'`), `"` optional, then the value's `*`-free pieces in order (`lead`: the
@@ -27,10 +27,11 @@ Engines (`LINUX_AUDITD_AT_SCANNER=hyperscan|re` picks one; default: hyperscan wh
   scan per block finds the needles without case.
 - re (the stdlib fallback, e.g. where no wheel exists): the prefilter's `necessary` regex over the
   lower-cased block.
-The counts of the block check and of the lines (three passes over every block, more time than
-the scan itself) are `native.tally()`: StringZilla's SIMD count, the same numbers as `bytes.count`,
-which stands in where the wheel is missing or the stdlib alone is asked for (`native.py`); the
-bytes that keep a block from the scan are looked for in one SIMD pass (`native.plain()`).
+The block check (the bytes that keep a block from the scan, the lines, the stamps and their ends)
+is one AVX2 pass of the C extension where it built and the CPU has AVX2 (`native.vouch()`), else
+a SIMD pass for those bytes (`native.plain()`) and three counts (`native.tally()`: StringZilla's
+SIMD count, the same numbers as `bytes.count`, which stands in where the wheel is missing or the
+stdlib alone is asked for; `native.py`).
 """
 
 from __future__ import annotations
@@ -166,6 +167,7 @@ class Scanner:
         stdlib = engine == "re" if engine else native.stdlib_only()
         self.tally: Tally = bytes.count if stdlib else native.tally()
         self.plain: Callable[[bytes], bool] = native.stdlib_plain if stdlib else native.plain()
+        self._vouch = None if stdlib else native.vouch()
 
     def prepare(self) -> None:
         """Import and compile what the scan needs now (it does so at the first block otherwise):
@@ -173,16 +175,20 @@ class Scanner:
         held the import lock would wait for it forever)."""
         self._impl.prepare()
 
-    def line_count(self, block: bytes) -> int:
-        """The lines of a block of whole lines, counted with this scanner's count."""
-        return line_count(block, self.tally)
-
-    def candidates(self, block: bytes, lines: int | None = None) -> list[int] | None:
-        """Start offsets of the lines that may match, or None when the block is not plain audit
-        lines (see the module docstring); `lines`: the block's line count, when known."""
+    def vouched(self, block: bytes) -> int | None:
+        """The line count of a block the scan vouches for (plain audit lines, see the module
+        docstring), else None: one SIMD pass where the C extension has it (`native.vouch`: AVX2),
+        else the plain-bytes check and the three counts."""
+        if self._vouch is not None:
+            lines = self._vouch(block)
+            return lines if lines >= 0 else None
         if not self.plain(block):
             return None
-        lines = self.line_count(block) if lines is None else lines
-        if not stamped_lines(block, lines, self.tally):
-            return None
-        return self._impl.candidates(block)
+        lines = line_count(block, self.tally)
+        return lines if stamped_lines(block, lines, self.tally) else None
+
+    def candidates(self, block: bytes) -> tuple[int, list[int]] | None:
+        """The block's line count and the start offsets of the lines that may match, or None when
+        the scan does not vouch for the block (`vouched`)."""
+        lines = self.vouched(block)
+        return None if lines is None else (lines, self._impl.candidates(block))
