@@ -256,6 +256,19 @@ def test_csv_text_find_gives_the_records_whose_cell_equals_the_value(text, colum
     assert records.find(column, value, case_sensitive) == expected  # ASCII, few lines: never None
 
 
+def test_a_lead_value_is_looked_up_once_whatever_the_other_fields(monkeypatch):
+    """An allow-list keyed by dest and UID: the result rows hold one dest with several UIDs; the
+    table's text is searched for that dest once, not once per UID."""
+    text = CsvText("vm,root,a\nvm-1,root,b\nvm,daemon,c\n", 3)
+    searched, find = [], CsvText.find
+    monkeypatch.setattr(CsvText, "find", lambda self, *args: searched.append(args) or find(self, *args))
+    table = LookupTable("allow", "a.csv", ("dest", "UID", "reason"), text)
+    match = table.matcher(("dest", "UID"))
+    assert [[row["reason"] for row in match(("vm", uid))] for uid in ("root", "daemon", "x", "root")] == [
+        ["a"], ["c"], [], ["a"]]
+    assert searched == [(0, "vm", True)]
+
+
 def test_inputlookup_keeps_file_order_even_with_a_time_column():
     timed = LookupTable("timed", "t.csv", ("_time", "dest"), [["1", "old"], ["2", "new"]])
     assert rows("| inputlookup timed | head 1", [], timed) == [{"_time": "1", "dest": "old"}]

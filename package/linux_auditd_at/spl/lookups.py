@@ -152,11 +152,12 @@ def _cidr(table: LookupTable, cell: str) -> Callable[[str], bool]:
 
 
 class _Matcher:
-    """The first exact field is looked up in its column: for the first SCANS distinct inputs
-    by a scan (CsvText.find's regex over the text, or `list.index` over the column, both
-    C-level), then through a dict of the column built once (C-level zip), so a few lookups on a
-    large table cost about one pass over it. The other exact fields and the WILDCARD/CIDR cells
-    (compiled to tests on first use) are checked on the records found."""
+    """The first exact field is looked up in its column, once per distinct value of it: for the
+    first SCANS distinct values by a scan (CsvText.find's `str.find` over the text, or
+    `list.index` over the column, both C-level), then through a dict of the column built once
+    (C-level zip), so a few lookups on a large table cost about one pass over it. The other exact
+    fields and the WILDCARD/CIDR cells (compiled to tests on first use) are checked on the records
+    found."""
 
     SCANS = 16
 
@@ -173,6 +174,7 @@ class _Matcher:
         self.column: list[str] | None = None
         self.first: dict[str, int] | None = None
         self.scans = 0
+        self.leads: dict[str, list[int] | range] = {}  # a lead value -> its records
         self.cache: dict[tuple[str, ...], list[Cells]] = {}
 
     def fold(self, text: str) -> str:
@@ -227,7 +229,11 @@ class _Matcher:
         found = self.cache.get(values)
         if found is None:
             found = []
-            for number in self._lead(values[self.lead[0]] if self.lead else ""):
+            lead = values[self.lead[0]] if self.lead else ""
+            numbers = self.leads.get(lead)
+            if numbers is None:
+                numbers = self.leads[lead] = self._lead(lead)
+            for number in numbers:
                 if self._passes(number, values):
                     found.append(self.table.row(number))
                     if len(found) == self.table.max_matches:
