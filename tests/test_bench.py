@@ -57,3 +57,19 @@ def test_the_report_has_a_ratio_for_every_program_measured(bench, tmp_path, caps
     printed = capsys.readouterr().out
     assert "ours / grep floor: 1.00x" in printed and "stdlib alone / default: 1.00x" in printed
     assert "--jobs 1 / --jobs 2: 1.00x" in printed
+
+
+def test_the_scanner_comparison_runs_and_its_engines_agree(tmp_path, capsys, monkeypatch):
+    """bench/scanners.py on a small log of real records: each engine at hand finds the same
+    candidate lines (it exits 1 when they disagree), through the toolkit's own Scanner."""
+    spec = importlib.util.spec_from_file_location("bench_scanners", BENCH / "scanners.py")
+    scanners = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scanners)
+    data = Path(__file__).parent / "audit" / "data" / "enriched.log"
+    log = tmp_path / "audit.log"
+    log.write_bytes(data.read_bytes() * 40)
+    monkeypatch.setattr(sys, "argv", ["scanners.py", str(log), "--repeat", "1"])
+    assert scanners.main() == 0
+    report = capsys.readouterr().out
+    assert "re (stdlib fallback)" in report and " candidate lines" in report
+    assert " 0 candidate lines" not in report
