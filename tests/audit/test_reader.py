@@ -15,6 +15,7 @@ from linux_auditd_at.audit import native
 from linux_auditd_at.audit.reader import CHUNK, MAX_LINE, AuditReader
 from linux_auditd_at.audit.sources import open_binary, total_size
 from linux_auditd_at.errors import AuditInputError
+from linux_auditd_at.spl import compile_search
 from paths import AUDIT_DATA
 
 DATA = AUDIT_DATA
@@ -216,6 +217,23 @@ def test_huge_line_is_counted_and_reading_goes_on(tmp_path, eol):
     assert len(events) == 2 and (stats.lines, stats.blank) == (4, 0)
     assert (stats.non_audit, [bad.line for bad in stats.examples]) == (2, [2, 3])
     assert "longer than" in stats.examples[0].reason
+
+
+def test_a_line_longer_than_a_block_but_not_too_long_is_one_event_on_every_path(tmp_path):
+    """A record of 5 blocks' length (the block reader's buffer grows for it, then goes on with the
+    lines after it): one event with its whole value, with the scan and without it."""
+    records = _records("enriched.log")
+    long_value = "B" * (5 * CHUNK)
+    long_record = f"type=SYSCALL msg=audit(1795918493.060:9): comm=\"at\" key=\"{long_value}\""
+    log = tmp_path / "long.log"
+    log.write_text("\n".join([*records[:3], long_record, *records]) + "\n")
+    plain = _read([log])
+    assert plain[0][3]["key"] == long_value and plain[1].non_audit == 0
+    assert len(plain[0]) == 4 + len(records) == plain[1].lines
+    prefilter = compile_search("comm=at | stats count").raw_prefilter()
+    scanned = _read([log], prefilter=prefilter, fields={"comm", "key"})
+    assert [e["key"] for e in scanned[0] if e.get("key") == long_value] == [long_value]
+    assert scanned[1].events + scanned[1].prefiltered == plain[1].lines
 
 
 def test_crlf_and_missing_final_newline(tmp_path):

@@ -53,7 +53,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, tzinfo
 from functools import partial
 from itertools import compress
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from linux_auditd_at.audit import native, sources
 from linux_auditd_at.audit.record import block_is_records, record_parser, record_problem
@@ -258,8 +258,8 @@ class AuditReader:
             found = None
             if self.scanner is not None and len(block) <= MAX_LINE:
                 found = self.scanner.candidates(block)
-                if found is not None:
-                    yield from self._candidate_events(block, found[1], found[0])
+                if found is not None:  # the lines are read from a copy, only when there are some
+                    yield from self._candidate_events(bytes(block) if found[1] else b"", found[1], found[0])
             if found is None:
                 text, replaced = _decoded(block)
                 if "\r" in text:
@@ -471,21 +471,31 @@ class _Span:
     """A file read from `start` to `end`, each read stopping at the next multiple of CHUNK, as the
     reads of one process over the whole file do."""
 
-    def __init__(self, raw: BinaryIO, start: int, end: int):
+    def __init__(self, raw: io.BufferedReader, start: int, end: int):
         self.raw, self.at, self.end = raw, start, end
         raw.seek(start)
 
     def read(self, count: int) -> bytes:
-        grid = (self.at // CHUNK + 1) * CHUNK
-        data = self.raw.read(max(0, min(count, grid - self.at, self.end - self.at)))
+        data = self.raw.read(self._allowed(count))
         self.at += len(data)
         return data
+
+    def readinto(self, buffer: memoryview) -> int:
+        got = self.raw.readinto(buffer[:self._allowed(len(buffer))])
+        self.at += got
+        return got
+
+    def _allowed(self, count: int) -> int:
+        """At most `count` bytes, up to the next multiple of CHUNK and the span's end."""
+        grid = (self.at // CHUNK + 1) * CHUNK
+        return max(0, min(count, grid - self.at, self.end - self.at))
 
 
 class _Reads(Protocol):
     """What the block reader reads: a file, a decompressed stream or a `_Span`."""
 
     def read(self, size: int, /) -> bytes: ...
+    def readinto(self, buffer: memoryview, /) -> int: ...
 
 
 def _line_from(block: str | bytes, start: int) -> str:
@@ -502,37 +512,54 @@ def _line_at(block: str | bytes, first: int, start: int) -> int:
     return first + (block.count("\n", 0, start) if isinstance(block, str) else block.count(b"\n", 0, start))
 
 
-def _blocks(stream: _Reads) -> Iterator[bytes | None]:
+def _blocks(stream: _Reads) -> Iterator[memoryview | None]:
     """Blocks of whole lines (the last one may lack its line break), about CHUNK bytes each, or
-    None in place of a line longer than MAX_LINE bytes,
-    which is skipped without being held. A block ends after a `\\n`, or after a `\\r` when the
-    data has no `\\n` (a log broken by `\\r` alone), never on a last `\\r` that may be half of `\\r\\n`."""
-    carry = b""
+    None in place of a line longer than MAX_LINE bytes, which is skipped without being held. A
+    block ends after a `\\n`, or after a `\\r` when the data has no `\\n` (a log broken by `\\r`
+    alone), never on a last `\\r` that may be half of `\\r\\n`.
+
+    Each block is a view of one buffer the reads go into, released when the next is asked for:
+    the reader is done with a block by then (`bytes(block)` keeps one). The scan and the block
+    check read the view itself, so a block that holds no candidate line is never copied."""
+    buffer = bytearray(2 * CHUNK)
+    view = memoryview(buffer)
+    held = 0  # the start of a line the last block left, at the start of the buffer
     while True:
-        data = stream.read(CHUNK)
-        if not data:
-            if carry:
-                yield carry
+        if held + CHUNK > len(buffer):  # a line longer than CHUNK so far
+            view.release()
+            buffer.extend(bytes(CHUNK))
+            view = memoryview(buffer)
+        got = stream.readinto(view[held:held + CHUNK])
+        end = held + got
+        if not got:
+            if held:
+                yield from _released(view[:held])
             return
-        data = carry + data if carry else data
-        cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
+        cut = buffer.rfind(b"\n", 0, end) + 1 or buffer.rfind(b"\r", 0, end - 1) + 1
         if cut:
-            yield data[:cut]
-            carry = data[cut:]
-        else:
-            carry = data
-        if len(carry) > MAX_LINE:
+            yield from _released(view[:cut])
+            buffer[:end - cut] = buffer[cut:end]
+        held = end - cut
+        if held > MAX_LINE:
             yield None
-            carry = _skip_line(stream)
+            rest = _skip_line(stream)
+            buffer[:len(rest)] = rest
+            held = len(rest)
 
 
-def _decoded(data: bytes) -> tuple[str, bool]:
+def _released(block: memoryview) -> Iterator[memoryview]:
+    """`block`, released once the reader asks for what comes after it."""
+    with block:
+        yield block
+
+
+def _decoded(data: bytes | memoryview) -> tuple[str, bool]:
     """The text of some bytes, and whether bytes that are not UTF-8 had to be replaced (U+FFFD,
     as Splunk does). Valid UTF-8, nearly every block, is decoded once."""
     try:
-        return data.decode("utf-8"), False
+        return str(data, "utf-8"), False
     except UnicodeDecodeError:
-        return data.decode("utf-8", "replace"), True
+        return str(data, "utf-8", "replace"), True
 
 
 def _skip_line(stream: _Reads) -> bytes:

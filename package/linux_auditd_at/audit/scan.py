@@ -128,7 +128,7 @@ class _Hyperscan:
         self.database = self.database or self._compile()
         return self.database
 
-    def candidates(self, block: bytes) -> list[int]:
+    def candidates(self, block: bytes | memoryview) -> list[int]:
         database = self.prepare()
         ends: list[int] = []
 
@@ -136,7 +136,7 @@ class _Hyperscan:
             ends.append(end)
 
         database.scan(block, match_event_handler=on_match)
-        return line_starts(block, ends)
+        return line_starts(bytes(block), ends) if ends else []
 
 
 class _Re:
@@ -146,8 +146,9 @@ class _Re:
     def prepare(self) -> re.Pattern[bytes]:
         return self.pattern
 
-    def candidates(self, block: bytes) -> list[int]:
-        return line_starts(block, (m.start() for m in self.pattern.finditer(block.lower())))
+    def candidates(self, block: bytes | memoryview) -> list[int]:
+        data = bytes(block)
+        return line_starts(data, (m.start() for m in self.pattern.finditer(data.lower())))
 
 
 def engine_name() -> str:
@@ -175,19 +176,20 @@ class Scanner:
         held the import lock would wait for it forever)."""
         self._impl.prepare()
 
-    def vouched(self, block: bytes) -> int | None:
+    def vouched(self, block: bytes | memoryview) -> int | None:
         """The line count of a block the scan vouches for (plain audit lines, see the module
         docstring), else None: one SIMD pass where the C extension has it (`native.vouch`: AVX2),
         else the plain-bytes check and the three counts."""
         if self._vouch is not None:
             lines = self._vouch(block)
             return lines if lines >= 0 else None
-        if not self.plain(block):
+        data = bytes(block)
+        if not self.plain(data):
             return None
-        lines = line_count(block, self.tally)
-        return lines if stamped_lines(block, lines, self.tally) else None
+        lines = line_count(data, self.tally)
+        return lines if stamped_lines(data, lines, self.tally) else None
 
-    def candidates(self, block: bytes) -> tuple[int, list[int]] | None:
+    def candidates(self, block: bytes | memoryview) -> tuple[int, list[int]] | None:
         """The block's line count and the start offsets of the lines that may match, or None when
         the scan does not vouch for the block (`vouched`)."""
         lines = self.vouched(block)
