@@ -255,12 +255,14 @@ class AuditReader:
                 self._lineno += 1
                 self._bad(TOO_LONG)
                 continue
-            found = None
+            count = None
             if self.scanner is not None and len(block) <= MAX_LINE:
-                found = self.scanner.candidates(block)
-                if found is not None:  # the lines are read from a copy, only when there are some
-                    yield from self._candidate_events(bytes(block) if found[1] else b"", found[1], found[0])
-            if found is None:
+                count = self.scanner.vouched(block)
+                if count is not None:
+                    found = self.scanner.matches(block)
+                    data = bytes(block) if found else b""  # the lines are read from one copy, if any
+                    yield from self._candidate_events(data, line_starts(data, found), count)
+            if count is None:
                 text, replaced = _decoded(block)
                 if "\r" in text:
                     text = text.replace("\r\n", "\n").replace("\r", "\n")

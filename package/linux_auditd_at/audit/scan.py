@@ -2,7 +2,9 @@
 whether every line is a plain audit record the pass may vouch for.
 
     scanner = Scanner(needles, necessary)      # from the search's raw-line prefilter
-    found = scanner.candidates(block)          # (lines, sorted start offsets), or None: read it line by line
+    found = scanner.candidates(block)          # (lines, sorted start offsets), or None: line by line
+    lines = scanner.vouched(view)              # the same in two steps, on a view of the read buffer
+    offsets = scanner.matches(view)            # (the reader copies the block only when there are some)
 
 A needle is `(key, pieces, lead, trail)`: the line holds `key=` at a key start (line start,
 whitespace, 0x1d or `'`), `"` optional, then the value's `*`-free pieces in order (`lead`: the
@@ -128,7 +130,7 @@ class _Hyperscan:
         self.database = self.database or self._compile()
         return self.database
 
-    def candidates(self, block: bytes | memoryview) -> list[int]:
+    def matches(self, block: bytes | memoryview) -> list[int]:
         database = self.prepare()
         ends: list[int] = []
 
@@ -136,7 +138,7 @@ class _Hyperscan:
             ends.append(end)
 
         database.scan(block, match_event_handler=on_match)
-        return line_starts(bytes(block), ends) if ends else []
+        return ends
 
 
 class _Re:
@@ -146,9 +148,8 @@ class _Re:
     def prepare(self) -> re.Pattern[bytes]:
         return self.pattern
 
-    def candidates(self, block: bytes | memoryview) -> list[int]:
-        data = bytes(block)
-        return line_starts(data, (m.start() for m in self.pattern.finditer(data.lower())))
+    def matches(self, block: bytes | memoryview) -> list[int]:
+        return [m.start() for m in self.pattern.finditer(bytes(block).lower())]
 
 
 def engine_name() -> str:
@@ -189,8 +190,14 @@ class Scanner:
         lines = line_count(data, self.tally)
         return lines if stamped_lines(data, lines, self.tally) else None
 
-    def candidates(self, block: bytes | memoryview) -> tuple[int, list[int]] | None:
+    def matches(self, block: bytes | memoryview) -> list[int]:
+        """Offsets of the needles found in a block, in no order; each names the line that holds
+        it (`line_starts`). A view is scanned as it is: the block is copied only where its lines
+        are read."""
+        return self._impl.matches(block)
+
+    def candidates(self, block: bytes) -> tuple[int, list[int]] | None:
         """The block's line count and the start offsets of the lines that may match, or None when
         the scan does not vouch for the block (`vouched`)."""
         lines = self.vouched(block)
-        return None if lines is None else (lines, self._impl.candidates(block))
+        return None if lines is None else (lines, line_starts(block, self.matches(block)))
