@@ -25,6 +25,7 @@ import os
 import sys
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 ENGINE_VARIABLE = "LINUX_AUDITD_AT_SCANNER"
 
@@ -73,22 +74,24 @@ def line_record() -> LineRecord | None:
     """`_lines.record(line, keys)`: `record.stamp_time(line)`'s epoch (None without a stamp) and
     `record.extract_fields(line)` restricted to `keys`, or None for a line that is not ASCII (or
     more than 64 keys); None where the extension did not build."""
-    if not installed("linux_auditd_at.audit._lines"):
-        return None
-    from linux_auditd_at.audit import _lines
-
-    return _lines.record
+    return _extension("record")
 
 
 def vouch() -> Callable[[bytes], int] | None:
     """`_lines.vouch(block)`: scan.Scanner's block check in one AVX2 pass (the line count, or -1
     where it does not vouch); None where the extension did not build, the CPU lacks AVX2 (x86_64
     only) or the stdlib alone is asked for."""
+    return _extension("vouch")
+
+
+def _extension(name: str) -> Any:
+    """The C extension's function `name`, or None where the extension did not build, lacks it (a
+    CPU without AVX2 has no `vouch`) or the stdlib alone is asked for."""
     if not installed("linux_auditd_at.audit._lines"):
         return None
     from linux_auditd_at.audit import _lines
 
-    return getattr(_lines, "vouch", None)
+    return getattr(_lines, name, None)
 
 
 def gzip_stream(raw: io.BufferedReader) -> io.BufferedIOBase:
