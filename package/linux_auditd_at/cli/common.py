@@ -29,6 +29,7 @@ from linux_auditd_at.detection import SEARCH_NAME, Detection
 from linux_auditd_at.errors import ToolkitError, one_line
 from linux_auditd_at.patterns import compiled
 from linux_auditd_at.spl import Context, Pipeline, Result
+from linux_auditd_at.spl.context import exact_rows
 from linux_auditd_at.spl.values import all_text
 
 if TYPE_CHECKING:
@@ -362,7 +363,7 @@ def _plain_csv(columns: list[str], rows: list[dict]) -> str | None:
     quotes (no `,`, `"`, CR or LF: told by counts over the joined text), which csv.writer writes as
     they are; None for any other rows (a row of one empty cell is written `""`: one column is left
     to the writer)."""
-    if len(columns) < 2 or not rows or not all(map(columns.__eq__, map(list, rows))):
+    if len(columns) < 2 or not rows or not exact_rows(rows, columns):
         return None
     try:
         text = "\n".join(map(",".join, map(dict.values, rows)))

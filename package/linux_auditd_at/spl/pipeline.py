@@ -34,7 +34,7 @@ from typing import Any
 from linux_auditd_at.errors import SPLError, UnsupportedSPLError
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.commands import COMMANDS, SPLUNK_COMMANDS, Command, Order
-from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats, in_time_range
+from linux_auditd_at.spl.context import Context, Event, Result, Row, StageStats, exact_rows, in_time_range
 from linux_auditd_at.spl.fold import Tally, compile_fold, counted
 from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.lookups import Lookups
@@ -135,7 +135,7 @@ def _result_row(row: Row, columns: list[str]) -> Row:
 def _result_rows(rows: list[Row], columns: list[str]) -> list[Row]:
     """Each row as a result row (`_result_row`); when every row holds exactly the columns, in
     order, as strings (told for all rows at once), copies as they are."""
-    if (all(map(columns.__eq__, map(list, rows)))
+    if (exact_rows(rows, columns)
             and all_text(itertools.chain.from_iterable(map(dict.values, rows)))):
         return [*map(dict.copy, rows)]
     return [_result_row(row, columns) for row in rows]
