@@ -92,57 +92,67 @@ static Py_ssize_t digits_end(const unsigned char *s, Py_ssize_t p, Py_ssize_t n)
     return p;
 }
 
-/* the epoch of the first "msg=audit(" followed by \d+(\.\d+)?:\d+\) (record._TIME's search) as a
- * float, None when no stamp matches, NULL on error */
-static PyObject *stamp(const unsigned char *s, Py_ssize_t n) {
+/* where the epoch of the first "msg=audit(" followed by \d+(\.\d+)?:\d+\) (record._TIME's search)
+ * stands: 1 and its [*start, *end), else 0 */
+static int stamp_span(const unsigned char *s, Py_ssize_t n, Py_ssize_t *start, Py_ssize_t *end) {
     for (const unsigned char *at = s; (at = find(s, at - s, n, "msg=audit(", 10)) != NULL; at++) {
-        Py_ssize_t start = at - s + 10, p = digits_end(s, start, n);
-        if (p == start)
+        Py_ssize_t first = at - s + 10, p = digits_end(s, first, n);
+        if (p == first)
             continue;
         if (p < n && s[p] == '.' && digits_end(s, p + 1, n) > p + 1)
             p = digits_end(s, p + 1, n);
         Py_ssize_t number_end = p, serial = p + 1;
         if (p >= n || s[p] != ':' || (p = digits_end(s, serial, n)) == serial || p >= n || s[p] != ')')
             continue;
-        PyObject *text = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + start, number_end - start);
-        if (text == NULL)
-            return NULL;
-        PyObject *value = PyFloat_FromString(text);
-        Py_DECREF(text);
-        return value;
+        *start = first;
+        *end = number_end;
+        return 1;
     }
-    Py_RETURN_NONE;
+    return 0;
+}
+
+/* the epoch of the stamp as a float (as float() reads its text), None without one, NULL on error */
+static PyObject *stamp(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t start, end;
+    if (!stamp_span(s, n, &start, &end))
+        Py_RETURN_NONE;
+    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + start, end - start);
+    if (text == NULL)
+        return NULL;
+    PyObject *value = PyFloat_FromString(text);
+    Py_DECREF(text);
+    return value;
 }
 
 #define MAX_KEYS 64
 
-/* the wanted pairs of an ASCII line, at most MAX_KEYS keys */
-static PyObject *fields(PyObject *line, PyObject *keys) {
-    Py_ssize_t wanted = PyTuple_GET_SIZE(keys);
-    const char *names[MAX_KEYS];
-    Py_ssize_t lengths[MAX_KEYS];
-    char found[MAX_KEYS] = {0};
-    for (Py_ssize_t i = 0; i < wanted; i++) {
+/* the UTF-8 names of `keys` (a tuple of at most MAX_KEYS str), 0 on error */
+static int key_names(PyObject *keys, const char **names, Py_ssize_t *lengths) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++) {
         PyObject *key = PyTuple_GET_ITEM(keys, i);
         if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "fields: keys must be str");
-            return NULL;
+            PyErr_SetString(PyExc_TypeError, "keys must be str");
+            return 0;
         }
         names[i] = PyUnicode_AsUTF8AndSize(key, &lengths[i]);
         if (names[i] == NULL)
-            return NULL;
+            return 0;
     }
-    const unsigned char *s = (const unsigned char *)PyUnicode_DATA(line);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+    return 1;
+}
+
+/* the values of the `wanted` keys named in an ASCII line s[0:n]: value i is s[starts[i]:ends[i]],
+ * starts[i] = -1 when the line has no such pair (first occurrence wins) */
+static void pairs(const unsigned char *s, Py_ssize_t n, const char **names, const Py_ssize_t *lengths,
+                  Py_ssize_t wanted, Py_ssize_t *starts, Py_ssize_t *ends) {
     int escaped = 0;
     for (const unsigned char *at = s; (at = memchr(at, '#', s + n - at)) != NULL; at++)
         if (is_escape(s, at - s, n)) {
             escaped = 1;
             break;
         }
-    PyObject *result = PyDict_New();
-    if (result == NULL)
-        return NULL;
+    for (Py_ssize_t i = 0; i < wanted; i++)
+        starts[i] = -1;
     Py_ssize_t left = wanted, p = 0;
     while (left > 0 && (p = next_key_start(s, p, n, escaped)) < n) {
         if (!(classes[s[p]] & KEY_HEAD)) {
@@ -171,19 +181,33 @@ static PyObject *fields(PyObject *line, PyObject *keys) {
         if (end == v)
             continue; /* an empty value: no field, the pair is consumed all the same */
         for (Py_ssize_t i = 0; i < wanted; i++) {
-            if (found[i] || !same_key(s, k, key_len, names[i], lengths[i]))
+            if (starts[i] >= 0 || !same_key(s, k, key_len, names[i], lengths[i]))
                 continue;
-            PyObject *value = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + v, end - v);
-            if (value == NULL || PyDict_SetItem(result, PyTuple_GET_ITEM(keys, i), value) < 0) {
-                Py_XDECREF(value);
-                Py_DECREF(result);
-                return NULL;
-            }
-            Py_DECREF(value);
-            found[i] = 1;
+            starts[i] = v;
+            ends[i] = end;
             left--;
             break;
         }
+    }
+}
+
+/* the wanted pairs of an ASCII line as a dict */
+static PyObject *fields(PyObject *line, PyObject *keys) {
+    Py_ssize_t wanted = PyTuple_GET_SIZE(keys), starts[MAX_KEYS], ends[MAX_KEYS];
+    const char *names[MAX_KEYS];
+    Py_ssize_t lengths[MAX_KEYS];
+    if (!key_names(keys, names, lengths))
+        return NULL;
+    const unsigned char *s = (const unsigned char *)PyUnicode_DATA(line);
+    pairs(s, PyUnicode_GET_LENGTH(line), names, lengths, wanted, starts, ends);
+    PyObject *result = PyDict_New();
+    for (Py_ssize_t i = 0; result != NULL && i < wanted; i++) {
+        if (starts[i] < 0)
+            continue;
+        PyObject *value = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + starts[i], ends[i] - starts[i]);
+        if (value == NULL || PyDict_SetItem(result, PyTuple_GET_ITEM(keys, i), value) < 0)
+            Py_CLEAR(result);
+        Py_XDECREF(value);
     }
     return result;
 }
@@ -206,6 +230,229 @@ static PyObject *record(PyObject *self, PyObject *args) {
     Py_DECREF(time);
     Py_DECREF(found);
     return result;
+}
+
+/* fold: a search's tests and stats over the lines of a block (see the header) */
+
+enum { ALL, ANY, NOT, EQ, NE, PRESENT };
+enum { COUNT, MIN_TIME, MAX_TIME };
+
+typedef struct {
+    const unsigned char *s;         /* the line */
+    const Py_ssize_t *starts, *ends; /* its values, by slot (start -1: none) */
+} Line;
+
+static int same_value(const Line *line, Py_ssize_t slot, PyObject *literal, int case_sensitive) {
+    Py_ssize_t length = line->ends[slot] - line->starts[slot];
+    if (PyBytes_GET_SIZE(literal) != length)
+        return 0;
+    const unsigned char *value = line->s + line->starts[slot], *want = (const unsigned char *)PyBytes_AS_STRING(literal);
+    if (case_sensitive)
+        return memcmp(value, want, length) == 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        unsigned char c = value[i];
+        if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != want[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* whether a test holds for a line (1 or 0), -1 on a malformed test */
+static int holds(PyObject *test, const Line *line) {
+    if (test == Py_True || test == Py_False)
+        return test == Py_True;
+    if (!PyTuple_Check(test) || PyTuple_GET_SIZE(test) < 2) {
+        PyErr_SetString(PyExc_ValueError, "fold: a test is True, False or a tuple");
+        return -1;
+    }
+    long op = PyLong_AsLong(PyTuple_GET_ITEM(test, 0));
+    Py_ssize_t size = PyTuple_GET_SIZE(test);
+    if (op == ALL || op == ANY) {
+        for (Py_ssize_t i = 1; i < size; i++) {
+            int got = holds(PyTuple_GET_ITEM(test, i), line);
+            if (got < 0 || got == (op == ANY))
+                return got;
+        }
+        return op == ALL;
+    }
+    if (op == NOT) {
+        int got = holds(PyTuple_GET_ITEM(test, 1), line);
+        return got < 0 ? -1 : !got;
+    }
+    Py_ssize_t slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(test, 1));
+    if (PyErr_Occurred())
+        return -1;
+    if (line->starts[slot] < 0)
+        return 0; /* a missing field matches neither f=v nor f!=v */
+    if (op == PRESENT)
+        return 1;
+    if ((op != EQ && op != NE) || size != 4 || !PyTuple_Check(PyTuple_GET_ITEM(test, 3))) {
+        PyErr_SetString(PyExc_ValueError, "fold: unknown test");
+        return -1;
+    }
+    int case_sensitive = PyObject_IsTrue(PyTuple_GET_ITEM(test, 2));
+    PyObject *literals = PyTuple_GET_ITEM(test, 3);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(literals); i++) {
+        PyObject *literal = PyTuple_GET_ITEM(literals, i);
+        if (!PyBytes_Check(literal)) {
+            PyErr_SetString(PyExc_TypeError, "fold: literals are bytes");
+            return -1;
+        }
+        if (same_value(line, slot, literal, case_sensitive))
+            return op == EQ;
+    }
+    return op == NE;
+}
+
+/* the group key of a line: a tuple of its by-values (a slot's value, or a constant str), NULL with
+ * no error set when a slot has no value (the line is in no group) */
+static PyObject *group_key(PyObject *by, const Line *line) {
+    Py_ssize_t size = PyTuple_GET_SIZE(by);
+    PyObject *key = PyTuple_New(size);
+    for (Py_ssize_t i = 0; key != NULL && i < size; i++) {
+        PyObject *item = PyTuple_GET_ITEM(by, i), *value;
+        if (PyUnicode_Check(item)) {
+            value = Py_NewRef(item);
+        } else {
+            Py_ssize_t slot = PyLong_AsSsize_t(item);
+            if (slot == -1 && PyErr_Occurred()) {
+                Py_CLEAR(key);
+                break;
+            }
+            if (line->starts[slot] < 0) {
+                Py_CLEAR(key);
+                break;
+            }
+            value = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, line->s + line->starts[slot],
+                                              line->ends[slot] - line->starts[slot]);
+            if (value == NULL) {
+                Py_CLEAR(key);
+                break;
+            }
+        }
+        PyTuple_SET_ITEM(key, i, value);
+    }
+    return key;
+}
+
+/* a group's values after one more line: a count, or the least/greatest time */
+static PyObject *aggregated(PyObject *aggregate, PyObject *old, const Line *line, PyObject *time) {
+    long op = PyLong_AsLong(PyTuple_GET_ITEM(aggregate, 0));
+    Py_ssize_t slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(aggregate, 1));
+    if (PyErr_Occurred())
+        return NULL;
+    if (op == COUNT) {
+        Py_ssize_t add = slot < 0 || line->starts[slot] >= 0;
+        return PyLong_FromSsize_t((old == NULL ? 0 : PyLong_AsSsize_t(old)) + add);
+    }
+    if (op != MIN_TIME && op != MAX_TIME) {
+        PyErr_SetString(PyExc_ValueError, "fold: unknown aggregate");
+        return NULL;
+    }
+    double t = PyFloat_AS_DOUBLE(time);
+    if (old == NULL || (op == MIN_TIME ? t < PyFloat_AS_DOUBLE(old) : t > PyFloat_AS_DOUBLE(old)))
+        return Py_NewRef(time);
+    return Py_NewRef(old); /* the first of equal values stays */
+}
+
+/* the line's group updated in `groups`; 0 on error */
+static int add_to_group(PyObject *groups, PyObject *by, PyObject *aggregates, const Line *line, PyObject *time) {
+    PyObject *key = group_key(by, line);
+    if (key == NULL)
+        return !PyErr_Occurred();
+    PyObject *values = PyDict_GetItemWithError(groups, key);
+    int fresh = values == NULL;
+    if (fresh && (PyErr_Occurred() || (values = PyList_New(PyTuple_GET_SIZE(aggregates))) == NULL)) {
+        Py_DECREF(key);
+        return 0;
+    }
+    int ok = 1;
+    for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(aggregates); i++) {
+        PyObject *now = aggregated(PyTuple_GET_ITEM(aggregates, i), fresh ? NULL : PyList_GET_ITEM(values, i),
+                                   line, time);
+        if (now == NULL)
+            ok = 0;
+        else if (fresh)
+            PyList_SET_ITEM(values, i, now);
+        else
+            PyList_SetItem(values, i, now);
+    }
+    if (ok && fresh)
+        ok = PyDict_SetItem(groups, key, values) == 0;
+    if (fresh)
+        Py_DECREF(values);
+    Py_DECREF(key);
+    return ok;
+}
+
+static int outside(PyObject *earliest, PyObject *latest, double t) {
+    return (earliest != Py_None && t < PyFloat_AsDouble(earliest)) || (latest != Py_None && t >= PyFloat_AsDouble(latest));
+}
+
+/* 1 when the line starting at `start` was folded, 0 when it is left to the caller, -1 on error */
+static int fold_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t start, PyObject *program,
+                     Py_ssize_t required, PyObject *groups, const char **names, const Py_ssize_t *lengths) {
+    PyObject *keys = PyTuple_GET_ITEM(program, 0);
+    const unsigned char *s = block + start, *newline = memchr(s, '\n', size - start);
+    Py_ssize_t n = newline == NULL ? size - start : newline - s, from, to;
+    if (!stamp_span(s, n, &from, &to))
+        return 0;
+    Py_ssize_t starts[MAX_KEYS], ends[MAX_KEYS];
+    pairs(s, n, names, lengths, PyTuple_GET_SIZE(keys), starts, ends);
+    if (starts[required] < 0)
+        return 0;
+    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + from, to - from);
+    PyObject *time = text == NULL ? NULL : PyFloat_FromString(text);
+    Py_XDECREF(text);
+    if (time == NULL)
+        return -1;
+    Line line = {s, starts, ends};
+    int taken = 0;
+    if (!outside(PyTuple_GET_ITEM(program, 4), PyTuple_GET_ITEM(program, 5), PyFloat_AS_DOUBLE(time))) {
+        taken = holds(PyTuple_GET_ITEM(program, 1), &line);
+        if (taken == 1 && !add_to_group(groups, PyTuple_GET_ITEM(program, 2), PyTuple_GET_ITEM(program, 3), &line, time))
+            taken = -1;
+    }
+    Py_DECREF(time);
+    return taken < 0 || PyErr_Occurred() ? -1 : taken;
+}
+
+static PyObject *fold(PyObject *self, PyObject *args) {
+    Py_buffer block;
+    PyObject *starts, *program, *groups;
+    Py_ssize_t required;
+    if (!PyArg_ParseTuple(args, "y*O!O!nO!:fold", &block, &PyList_Type, &starts, &PyTuple_Type, &program,
+                          &required, &PyDict_Type, &groups))
+        return NULL;
+    PyObject *left = NULL;
+    const char *names[MAX_KEYS];
+    Py_ssize_t lengths[MAX_KEYS];
+    PyObject *keys = PyTuple_Size(program) == 6 ? PyTuple_GET_ITEM(program, 0) : NULL;
+    if (keys == NULL || !PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) > MAX_KEYS || required < 0
+        || required >= PyTuple_GET_SIZE(keys)) {
+        PyErr_SetString(PyExc_ValueError, "fold: program is (keys, test, by, aggregates, earliest, latest)");
+        goto done;
+    }
+    if (!key_names(keys, names, lengths) || (left = PyList_New(0)) == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(starts); i++) {
+        PyObject *item = PyList_GET_ITEM(starts, i);
+        Py_ssize_t start = PyLong_AsSsize_t(item);
+        if ((start == -1 && PyErr_Occurred()) || start < 0 || start >= block.len) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "fold: a start outside the block");
+            Py_CLEAR(left);
+            break;
+        }
+        int taken = fold_line(block.buf, block.len, start, program, required, groups, names, lengths);
+        if (taken < 0 || (taken == 0 && PyList_Append(left, item) < 0)) {
+            Py_CLEAR(left);
+            break;
+        }
+    }
+done:
+    PyBuffer_Release(&block);
+    return left;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -266,6 +513,7 @@ static PyObject *vouch(PyObject *self, PyObject *arg) {
 
 static PyMethodDef methods[] = {
     {"record", record, METH_VARARGS, "(stamp_time, extract_fields for the keys) of an ASCII line, else None"},
+    {"fold", fold, METH_VARARGS, "Fold the lines of a block a program takes into groups; the starts of the others"},
 #ifdef HAVE_VOUCH
     {"vouch", vouch, METH_O, "The line count of a plain block of stamped audit lines, else -1 (AVX2)"},
 #endif

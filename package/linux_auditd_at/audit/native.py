@@ -6,7 +6,7 @@ results (the tests hold each pair equal):
 | hyperscan | the block scan (`scan.py`) | `re` |
 | stringzilla | SIMD counts of a byte string in a block; the first of a set of bytes | `bytes.count`; `in` |
 | isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` |
-| ours: `_lines.c` (install) | a line's stamp and some fields; the block check (AVX2) | regexes; the above |
+| ours: `_lines.c` (install) | a line's stamp and some fields; a search's fold of lines; the block check (AVX2) | regexes; the fold in Python; the above |
 
 Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
 Linux and macOS. `_lines` is compiled when the package is installed, where a C compiler and the
@@ -75,6 +75,18 @@ def line_record() -> LineRecord | None:
     `record.extract_fields(line)` restricted to `keys`, or None for a line that is not ASCII (or
     more than 64 keys); None where the extension did not build."""
     return _extension("record")
+
+
+Fold = Callable[[bytes, list[int], tuple, int, dict], list[int]]
+
+
+def fold() -> Fold | None:
+    """`_lines.fold(block, starts, program, required, groups)`: a search's tests and stats run on
+    the lines of a vouched block starting at `starts` (the program: spl/fold_program.py), each
+    line it takes added to `groups`; the starts of the lines it leaves (no stamp, no key
+    `program[0][required]`, outside the time range, failing the test). None where the extension
+    did not build or the stdlib alone is asked for."""
+    return _extension("fold")
 
 
 def vouch() -> Callable[[bytes], int] | None:

@@ -65,8 +65,11 @@ METADATA = ("index", "sourcetype", "source", "host")
 """The fields the input sets on every event (Splunk's default fields a search can name)."""
 
 Reduced = TypeVar("Reduced")
-Reduce = Callable[[Iterator[dict[str, object]]], Any]
-"""What a caller makes of a span's events (`AuditReader.map_spans`)."""
+Reduce = Callable[..., Any]
+"""What a caller makes of a span's events (`AuditReader.map_spans`): `reduce(events)`, or with a
+program `reduce(events, folded)`."""
+Program = Callable[[Mapping[str, object]], tuple | None]
+"""The program of the C fold for the lines of an input with these metadata (`native.fold`)."""
 Describe = Callable[[str], Mapping[str, str | None]]
 """What the caller knows about a file (`-` for stdin): `host`, `source`, `sourcetype` or None."""
 
@@ -154,6 +157,14 @@ def machine_name() -> str:
     return os.uname().nodename
 
 
+class Folded(Struct, frozen=False):
+    """What the C fold made of the lines it took from a span: `groups` (`native.fold`) and how
+    many lines it took (they are events, read and folded, never handed to `reduce`)."""
+
+    groups: dict[tuple, list]
+    taken: int = 0
+
+
 class AuditReader:
     """Iterate the events of one or more logs (paths, globs, rotated sets, `.gz`, `-` for stdin)."""
 
@@ -177,6 +188,10 @@ class AuditReader:
             announced.needles, announced.necessary, scanner)
         self.stats = ReadStats(repeated=repeated)
         self._source: Iterator[dict[str, object]] | None = None
+        self._program: Program | None = None  # that program, where the C fold can run it
+        self._fold_lines: native.Fold | None = None
+        self._folding: tuple[tuple, int] | None = None  # this input's program and its `type` slot
+        self._folded: Folded | None = None  # while `reduce` reads a span with a program
 
     def __iter__(self) -> Iterator[dict[str, object]]:
         """The events. The inputs are read once, as a file's lines are: iterating again goes on
@@ -185,13 +200,21 @@ class AuditReader:
             self._source = self._pieces(None)
         return self._source
 
-    def map_spans(self, reduce: Callable[[Iterator[dict[str, object]]], Reduced]) -> Iterator[Reduced]:
+    def map_spans(self, reduce: Callable[..., Reduced], program: Program | None = None) -> Iterator[Reduced]:
         """`reduce(events)` for each span of the inputs, in order: each span of a plain file that
         `jobs` processes read (`_split_events`), computed in the process that read it, so that
         only its result crosses to this one; every other input whole. Instead of iterating: the
-        inputs are read once."""
+        inputs are read once.
+
+        With `program` (the caller's `program(metadata)` for each input, or None), where the C
+        fold built (`native.fold`) and `node=` does not set the host: `reduce(events, folded)`,
+        the candidate lines of vouched blocks going through the C fold first; those it takes are
+        in `folded` (a `Folded`, complete once the events are), not among the events."""
         assert self._source is None, "a reader reads its inputs once"
         self._source = iter(())
+        self._fold_lines = None if program is None or self.host_from_node else native.fold()
+        if self._fold_lines is not None:
+            self._program = program
         return self._pieces(reduce)
 
     def _pieces(self, reduce: Reduce | None) -> Iterator[Any]:
@@ -206,6 +229,7 @@ class AuditReader:
         self._path, self._lineno = "stdin" if is_stdin else path, 0
         self._base = self._metadata(path)
         self._seen(self._base)
+        self._folding = None if self._program is None else _with_type(self._program(self._base))
         self._first_bad: BadLine | None = None
         records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
@@ -219,7 +243,7 @@ class AuditReader:
             elif reduce is None:
                 yield from self._stream_events(stream, position)
             else:
-                yield reduce(self._stream_events(stream, position))
+                yield self._reduced(reduce, self._stream_events(stream, position))
         except unreadable as exc:
             raise AuditInputError(f"cannot read ({_describe(exc)})", path=self._path,
                                   line=self._lineno + 1) from exc
@@ -323,7 +347,7 @@ class AuditReader:
         self.stats, self._lineno, self._first_bad = ReadStats(), 0, None
         try:
             with open(path, "rb") as raw:
-                value = reduce(self._stream_events(_Span(raw, start, end), None))
+                value = self._reduced(reduce, self._stream_events(_Span(raw, start, end), None))
         except AuditInputError as exc:
             return _Part(None, self.stats, self._lineno, (exc.message, exc.location.line or self._lineno))
         except OSError as exc:
@@ -331,14 +355,29 @@ class AuditReader:
             return _Part(None, self.stats, self._lineno, problem)
         return _Part(value, self.stats, self._lineno, None)
 
+    def _reduced(self, reduce: Reduce, events: Iterator[dict[str, object]]) -> Any:
+        """What `reduce` makes of a span's events: with a program, also of the lines the C fold
+        takes while they are read."""
+        if self._program is None:
+            return reduce(events)
+        self._folded = Folded({})
+        try:
+            return reduce(events, self._folded)
+        finally:
+            self._folded = None
+
     def _candidate_events(self, block: str | bytes, starts: list[int],
                           count: int) -> Iterator[dict[str, object]]:
         """Events of a block of `count` lines that are all audit records (the scanner vouched for
         the bytes, or `block_is_records` for the text): only the lines starting at `starts` (those
         that may match) are offered to the prefilter, the others are counted as prefiltered; a
-        line's number is worked out only when it is bad."""
+        line's number is worked out only when it is bad. While a program folds (`map_spans`), the
+        lines the C fold takes are events folded there (they would pass the prefilter: they
+        pass the search it is derived from)."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
         assert prefilter is not None  # candidates are picked only for a prefilter
+        if self._folded is not None and self._folding is not None and type(block) is bytes and starts:
+            starts, kept = self._fold(block, starts)
         for start in starts:
             line = _line_from(block, start)
             if prefilter(line):
@@ -348,6 +387,17 @@ class AuditReader:
                     yield event
         self.stats.prefiltered += count - kept
         self._lineno = first + count
+
+    def _fold(self, block: str | bytes, starts: list[int]) -> tuple[list[int], int]:
+        """The starts of the lines the C fold leaves, and how many it took (vouched bytes)."""
+        assert self._folded is not None and self._folding is not None and self._fold_lines is not None
+        assert isinstance(block, bytes)
+        program, required = self._folding
+        left = self._fold_lines(block, starts, program, required, self._folded.groups)
+        taken = len(starts) - len(left)
+        self._folded.taken += taken
+        self.stats.events += taken
+        return left, taken
 
     def _block_events(self, block: str) -> Iterator[dict[str, object]]:
         """Events of a block of whole lines.
@@ -446,6 +496,15 @@ class _Part(Struct, frozen=False):
     stats: ReadStats
     lines: int
     error: tuple[str, int] | None
+
+
+def _with_type(program: tuple | None) -> tuple[tuple, int] | None:
+    """A program whose keys hold `type` (a line without it is not a record: left to the Python
+    path, which says so), and the slot of `type`."""
+    if program is None:
+        return None
+    keys = program[0] if "type" in program[0] else (*program[0], "type")
+    return (keys, *program[1:]), keys.index("type")
 
 
 def _spans(raw: io.BufferedReader, jobs: int) -> list[tuple[int, int]] | None:

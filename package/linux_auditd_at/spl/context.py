@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import tzinfo
 from typing import Protocol, TypeVar, runtime_checkable
 
@@ -62,7 +62,23 @@ class Spans(Protocol):
 
     def __iter__(self) -> Iterator[Event]: ...
 
-    def map_spans(self, reduce: Callable[[Iterator[Event]], Reduced]) -> Iterator[Reduced]: ...
+    def map_spans(self, reduce: Callable[..., Reduced], program: Program | None = None) -> Iterator[Reduced]:
+        """With `program`, a reader may run it (spl/fold_program.py) on raw lines itself and call
+        `reduce(events, folded)`: the lines it took are in `folded`, complete once the events
+        are, and are not among the events."""
+        ...
+
+
+Program = Callable[[Mapping[str, object]], tuple | None]
+"""The program of the fold for the lines of an input with these metadata fields, or None."""
+
+
+class Folded(Protocol):
+    """What a reader folded itself by a program: the groups (`key -> [value per aggregate]`,
+    fold_program.states) and how many lines it took."""
+
+    groups: dict[tuple, list]
+    taken: int
 
 
 class StageStats(Struct, frozen=False):

@@ -35,7 +35,7 @@ import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from linux_auditd_at.spl import tree
 from linux_auditd_at.spl.context import Context, Row, Spans, in_time_range
@@ -45,6 +45,7 @@ from linux_auditd_at.structs import Struct, fields, replace
 
 if TYPE_CHECKING:
     from linux_auditd_at.spl.aggregations import Function, Mergeable
+    from linux_auditd_at.spl.context import Folded, Program
     from linux_auditd_at.spl.commands.stats import Groups
     from linux_auditd_at.spl.pipeline import Stage
 
@@ -86,12 +87,14 @@ class Partial(Struct, frozen=False):
 
 class Fold(Struct):
     """The stages up to the stats at `stats_at`: `tests` by stage index (the others are renames and
-    `search *`), `node` the stats on the events' names, `stats` as written."""
+    `search *`), `node` the stats on the events' names, `stats` as written; `searches` the tests'
+    expressions on the events' names when every test is a search (None when one is a where)."""
 
     stats_at: int
     tests: dict[int, Test]
     node: tree.Stats
     stats: tree.Stats
+    searches: list[tree.SearchExpr | None] | None
 
     def run(self, events: Iterable[Row], context: Context) -> tuple[Iterator[Row], Tally, Callable[[], int]]:
         """The stats rows, the counts of the events and of what each stage up to it passed (stats
@@ -106,7 +109,7 @@ class Fold(Struct):
         folded = [Partial({}, [0] * (len(self.tests) + 1), 0)]  # until the rows are taken
 
         def stats_rows() -> list[Row]:
-            done = _fold(events, reduce, functions)
+            done = _fold(events, reduce, functions, self._program(context))
             folded[0] = Partial({}, done.counts, done.outside)  # memory: states, then results, go
             return group_rows(results(done.groups, functions), self.stats)
 
@@ -122,16 +125,34 @@ class Fold(Struct):
 
         tests = [test(context) for test in self.tests.values()]
 
-        def reduce(events: Iterator[Row]) -> Partial:
+        def reduce(events: Iterator[Row], folded: Folded | None = None) -> Partial:
             inside, outside = in_time_range(events, context)
             rows, entered = counted(inside)
             counters = [entered]
             for test in tests:
                 rows, passed = counted(filter(test, rows))
                 counters.append(passed)
-            groups = accumulate(rows, self.node, functions)
-            return Partial(groups, [next(counter) for counter in counters], outside())
+            part = Partial(accumulate(rows, self.node, functions), [next(c) for c in counters], outside())
+            return part if folded is None else self._with_folded(part, folded, functions)
         return reduce
+
+    def _program(self, context: Context) -> Program | None:
+        """For a reader that folds lines itself: the program for an input's metadata
+        (`fold_program`), None when a test is a where."""
+        if self.searches is None:
+            return None
+        from linux_auditd_at.spl.fold_program import fold_program
+
+        return lambda metadata: fold_program(self.searches or [], self.node, metadata, context)
+
+    def _with_folded(self, part: Partial, folded: Folded, functions: list[Function]) -> Partial:
+        """A span's Partial with the lines a reader folded itself: each passed every test."""
+        if not folded.taken:
+            return part
+        from linux_auditd_at.spl.fold_program import states
+
+        mine = Partial(states(folded.groups, self.node, functions), [folded.taken] * len(part.counts), 0)
+        return mine.merge(part, cast("list[Mergeable]", functions))
 
     def _reached(self, counts: list[int], groups: int) -> list[int]:
         """The events, then what each stage passed: a test what it kept, another stage all it read."""
@@ -142,15 +163,16 @@ class Fold(Struct):
         return [*reached, groups]
 
 
-def _fold(events: Iterable[Row], reduce: Reduce, functions: list[Function]) -> Partial:
+def _fold(events: Iterable[Row], reduce: Reduce, functions: list[Function],
+          program: Program | None) -> Partial:
     """The Partial of all the events: span by span when they come in spans and every function
-    merges exactly, else in one pass."""
+    merges exactly (the reader folding the lines it can by `program`), else in one pass."""
     from linux_auditd_at.spl.aggregations import Mergeable
 
     mergeable: list[Mergeable] = [function for function in functions if isinstance(function, Mergeable)]
     if not isinstance(events, Spans) or len(mergeable) < len(functions):
         return reduce(iter(events))
-    return functools.reduce(lambda total, part: total.merge(part, mergeable), events.map_spans(reduce),
+    return functools.reduce(lambda total, part: total.merge(part, mergeable), events.map_spans(reduce, program),
                             reduce(iter(())))
 
 
@@ -161,6 +183,7 @@ def compile_fold(stages: list[Stage], reorder_at: int | None, spl: str) -> Fold 
         return None
     names: Names = {}
     tests: dict[int, Test] = {}
+    searches: list[tree.SearchExpr | None] | None = []
     for index, stage in enumerate(stages[:at]):
         match stage.command.name, stage.node:
             case "rename", tree.Rename(pairs) if not any("*" in name for pair in pairs for name in pair):
@@ -169,12 +192,14 @@ def compile_fold(stages: list[Stage], reorder_at: int | None, spl: str) -> Fold 
                 pass  # it passes all it reads, like a rename
             case "search", tree.Search(expr) if _readable(expr, names):
                 tests[index] = _search(_on_event_names(expr, names))
+                searches = None if searches is None else [*searches, _on_event_names(expr, names)]
             case "where", tree.Where(expr) if _readable(expr, names):
                 tests[index] = _where(_on_event_names(expr, names), spl)
+                searches = None
             case _:
                 return None
     node = _stats_on_event_names(stages[at].node, names)
-    return None if node is None else Fold(at, tests, node, stages[at].node)
+    return None if node is None else Fold(at, tests, node, stages[at].node, searches)
 
 
 def _rename(names: Names, pairs: tuple[tuple[str, str], ...]) -> None:

@@ -1,0 +1,94 @@
+"""The stats fold as a program for the reader's C fold (spl/fold_program.py): which searches it
+takes and which it leaves to the fold in Python, terms on an input's metadata decided per input,
+and the C fold's groups turned into the states stats gives. That the C fold gives the general
+engine's rows and counts is the random differential test in tests/test_fast_path.py."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+
+from linux_auditd_at.audit import native
+from linux_auditd_at.spl import Context, compile_search
+from linux_auditd_at.spl.commands.stats import accumulate, functions_of
+from linux_auditd_at.spl.fold_program import fold_program, states
+
+CONTEXT = Context(now=0.0, tz=UTC)
+METADATA = {"host": "h1", "source": "/var/log/audit/audit.log", "sourcetype": "linux:audit", "index": "main"}
+C_FOLD = pytest.mark.skipif(native.fold() is None, reason="the C extension did not build: install gcc and "
+                                                          "the Python headers, then `make venv`")
+
+
+def _program(spl: str, metadata=METADATA, context=CONTEXT):
+    fold = compile_search(spl).fold
+    assert fold is not None, spl
+    return None if fold.searches is None else fold_program(fold.searches, fold.node, metadata, context)
+
+
+@pytest.mark.parametrize("spl", [
+    "at | stats count",  # a bare term reads _raw
+    "comm=a* | stats count",  # a wildcard inside a value
+    "addr=10.0.0.0/8 | stats count",  # a CIDR block
+    "pid>5 | stats count",
+    "comm=at | where isnotnull(pid) | stats count",
+    "comm=at | stats dc(pid)",
+    "comm=at | stats min(pid)",
+    "comm=at | stats values(exe)",
+    "comm=at | stats count by _time",
+    "comm=at | stats count(host)",
+    "_raw=x | stats count",
+])
+def test_searches_the_c_fold_cannot_run_are_left_to_python(spl):
+    assert _program(spl) is None
+
+
+@pytest.mark.parametrize("spl", [
+    "comm=at | stats count",
+    'comm IN ("at", "atd") OR exe=/usr/bin/at NOT UID=daemon | stats count min(_time) max(_time) by comm',
+    "comm=* | rename host as dest | search dest=h1 uid!=0 | stats count(pid) by dest exe",
+    "index=main comm=CASE(At) | stats count",
+])
+def test_field_terms_counts_and_time_extremes_make_a_program(spl):
+    assert _program(spl) is not None
+
+
+def test_a_metadata_term_is_decided_for_each_input():
+    spl = "index=main comm=at | stats count by host comm"
+    keys, test, by, *_ = _program(spl)
+    assert keys == ("comm",) and by == ("h1", 0)  # host is the input's, comm the line's
+    assert _program(spl, {**METADATA, "index": "other"})[1] is False  # no line of that input can pass
+    assert _program("host=H* | stats count", METADATA)[1] is True  # the engine's own matcher decides
+
+
+def test_a_time_bound_a_float_cannot_hold_exactly_is_left_to_python():
+    window = Context(now=0.0, tz=UTC, earliest=2 ** 53 + 1)
+    assert _program("comm=at | stats count", context=window) is None
+    assert _program("comm=at | stats count", context=Context(now=0.0, tz=UTC, earliest=5))[4] == 5.0
+
+
+def test_the_groups_of_the_c_fold_become_the_states_stats_gives():
+    pipeline = compile_search("comm=at | stats count count(pid) min(_time) max(_time) by comm")
+    fold = pipeline.fold
+    events = [{"comm": "at", "pid": "1", "_time": 2.5}, {"comm": "at", "_time": 1.25}]
+    expected = accumulate(events, fold.node, functions_of(fold.node))
+    assert states({("at",): [2, 1, 1.25, 2.5]}, fold.node, functions_of(fold.node)) == expected
+
+
+@C_FOLD
+def test_the_c_fold_takes_the_lines_that_pass_and_leaves_the_others():
+    program = _program('comm IN ("at", "AtD") NOT UID=daemon | stats count min(_time) by comm pid host')
+    keys = (*program[0], "type")
+    program = (keys, *program[1:])
+    lines = [b'type=SYSCALL msg=audit(10.5:1): comm="AT" pid=7 UID="root"',
+             b'type=SYSCALL msg=audit(11:2): comm="atd" UID="root"',  # no pid: folded, in no group
+             b'type=SYSCALL msg=audit(12:3): comm="at" pid=7 UID="daemon"',  # fails the test
+             b'msg=audit(13:4): comm="at" pid=7',  # no type=: not a record, for Python to say
+             b'type=SYSCALL comm="at" pid=8',  # no stamp
+             b'type=SYSCALL msg=audit(9.25:5): comm="at" pid=7 UID=root']
+    block = b"\n".join(lines) + b"\n"
+    starts = [0, *(i + 1 for i, byte in enumerate(block[:-1]) if byte == 10)]
+    groups: dict = {}
+    left = native.fold()(block, starts, program, keys.index("type"), groups)
+    assert left == [starts[2], starts[3], starts[4]]
+    assert groups == {("AT", "7", "h1"): [1, 10.5], ("at", "7", "h1"): [1, 9.25]}
