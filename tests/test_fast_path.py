@@ -225,6 +225,51 @@ def test_several_processes_fold_their_spans_into_the_rows_and_counts_of_one(tmp_
     _compare(tmp_path, log, f"{expression} {pipeline}", engine, jobs=2, window=window)
 
 
+PLAIN_VALUES = st.sampled_from([value for value in VALUES if "*" not in value])
+program_terms = st.one_of(  # what spl/fold_program.py makes a program of: the C fold runs them
+    st.builds(lambda f, v: f'{f}="{v}"', names, PLAIN_VALUES),
+    st.builds(lambda f, v: f'{f}!="{v}"', names, PLAIN_VALUES),
+    st.builds(lambda f, v: f'{f}=CASE("{v}")', names, PLAIN_VALUES),
+    st.builds(lambda f, vs: f"{f} IN ({', '.join(f'{chr(34)}{v}{chr(34)}' for v in vs)})",
+              names, st.lists(PLAIN_VALUES, min_size=1, max_size=3)),
+    st.builds("{}=*".format, names),
+    st.sampled_from(["host=host-1", "index=main", "index=other", "source=*", 'sourcetype="linux:audit"']),
+)
+program_expressions = st.recursive(program_terms, lambda inner: st.one_of(
+    st.builds(lambda a, b: f"{a} {b}", inner, inner),
+    st.builds(lambda a, b: f"({a} OR {b})", inner, inner),
+    st.builds(lambda a: f"NOT ({a})", inner)), max_leaves=5)
+program_anchors = st.sampled_from([  # terms many lines pass, lines without pid or UID among them
+    'comm IN ("at", "atd") OR exe IN ("/usr/bin/at","/usr/bin/atd")', "type=*", "type=SYSCALL", "UID=root",
+    "comm=*", 'comm="AT"'])
+program_searches = st.one_of(
+    program_expressions, program_anchors,
+    st.builds("{} NOT ({})".format, program_anchors, program_expressions),
+    st.builds("({}) OR ({})".format, program_anchors, program_expressions))
+program_stats = st.builds(
+    lambda rename, functions, by: f"{rename}| stats {functions}{by}",
+    st.sampled_from(["", "| rename host as dest ", "| search comm!=atq "]),
+    st.lists(st.sampled_from(["count", "count(pid)", "count(UID)", "min(_time) as firstTime",
+                              "max(_time) as lastTime"]), min_size=1, max_size=3).map(" ".join),
+    stats_by)
+exact_windows = st.sampled_from([(None, None), (1795918493.068, None), (None, 1795918502.32),
+                                 (1795918493.064, 1795918507.384)])  # bounds that `at` records' times equal
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@SETTINGS
+@given(log=st.lists(lines(), min_size=1, max_size=200).map(b"".join), expression=program_searches,
+       stats=program_stats, window=exact_windows)
+def test_the_c_fold_gives_the_general_engines_rows_and_counts(tmp_path, jobs, log, expression, stats, window,
+                                                              monkeypatch):
+    """Searches the C fold runs (field terms, count and the time extremes), on both sides of exact
+    time bounds, with one process and with several."""
+    if native.fold() is None or importlib.util.find_spec("hyperscan") is None:
+        pytest.skip("the C fold runs after the hyperscan scan: pip install hyperscan, and a C compiler")
+    monkeypatch.setattr(reader_module, "SPAN", 2048)
+    _compare(tmp_path, log, f"{expression} {stats}", "hyperscan", jobs=jobs, window=window)
+
+
 def test_with_several_processes_a_spans_groups_cross_the_pipe_not_its_events(tmp_path, monkeypatch):
     monkeypatch.setattr(reader_module, "CHUNK", 1024)
     monkeypatch.setattr(reader_module, "SPAN", 2048)

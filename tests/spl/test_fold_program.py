@@ -75,20 +75,36 @@ def test_the_groups_of_the_c_fold_become_the_states_stats_gives():
     assert states({("at",): [2, 1, 1.25, 2.5]}, fold.node, functions_of(fold.node)) == expected
 
 
-@C_FOLD
-def test_the_c_fold_takes_the_lines_that_pass_and_leaves_the_others():
-    program = _program('comm IN ("at", "AtD") NOT UID=daemon | stats count min(_time) by comm pid host')
+def _c_fold(spl: str, lines: list[bytes]) -> tuple[list[int], dict, list[int]]:
+    """The starts the C fold leaves of a block of `lines`, the groups it made, and every start."""
+    program = _program(spl)
     keys = (*program[0], "type")
-    program = (keys, *program[1:])
-    lines = [b'type=SYSCALL msg=audit(10.5:1): comm="AT" pid=7 UID="root"',
-             b'type=SYSCALL msg=audit(11:2): comm="atd" UID="root"',  # no pid: folded, in no group
-             b'type=SYSCALL msg=audit(12:3): comm="at" pid=7 UID="daemon"',  # fails the test
-             b'msg=audit(13:4): comm="at" pid=7',  # no type=: not a record, for Python to say
-             b'type=SYSCALL comm="at" pid=8',  # no stamp
-             b'type=SYSCALL msg=audit(9.25:5): comm="at" pid=7 UID=root']
     block = b"\n".join(lines) + b"\n"
     starts = [0, *(i + 1 for i, byte in enumerate(block[:-1]) if byte == 10)]
     groups: dict = {}
-    left = native.fold()(block, starts, program, keys.index("type"), groups)
+    left = native.fold()(block, starts, (keys, *program[1:]), keys.index("type"), groups)
+    return left, groups, starts
+
+
+LINES = [b'type=SYSCALL msg=audit(10.5:1): comm="AT" pid=7 UID="root"',
+         b'type=SYSCALL msg=audit(11:2): comm="atd" UID="root"',  # no pid
+         b'type=SYSCALL msg=audit(12:3): comm="at" pid=7 UID="daemon"',  # fails the test
+         b'msg=audit(13:4): comm="at" pid=7',  # no type=: not a record, for Python to say
+         b'type=SYSCALL comm="at" pid=8',  # no stamp
+         b'type=SYSCALL msg=audit(9.25:5): comm="at" pid=7 UID=root']
+
+
+@C_FOLD
+def test_the_c_fold_takes_the_lines_that_pass_and_leaves_the_others():
+    left, groups, starts = _c_fold('comm IN ("at", "AtD") NOT UID=daemon | stats count count(pid) min(_time) '
+                                   'max(_time) by comm host', LINES)
     assert left == [starts[2], starts[3], starts[4]]
-    assert groups == {("AT", "7", "h1"): [1, 10.5], ("at", "7", "h1"): [1, 9.25]}
+    assert groups == {("AT", "h1"): [1, 1, 10.5, 10.5], ("atd", "h1"): [1, 0, 11.0, 11.0],
+                      ("at", "h1"): [1, 1, 9.25, 9.25]}
+
+
+@C_FOLD
+def test_a_line_without_a_by_field_is_taken_into_no_group():
+    left, groups, starts = _c_fold("UID=root | stats count by pid", LINES)
+    assert left == [starts[2], starts[3], starts[4]]  # the line without pid is taken all the same
+    assert groups == {("7",): [2]}

@@ -8,6 +8,14 @@
  *     module docstring), in one pass. None when the line is not ASCII or the keys are more than
  *     MAX_KEYS: the caller takes the Python path.
  *
+ * fold(block, starts, program, required, groups) -> list[int]
+ *     A search's tests and stats over the lines of a vouched block (ASCII, no CR nor NUL) that
+ *     start at `starts`: for each, the stamp's epoch and the pairs of `keys` as record() reads
+ *     them; the line is taken when it has a stamp and key `required` (`type`), lies inside
+ *     [earliest, latest) and passes the test: its group (`by`) in `groups` gets its aggregates.
+ *     The program (spl/fold_program.py says what each part means) is
+ *     (keys, test, by, aggregates, earliest, latest). Returns the starts of the lines not taken.
+ *
  * vouch(block) -> int   (only where the CPU has AVX2: x86_64 built with GCC or Clang)
  *     The line count of a block of whole lines (bytes) when it holds only ASCII bytes, no CR nor
  *     NUL, and as many " msg=audit(" and "): " as lines (scan.py's check, record.stamped_lines),
@@ -240,7 +248,20 @@ enum { COUNT, MIN_TIME, MAX_TIME };
 typedef struct {
     const unsigned char *s;         /* the line */
     const Py_ssize_t *starts, *ends; /* its values, by slot (start -1: none) */
+    Py_ssize_t slots;
 } Line;
+
+/* a slot of the program (an int below the number of keys), -1 with an error set */
+static Py_ssize_t slot_of(PyObject *item, const Line *line) {
+    Py_ssize_t slot = PyLong_AsSsize_t(item);
+    if (slot == -1 && PyErr_Occurred())
+        return -1;
+    if (slot < 0 || slot >= line->slots) {
+        PyErr_SetString(PyExc_ValueError, "fold: a slot beyond the keys");
+        return -1;
+    }
+    return slot;
+}
 
 static int same_value(const Line *line, Py_ssize_t slot, PyObject *literal, int case_sensitive) {
     Py_ssize_t length = line->ends[slot] - line->starts[slot];
@@ -279,8 +300,8 @@ static int holds(PyObject *test, const Line *line) {
         int got = holds(PyTuple_GET_ITEM(test, 1), line);
         return got < 0 ? -1 : !got;
     }
-    Py_ssize_t slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(test, 1));
-    if (PyErr_Occurred())
+    Py_ssize_t slot = slot_of(PyTuple_GET_ITEM(test, 1), line);
+    if (slot < 0)
         return -1;
     if (line->starts[slot] < 0)
         return 0; /* a missing field matches neither f=v nor f!=v */
@@ -314,12 +335,8 @@ static PyObject *group_key(PyObject *by, const Line *line) {
         if (PyUnicode_Check(item)) {
             value = Py_NewRef(item);
         } else {
-            Py_ssize_t slot = PyLong_AsSsize_t(item);
-            if (slot == -1 && PyErr_Occurred()) {
-                Py_CLEAR(key);
-                break;
-            }
-            if (line->starts[slot] < 0) {
+            Py_ssize_t slot = slot_of(item, line);
+            if (slot < 0 || line->starts[slot] < 0) {
                 Py_CLEAR(key);
                 break;
             }
@@ -338,7 +355,8 @@ static PyObject *group_key(PyObject *by, const Line *line) {
 /* a group's values after one more line: a count, or the least/greatest time */
 static PyObject *aggregated(PyObject *aggregate, PyObject *old, const Line *line, PyObject *time) {
     long op = PyLong_AsLong(PyTuple_GET_ITEM(aggregate, 0));
-    Py_ssize_t slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(aggregate, 1));
+    PyObject *slot_item = PyTuple_GET_ITEM(aggregate, 1);
+    Py_ssize_t slot = PyLong_AsSsize_t(slot_item) == -1 ? -1 : slot_of(slot_item, line);
     if (PyErr_Occurred())
         return NULL;
     if (op == COUNT) {
@@ -386,7 +404,7 @@ static int add_to_group(PyObject *groups, PyObject *by, PyObject *aggregates, co
 }
 
 static int outside(PyObject *earliest, PyObject *latest, double t) {
-    return (earliest != Py_None && t < PyFloat_AsDouble(earliest)) || (latest != Py_None && t >= PyFloat_AsDouble(latest));
+    return (earliest != Py_None && t < PyFloat_AS_DOUBLE(earliest)) || (latest != Py_None && t >= PyFloat_AS_DOUBLE(latest));
 }
 
 /* 1 when the line starting at `start` was folded, 0 when it is left to the caller, -1 on error */
@@ -406,7 +424,7 @@ static int fold_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t sta
     Py_XDECREF(text);
     if (time == NULL)
         return -1;
-    Line line = {s, starts, ends};
+    Line line = {s, starts, ends, PyTuple_GET_SIZE(keys)};
     int taken = 0;
     if (!outside(PyTuple_GET_ITEM(program, 4), PyTuple_GET_ITEM(program, 5), PyFloat_AS_DOUBLE(time))) {
         taken = holds(PyTuple_GET_ITEM(program, 1), &line);
@@ -415,6 +433,26 @@ static int fold_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t sta
     }
     Py_DECREF(time);
     return taken < 0 || PyErr_Occurred() ? -1 : taken;
+}
+
+/* whether the program's parts have the types the fold reads without checking */
+static int well_formed(PyObject *program, Py_ssize_t required) {
+    if (PyTuple_GET_SIZE(program) != 6)
+        return 0;
+    PyObject *keys = PyTuple_GET_ITEM(program, 0), *by = PyTuple_GET_ITEM(program, 2);
+    PyObject *aggregates = PyTuple_GET_ITEM(program, 3);
+    if (!PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) > MAX_KEYS || required < 0
+        || required >= PyTuple_GET_SIZE(keys) || !PyTuple_Check(by) || !PyTuple_Check(aggregates))
+        return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(aggregates); i++) {
+        PyObject *aggregate = PyTuple_GET_ITEM(aggregates, i);
+        if (!PyTuple_Check(aggregate) || PyTuple_GET_SIZE(aggregate) != 2)
+            return 0;
+    }
+    for (int bound = 4; bound < 6; bound++)
+        if (PyTuple_GET_ITEM(program, bound) != Py_None && !PyFloat_Check(PyTuple_GET_ITEM(program, bound)))
+            return 0;
+    return 1;
 }
 
 static PyObject *fold(PyObject *self, PyObject *args) {
@@ -427,13 +465,11 @@ static PyObject *fold(PyObject *self, PyObject *args) {
     PyObject *left = NULL;
     const char *names[MAX_KEYS];
     Py_ssize_t lengths[MAX_KEYS];
-    PyObject *keys = PyTuple_Size(program) == 6 ? PyTuple_GET_ITEM(program, 0) : NULL;
-    if (keys == NULL || !PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) > MAX_KEYS || required < 0
-        || required >= PyTuple_GET_SIZE(keys)) {
+    if (!well_formed(program, required)) {
         PyErr_SetString(PyExc_ValueError, "fold: program is (keys, test, by, aggregates, earliest, latest)");
         goto done;
     }
-    if (!key_names(keys, names, lengths) || (left = PyList_New(0)) == NULL)
+    if (!key_names(PyTuple_GET_ITEM(program, 0), names, lengths) || (left = PyList_New(0)) == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(starts); i++) {
         PyObject *item = PyList_GET_ITEM(starts, i);

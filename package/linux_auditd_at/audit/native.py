@@ -6,7 +6,7 @@ results (the tests hold each pair equal):
 | hyperscan | the block scan (`scan.py`) | `re` |
 | stringzilla | SIMD counts of a byte string in a block; the first of a set of bytes | `bytes.count`; `in` |
 | isal (python-isal) | gzip inflate, about 3x zlib's | `gzip` |
-| ours: `_lines.c` (install) | a line's stamp and some fields; a search's fold of lines; the block check (AVX2) | regexes; the fold in Python; the above |
+| ours: `_lines.c` (install) | a line's stamp and fields; a search's fold; the block check | Python |
 
 Wheels: hyperscan for x86_64 Linux and macOS arm64; stringzilla and isal for x86_64 and aarch64
 Linux and macOS. `_lines` is compiled when the package is installed, where a C compiler and the

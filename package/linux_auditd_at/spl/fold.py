@@ -38,14 +38,13 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from linux_auditd_at.spl import tree
-from linux_auditd_at.spl.context import Context, Row, Spans, in_time_range
+from linux_auditd_at.spl.context import Context, Folded, Program, Row, Spans, in_time_range
 from linux_auditd_at.spl.projection import names_read
 from linux_auditd_at.spl.search_expr import compile_matcher, matches_everything
 from linux_auditd_at.structs import Struct, fields, replace
 
 if TYPE_CHECKING:
     from linux_auditd_at.spl.aggregations import Function, Mergeable
-    from linux_auditd_at.spl.context import Folded, Program
     from linux_auditd_at.spl.commands.stats import Groups
     from linux_auditd_at.spl.pipeline import Stage
 
@@ -172,8 +171,8 @@ def _fold(events: Iterable[Row], reduce: Reduce, functions: list[Function],
     mergeable: list[Mergeable] = [function for function in functions if isinstance(function, Mergeable)]
     if not isinstance(events, Spans) or len(mergeable) < len(functions):
         return reduce(iter(events))
-    return functools.reduce(lambda total, part: total.merge(part, mergeable), events.map_spans(reduce, program),
-                            reduce(iter(())))
+    parts = events.map_spans(reduce, program)
+    return functools.reduce(lambda total, part: total.merge(part, mergeable), parts, reduce(iter(())))
 
 
 def compile_fold(stages: list[Stage], reorder_at: int | None, spl: str) -> Fold | None:
