@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from linux_auditd_at.cli import VERBS, build_parser, main
+from linux_auditd_at.console import YOUNG
 from paths import REPO
 
 SAMPLE = REPO / "attack_data/T1053.002/linux_auditd_at/auditd_at_execution.log"
@@ -106,20 +107,22 @@ def test_a_run_that_returns_no_row_imports_no_decimal(tmp_path):
 
 def _run_sample(entry: str) -> subprocess.CompletedProcess:
     """A process running the sample through `entry` (code calling a main with sys.argv set),
-    which prints to stderr the status, whether the collector is on and how much is frozen."""
+    which prints to stderr the status, whether the collector is on, whether much is frozen and
+    the youngest generation's threshold."""
     argv = ["linux-auditd-at", "--app-dir", str(REPO), "run", "--format", "csv", str(SAMPLE)]
     code = (f"import gc, sys; sys.argv = {argv!r}; {entry}; "
-            "print(status, gc.isenabled(), gc.get_freeze_count() > 10000, file=sys.stderr)")
+            "print(status, gc.isenabled(), gc.get_freeze_count() > 10000, gc.get_threshold()[0], "
+            "file=sys.stderr)")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
 
 def test_the_console_script_freezes_what_start_up_made_and_collects_the_rest():
     """`console.main` runs the command as `cli.main` does, with the objects of start-up frozen
-    (see `console`) and the collector on for what the verb makes."""
+    (see `console`) and the collector on for what the verb makes, less often."""
     console = _run_sample("from linux_auditd_at import console; status = console.main()")
     in_process = _run_sample("from linux_auditd_at.cli import main; status = main()")
-    assert console.stderr.splitlines()[-1] == "0 True True"
-    assert in_process.stderr.splitlines()[-1] == "0 True False"
+    assert console.stderr.splitlines()[-1] == f"0 True True {YOUNG}"
+    assert in_process.stderr.splitlines()[-1] == "0 True False 700"
     assert console.stdout == in_process.stdout and "at,/usr/bin/at" in console.stdout
 
 
