@@ -94,6 +94,10 @@ class Count(_Base):
     def results(self, counts: list[int]) -> Sequence[object]:
         return [*map(str, counts)]
 
+    def counted(self, counts: list[int]) -> list[int]:
+        """The states of groups that counted these numbers of rows (a fold made them)."""
+        return counts
+
 
 class DistinctCount(_Base):
     def empty(self) -> set[str]:
@@ -123,6 +127,11 @@ class Extreme(_Base):
         if type(found) is float:
             return (0, found, ""), found
         return self.add(None, row)
+
+    def timed(self, times: list[float]) -> list[tuple]:
+        """The states of groups whose best `_time` is each of `times` (a fold found them): those
+        `start` gives a group whose first row has that time."""
+        return [((0, time, ""), time) for time in times]
 
     def add(self, best: tuple | None, row: dict) -> tuple | None:
         found = row.get(self.field)

@@ -26,9 +26,9 @@ The program, in builtins only (the reader knows nothing of SPL):
   `(MAX_TIME, -1)`;
 - `earliest`, `latest`: the time range (float or None): a line outside is left to the caller.
 
-`states(groups, functions)` turns the groups the C fold made (`key -> [value per aggregate]`) into
-stats states (`commands.stats.Groups`): a count is the Count state; a time t is
-`function.start({"_time": t})`, the state stats gives a group whose first event has that time.
+`states(groups, node, functions)` turns the groups the C fold made (`key -> [value per aggregate]`)
+into stats states (`commands.stats.Groups`): `Count.counted` of the counts, `Extreme.timed` of the
+times (the state `start` gives a group whose first event has that time).
 """
 
 from __future__ import annotations
@@ -81,12 +81,14 @@ def fold_program(searches: list[tree.SearchExpr | None], node: tree.Stats,
 
 
 def states(groups: dict[tuple, list], node: tree.Stats, functions: list) -> Groups:
-    """The stats states of the groups a program's fold made (module docstring)."""
-    made: Groups = {}
-    for key, values in groups.items():
-        made[key] = [value if a.function == "count" else function.start({"_time": value})
-                     for a, function, value in zip(node.aggregations, functions, values, strict=True)]
-    return made
+    """The stats states of the groups a program's fold made (module docstring), a function's
+    column at a time."""
+    if not groups:
+        return {}
+    values = zip(*groups.values(), strict=True)
+    columns = [function.counted([*column]) if a.function == "count" else function.timed([*column])
+               for a, function, column in zip(node.aggregations, functions, values, strict=True)]
+    return dict(zip(groups, map(list, zip(*columns, strict=True)), strict=True))
 
 
 def _all(tests: list[object]) -> object:
