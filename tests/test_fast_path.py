@@ -4,8 +4,9 @@ random searches: the same rows, stage counts, reader counts and warnings, with t
 and with the stdlib `re` fallback.
 
 Logs are real records (tests/audit/data) re-cased, re-valued and broken: hex and mixed-case
-values, quoted values holding `key=` text, `node=` prefixes, CRLF, blank and non-audit lines,
-stamped lines without `type=`, bytes that are not UTF-8, the ENRICHED 0x1d separator. Searches
+values, quoted values holding `key=` text, a key's name inside a longer key (`xcomm=`), `node=`
+prefixes, CRLF, blank and non-audit lines, stamped lines without `type=`, bytes that are not
+UTF-8, the ENRICHED 0x1d separator. Searches
 are field terms (=, !=, IN, wildcards, NOT, AND/OR, metadata terms, bare terms) followed by
 streaming commands and stats, the way the detection and its filter macro are written, or by random
 pipelines of search/where/rename (and commands the fold declines), stats, and commands after it
@@ -124,7 +125,8 @@ def lines(draw) -> bytes:
     if draw(st.integers(0, 99)) < 4:  # rare: a block holding one is read line by line
         change = draw(st.sampled_from(["junk", "blank", "latin-1", "stamp only", "crlf"]))
     else:
-        change = draw(st.sampled_from(["none", "case", "hex", "quoted key", "node", "no type", "comm"]))
+        change = draw(st.sampled_from(["none", "case", "hex", "quoted key", "node", "no type", "comm",
+                                       "key in a key"]))
     if change == "case":
         key = draw(st.sampled_from([rb'comm="[^"]*"', rb'UID="[^"]*"', rb'exe="[^"]*"', rb"type=\w+",
                                     rb"node=\S+"]))
@@ -140,6 +142,8 @@ def lines(draw) -> bytes:
                                      b"\x00\x00type=SYSCALL"]))
     elif change == "blank":
         line = b""
+    elif change == "key in a key":  # `xcomm="at"`: the text, not the field (as `auid` holds `uid`)
+        line = line.replace(b" comm=", b" xcomm=", 1)
     elif change == "no type":
         line = line.replace(b"type=", b"typo=", 1)
     elif change == "latin-1":

@@ -23,7 +23,8 @@ C_FOLD = pytest.mark.skipif(native.fold() is None, reason="the C extension did n
 def _program(spl: str, metadata=METADATA, context=CONTEXT):
     fold = compile_search(spl).fold
     assert fold is not None, spl
-    return None if fold.searches is None else fold_program(fold.searches, fold.node, metadata, context)
+    first = fold.searches[0] if fold.searches and 0 in fold.tests else None
+    return None if fold.searches is None else fold_program(fold.searches, first, fold.node, metadata, context)
 
 
 @pytest.mark.parametrize("spl", [
@@ -55,16 +56,16 @@ def test_field_terms_counts_and_time_extremes_make_a_program(spl):
 
 def test_a_metadata_term_is_decided_for_each_input():
     spl = "index=main comm=at | stats count by host comm"
-    keys, test, by, *_ = _program(spl)
+    keys, tests, _, by, *_ = _program(spl)
     assert keys == ("comm",) and by == ("h1", 0)  # host is the input's, comm the line's
-    assert _program(spl, {**METADATA, "index": "other"})[1] is False  # no line of that input can pass
-    assert _program("host=H* | stats count", METADATA)[1] is True  # the engine's own matcher decides
+    assert _program(spl, {**METADATA, "index": "other"})[1] == (False,)  # no line of that input can pass
+    assert _program("host=H* | stats count", METADATA)[1] == (True,)  # the engine's own matcher decides
 
 
 def test_a_time_bound_a_float_cannot_hold_exactly_is_left_to_python():
     window = Context(now=0.0, tz=UTC, earliest=2 ** 53 + 1)
     assert _program("comm=at | stats count", context=window) is None
-    assert _program("comm=at | stats count", context=Context(now=0.0, tz=UTC, earliest=5))[4] == 5.0
+    assert _program("comm=at | stats count", context=Context(now=0.0, tz=UTC, earliest=5))[5] == 5.0
 
 
 def test_the_groups_of_the_c_fold_become_the_states_stats_gives():
@@ -75,15 +76,17 @@ def test_the_groups_of_the_c_fold_become_the_states_stats_gives():
     assert states({("at",): [2, 1, 1.25, 2.5]}, fold.node, functions_of(fold.node)) == expected
 
 
-def _c_fold(spl: str, lines: list[bytes]) -> tuple[list[int], dict, list[int]]:
-    """The starts the C fold leaves of a block of `lines`, the groups it made, and every start."""
+def _c_fold(spl: str, lines: list[bytes]) -> tuple[list[int], dict, list[int], list[int]]:
+    """The starts the C fold leaves of a block of `lines`, the groups it made, the lines it took by
+    number of tests passed, and every start."""
     program = _program(spl)
     keys = (*program[0], "type")
     block = b"\n".join(lines) + b"\n"
     starts = [0, *(i + 1 for i, byte in enumerate(block[:-1]) if byte == 10)]
     groups: dict = {}
-    left = native.fold()(block, starts, (keys, *program[1:]), keys.index("type"), groups)
-    return left, groups, starts
+    passed = [0] * (len(program[1]) + 1)
+    left = native.fold()(block, starts, (keys, *program[1:]), keys.index("type"), groups, passed)
+    return left, groups, passed, starts
 
 
 LINES = [b'type=SYSCALL msg=audit(10.5:1): comm="AT" pid=7 UID="root"',
@@ -96,15 +99,23 @@ LINES = [b'type=SYSCALL msg=audit(10.5:1): comm="AT" pid=7 UID="root"',
 
 @C_FOLD
 def test_the_c_fold_takes_the_lines_that_pass_and_leaves_the_others():
-    left, groups, starts = _c_fold('comm IN ("at", "AtD") NOT UID=daemon | stats count count(pid) min(_time) '
-                                   'max(_time) by comm host', LINES)
-    assert left == [starts[2], starts[3], starts[4]]
+    left, groups, passed, starts = _c_fold('comm IN ("at", "AtD") NOT UID=daemon | stats count count(pid) '
+                                           'min(_time) max(_time) by comm host', LINES)
+    assert left == [starts[3], starts[4]]  # not records: for Python to say
     assert groups == {("AT", "h1"): [1, 1, 10.5, 10.5], ("atd", "h1"): [1, 0, 11.0, 11.0],
                       ("at", "h1"): [1, 1, 9.25, 9.25]}
+    assert passed == [1, 3]  # the daemon's line fails the test, yet holds comm=at: the prefilter keeps it
 
 
 @C_FOLD
 def test_a_line_without_a_by_field_is_taken_into_no_group():
-    left, groups, starts = _c_fold("UID=root | stats count by pid", LINES)
-    assert left == [starts[2], starts[3], starts[4]]  # the line without pid is taken all the same
-    assert groups == {("7",): [2]}
+    left, groups, passed, starts = _c_fold("UID=root | stats count by pid", LINES)
+    assert left == [starts[2], starts[3], starts[4]]  # the daemon's line holds no UID=root: Python says
+    assert groups == {("7",): [2]} and passed == [0, 3]  # the line without pid is taken all the same
+
+
+@C_FOLD
+def test_a_line_failing_a_later_stage_is_counted_at_the_stage_that_drops_it():
+    left, _, passed, starts = _c_fold("type=SYSCALL | search UID=root | search pid=7 | stats count", LINES)
+    assert left == [starts[3], starts[4]]
+    assert passed == [0, 1, 1, 2]  # the daemon's line passes one test, the line without pid two

@@ -8,13 +8,16 @@
  *     module docstring), in one pass. None when the line is not ASCII or the keys are more than
  *     MAX_KEYS: the caller takes the Python path.
  *
- * fold(block, starts, program, required, groups) -> list[int]
+ * fold(block, starts, program, required, groups, passed) -> list[int]
  *     A search's tests and stats over the lines of a vouched block (ASCII, no CR nor NUL) that
  *     start at `starts`: for each, the stamp's epoch and the pairs of `keys` as record() reads
- *     them; the line is taken when it has a stamp and key `required` (`type`), lies inside
- *     [earliest, latest) and passes the test: its group (`by`) in `groups` gets its aggregates.
- *     The program (spl/fold_program.py says what each part means) is
- *     (keys, test, by, aggregates, earliest, latest). Returns the starts of the lines not taken.
+ *     them. A line with a stamp and key `required` (`type`), inside [earliest, latest), is tested
+ *     by the stages' `tests` in order; it is taken when it passes them all (its group, `by`, in
+ *     `groups` gets its aggregates), or some but not all, or none while it passes `kept`; each
+ *     taken line adds 1 to passed[the number of tests it passed]. The program
+ *     (spl/fold_program.py says what each part means) is
+ *     (keys, tests, kept, by, aggregates, earliest, latest). Returns the starts of the lines not
+ *     taken.
  *
  * vouch(block) -> int   (only where the CPU has AVX2: x86_64 built with GCC or Clang)
  *     The line count of a block of whole lines (bytes) when it holds only ASCII bytes, no CR nor
@@ -407,9 +410,22 @@ static int outside(PyObject *earliest, PyObject *latest, double t) {
     return (earliest != Py_None && t < PyFloat_AS_DOUBLE(earliest)) || (latest != Py_None && t >= PyFloat_AS_DOUBLE(latest));
 }
 
-/* 1 when the line starting at `start` was folded, 0 when it is left to the caller, -1 on error */
+/* how many of the tests a line passes, in order (up to the first it fails); -1 on error */
+static Py_ssize_t tests_passed(PyObject *tests, const Line *line) {
+    Py_ssize_t count = 0;
+    for (; count < PyTuple_GET_SIZE(tests); count++) {
+        int got = holds(PyTuple_GET_ITEM(tests, count), line);
+        if (got <= 0)
+            return got < 0 ? -1 : count;
+    }
+    return count;
+}
+
+/* 1 when the line starting at `start` was taken (passed[number of tests it passed] += 1), 0 when
+ * it is left to the caller, -1 on error */
 static int fold_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t start, PyObject *program,
-                     Py_ssize_t required, PyObject *groups, const char **names, const Py_ssize_t *lengths) {
+                     Py_ssize_t required, PyObject *groups, const char **names, const Py_ssize_t *lengths,
+                     Py_ssize_t *passed) {
     PyObject *keys = PyTuple_GET_ITEM(program, 0);
     const unsigned char *s = block + start, *newline = memchr(s, '\n', size - start);
     Py_ssize_t n = newline == NULL ? size - start : newline - s, from, to;
@@ -425,48 +441,73 @@ static int fold_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t sta
     if (time == NULL)
         return -1;
     Line line = {s, starts, ends, PyTuple_GET_SIZE(keys)};
+    PyObject *tests = PyTuple_GET_ITEM(program, 1);
     int taken = 0;
-    if (!outside(PyTuple_GET_ITEM(program, 4), PyTuple_GET_ITEM(program, 5), PyFloat_AS_DOUBLE(time))) {
-        taken = holds(PyTuple_GET_ITEM(program, 1), &line);
-        if (taken == 1 && !add_to_group(groups, PyTuple_GET_ITEM(program, 2), PyTuple_GET_ITEM(program, 3), &line, time))
+    if (!outside(PyTuple_GET_ITEM(program, 5), PyTuple_GET_ITEM(program, 6), PyFloat_AS_DOUBLE(time))) {
+        Py_ssize_t count = tests_passed(tests, &line);
+        if (count == PyTuple_GET_SIZE(tests))
+            taken = add_to_group(groups, PyTuple_GET_ITEM(program, 3), PyTuple_GET_ITEM(program, 4), &line, time)
+                        ? 1 : -1;
+        else if (count >= 0)
+            taken = count > 0 ? 1 : holds(PyTuple_GET_ITEM(program, 2), &line); /* kept: an event all the same */
+        else
             taken = -1;
+        if (taken == 1)
+            passed[count]++;
     }
     Py_DECREF(time);
     return taken < 0 || PyErr_Occurred() ? -1 : taken;
 }
 
-/* whether the program's parts have the types the fold reads without checking */
-static int well_formed(PyObject *program, Py_ssize_t required) {
-    if (PyTuple_GET_SIZE(program) != 6)
+#define MAX_TESTS 64
+
+/* whether the program's parts have the types the fold reads without checking, and `passed` one
+ * count per number of tests passed */
+static int well_formed(PyObject *program, Py_ssize_t required, PyObject *passed) {
+    if (PyTuple_GET_SIZE(program) != 7)
         return 0;
-    PyObject *keys = PyTuple_GET_ITEM(program, 0), *by = PyTuple_GET_ITEM(program, 2);
-    PyObject *aggregates = PyTuple_GET_ITEM(program, 3);
+    PyObject *keys = PyTuple_GET_ITEM(program, 0), *tests = PyTuple_GET_ITEM(program, 1);
+    PyObject *by = PyTuple_GET_ITEM(program, 3), *aggregates = PyTuple_GET_ITEM(program, 4);
     if (!PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) > MAX_KEYS || required < 0
-        || required >= PyTuple_GET_SIZE(keys) || !PyTuple_Check(by) || !PyTuple_Check(aggregates))
+        || required >= PyTuple_GET_SIZE(keys) || !PyTuple_Check(tests) || PyTuple_GET_SIZE(tests) > MAX_TESTS
+        || PyList_GET_SIZE(passed) != PyTuple_GET_SIZE(tests) + 1 || !PyTuple_Check(by)
+        || !PyTuple_Check(aggregates))
         return 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(aggregates); i++) {
         PyObject *aggregate = PyTuple_GET_ITEM(aggregates, i);
         if (!PyTuple_Check(aggregate) || PyTuple_GET_SIZE(aggregate) != 2)
             return 0;
     }
-    for (int bound = 4; bound < 6; bound++)
+    for (int bound = 5; bound < 7; bound++)
         if (PyTuple_GET_ITEM(program, bound) != Py_None && !PyFloat_Check(PyTuple_GET_ITEM(program, bound)))
             return 0;
     return 1;
 }
 
+/* passed[i] += counts[i], each */
+static int add_counts(PyObject *passed, const Py_ssize_t *counts) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(passed); i++) {
+        Py_ssize_t before = PyLong_AsSsize_t(PyList_GET_ITEM(passed, i));
+        PyObject *after = before == -1 && PyErr_Occurred() ? NULL : PyLong_FromSsize_t(before + counts[i]);
+        if (after == NULL || PyList_SetItem(passed, i, after) < 0)
+            return 0;
+    }
+    return 1;
+}
+
 static PyObject *fold(PyObject *self, PyObject *args) {
     Py_buffer block;
-    PyObject *starts, *program, *groups;
-    Py_ssize_t required;
-    if (!PyArg_ParseTuple(args, "y*O!O!nO!:fold", &block, &PyList_Type, &starts, &PyTuple_Type, &program,
-                          &required, &PyDict_Type, &groups))
+    PyObject *starts, *program, *groups, *passed;
+    Py_ssize_t required, counts[MAX_TESTS + 1] = {0};
+    if (!PyArg_ParseTuple(args, "y*O!O!nO!O!:fold", &block, &PyList_Type, &starts, &PyTuple_Type, &program,
+                          &required, &PyDict_Type, &groups, &PyList_Type, &passed))
         return NULL;
     PyObject *left = NULL;
     const char *names[MAX_KEYS];
     Py_ssize_t lengths[MAX_KEYS];
-    if (!well_formed(program, required)) {
-        PyErr_SetString(PyExc_ValueError, "fold: program is (keys, test, by, aggregates, earliest, latest)");
+    if (!well_formed(program, required, passed)) {
+        PyErr_SetString(PyExc_ValueError, "fold: program is (keys, tests, kept, by, aggregates, earliest, "
+                                          "latest), passed a count per number of tests passed");
         goto done;
     }
     if (!key_names(PyTuple_GET_ITEM(program, 0), names, lengths) || (left = PyList_New(0)) == NULL)
@@ -480,12 +521,14 @@ static PyObject *fold(PyObject *self, PyObject *args) {
             Py_CLEAR(left);
             break;
         }
-        int taken = fold_line(block.buf, block.len, start, program, required, groups, names, lengths);
+        int taken = fold_line(block.buf, block.len, start, program, required, groups, names, lengths, counts);
         if (taken < 0 || (taken == 0 && PyList_Append(left, item) < 0)) {
             Py_CLEAR(left);
             break;
         }
     }
+    if (left != NULL && !add_counts(passed, counts))
+        Py_CLEAR(left);
 done:
     PyBuffer_Release(&block);
     return left;

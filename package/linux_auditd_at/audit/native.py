@@ -77,15 +77,16 @@ def line_record() -> LineRecord | None:
     return _extension("record")
 
 
-Fold = Callable[[bytes, list[int], tuple, int, dict], list[int]]
+Fold = Callable[[bytes, list[int], tuple, int, dict, list[int]], list[int]]
 
 
 def fold() -> Fold | None:
-    """`_lines.fold(block, starts, program, required, groups)`: a search's tests and stats run on
-    the lines of a vouched block starting at `starts` (the program: spl/fold_program.py), each
-    line it takes added to `groups`; the starts of the lines it leaves (no stamp, no key
-    `program[0][required]`, outside the time range, failing the test). None where the extension
-    did not build or the stdlib alone is asked for."""
+    """`_lines.fold(block, starts, program, required, groups, passed)`: a search's tests and stats
+    run on the lines of a vouched block starting at `starts` (the program: spl/fold_program.py),
+    each line that passes every test added to `groups`, each line it takes counted in
+    `passed[tests passed]`; the starts of the lines it leaves (no stamp, no key
+    `program[0][required]`, outside the time range, failing the first test and `kept`). None
+    where the extension did not build or the stdlib alone is asked for."""
     return _extension("fold")
 
 

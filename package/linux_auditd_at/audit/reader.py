@@ -158,11 +158,12 @@ def machine_name() -> str:
 
 
 class Folded(Struct, frozen=False):
-    """What the C fold made of the lines it took from a span: `groups` (`native.fold`) and how
-    many lines it took (they are events, read and folded, never handed to `reduce`)."""
+    """What the C fold made of the lines it took from a span: `groups` and `passed`, by number of
+    the program's tests passed, how many lines it took (`native.fold`); they are events, read and
+    folded, never handed to `reduce`."""
 
     groups: dict[tuple, list]
-    taken: int = 0
+    passed: list[int]
 
 
 class AuditReader:
@@ -360,7 +361,7 @@ class AuditReader:
         takes while they are read."""
         if self._program is None:
             return reduce(events)
-        self._folded = Folded({})
+        self._folded = Folded({}, [0] * (1 + (0 if self._folding is None else len(self._folding[0][1]))))
         try:
             return reduce(events, self._folded)
         finally:
@@ -393,9 +394,8 @@ class AuditReader:
         assert self._folded is not None and self._folding is not None and self._fold_lines is not None
         assert isinstance(block, bytes)
         program, required = self._folding
-        left = self._fold_lines(block, starts, program, required, self._folded.groups)
+        left = self._fold_lines(block, starts, program, required, self._folded.groups, self._folded.passed)
         taken = len(starts) - len(left)
-        self._folded.taken += taken
         self.stats.events += taken
         return left, taken
 

@@ -75,10 +75,10 @@ Program = Callable[[Mapping[str, object]], tuple | None]
 
 class Folded(Protocol):
     """What a reader folded itself by a program: the groups (`key -> [value per aggregate]`,
-    fold_program.states) and how many lines it took."""
+    fold_program.states) and, by number of tests passed, how many lines it took."""
 
     groups: dict[tuple, list]
-    taken: int
+    passed: list[int]
 
 
 class StageStats(Struct, frozen=False):

@@ -16,7 +16,9 @@ file) are folded where they are read: each process turns its span's events into 
 (groups' states and counts), only that crosses to the caller, which merges the Partials in span
 order (`stats.merge`). This is used when every stats function merges exactly
 (`aggregations.Mergeable`: count, dc, values, min, max); with sum or avg the events cross one by
-one, since a float total depends on the order of its additions.
+one, since a float total depends on the order of its additions. Where every test is a search the
+reader may fold raw lines itself (`Spans.map_spans` with a program, `fold_program`): its groups
+and counts are added to the span's Partial.
 
 It declines (None: the general engine runs every stage) for any other command before stats, a
 wildcard rename, first()/last() in stats, and, after a rename, a search or where that reads a
@@ -142,15 +144,18 @@ class Fold(Struct):
             return None
         from linux_auditd_at.spl.fold_program import fold_program
 
-        return lambda metadata: fold_program(self.searches or [], self.node, metadata, context)
+        first = self.searches[0] if self.searches and 0 in self.tests else None  # the prefilter's stage
+        return lambda metadata: fold_program(self.searches or [], first, self.node, metadata, context)
 
     def _with_folded(self, part: Partial, folded: Folded, functions: list[Function]) -> Partial:
-        """A span's Partial with the lines a reader folded itself: each passed every test."""
-        if not folded.taken:
+        """A span's Partial with the lines a reader folded itself (folded.passed[j]: lines that
+        passed the first j tests and no other; those that passed all are in its groups)."""
+        if not any(folded.passed):
             return part
         from linux_auditd_at.spl.fold_program import states
 
-        mine = Partial(states(folded.groups, self.node, functions), [folded.taken] * len(part.counts), 0)
+        reached = [sum(folded.passed[stage:]) for stage in range(len(folded.passed))]
+        mine = Partial(states(folded.groups, self.node, functions), reached, 0)
         return mine.merge(part, cast("list[Mergeable]", functions))
 
     def _reached(self, counts: list[int], groups: int) -> list[int]:

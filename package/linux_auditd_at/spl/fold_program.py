@@ -1,9 +1,9 @@
 """The stats fold as a program a reader may run on raw lines itself (audit/_lines.c `fold`), and
 the stats states of the groups it made.
 
-`fold_program(searches, node, metadata, context)` derives it when every stage before stats is a
-search (on the events' names, `fold.Fold`) whose terms are `f=v`, `f!=v`, `f IN (...)`, `f=*`
-(no `*` inside a value, no CIDR block), NOT, AND and OR, and stats reads only `count`,
+`fold_program(searches, prefiltered, node, metadata, context)` derives it when every stage before
+stats is a search (on the events' names, `fold.Fold`) whose terms are `f=v`, `f!=v`, `f IN (...)`,
+`f=*` (no `*` inside a value, no CIDR block), NOT, AND and OR, and stats reads only `count`,
 `count(f)`, `min(_time)` and `max(_time)`, grouped by fields; else None (the events go through
 the fold in Python). A term on an input's metadata field (`host`, `source`, ...: the same for every
 line of the input) is decided here by the engine's own matcher on `metadata`; a by-field from the
@@ -12,14 +12,23 @@ of that name, as the reader extracts it. `_time`, `_raw` or a field the reader s
 term or a by-field: None.
 
 The program, in builtins only (the reader knows nothing of SPL):
-`(keys, test, by, aggregates, earliest, latest)` where
+`(keys, tests, kept, by, aggregates, earliest, latest)` where
 - `keys`: the slots' field names;
-- `test`: True, False, `(ALL, t...)`, `(ANY, t...)`, `(NOT, t)`, `(PRESENT, slot)`,
+- `tests`: each search stage's test, in order; a test is
+  True, False, `(ALL, t...)`, `(ANY, t...)`, `(NOT, t)`, `(PRESENT, slot)`,
   `(EQ | NE, slot, case_sensitive, literals)`: EQ when the slot has a value equal to one of the
   literals (bytes: the search's value lower-cased by Python's `str.lower` unless case-sensitive,
   in UTF-8; the line's ASCII value is lower-cased the same way, so they compare as the engine's
   `value.lower() == literal.lower()` does), NE when it has a value equal to none; a line without
   the field passes neither, as in `search_expr`;
+- `kept`: a test that a line passes only when the reader's prefilter, derived from the first
+  stage (`prefiltered`: its expression, None when the first stage is no test), keeps it: a line
+  failing the first test but passing `kept` is an event the search read and dropped, which the
+  C fold counts without the Python path. It is the first stage's test with what the prefilter
+  does not check (NOT, `!=`, `<`...) taken as true, since the prefilter takes them so, and every
+  field term `f=v` kept (the field's first value being v means the line holds `f=v` at a key
+  start, which the prefilter looks for); a term the program cannot test is false (the Python
+  path decides);
 - `by`: per by-field a slot (int) or the constant (str); a line whose slot has no value is in no
   group (stats' null by-field);
 - `aggregates`: `(COUNT, -1)` every line, `(COUNT, slot)` lines with a value, `(MIN_TIME, -1)`,
@@ -65,19 +74,20 @@ class _Slots:
         return self.keys.setdefault(name, len(self.keys))
 
 
-def fold_program(searches: list[tree.SearchExpr | None], node: tree.Stats,
-                 metadata: Mapping[str, object], context: Context) -> tuple | None:
+def fold_program(searches: list[tree.SearchExpr | None], prefiltered: tree.SearchExpr | None,
+                 node: tree.Stats, metadata: Mapping[str, object], context: Context) -> tuple | None:
     """The program of the search stages `searches` and stats `node` for the lines of an input with
     these metadata fields, else None (module docstring)."""
     slots = _Slots(metadata)
     try:
-        test = _all([_test(expr, slots) for expr in searches])
+        tests = tuple(_test(expr, slots) for expr in searches)
         by = tuple(_by(name, slots) for name in node.by)
         aggregates = tuple(_aggregate(a, slots) for a in node.aggregations)
         window = tuple(_bound(bound) for bound in (context.earliest, context.latest))
     except _Declined:
         return None
-    return (tuple(slots.keys), test, by, aggregates, *window)
+    kept = False if prefiltered is None else _kept(prefiltered, slots)
+    return (tuple(slots.keys), tests, kept, by, aggregates, *window)
 
 
 def states(groups: dict[tuple, list], node: tree.Stats, functions: list) -> Groups:
@@ -126,6 +136,21 @@ def _test(expr: tree.SearchExpr | None, slots: _Slots) -> object:
             return (EQ if op == "=" else NE, slots.slot(field), case_sensitive,
                     _literals((value,), case_sensitive))
     raise _Declined  # a bare term, < > <= >=
+
+
+def _kept(expr: tree.SearchExpr, slots: _Slots) -> object:
+    """The `kept` test of the first stage's expression (module docstring)."""
+    match expr:
+        case tree.And(items):
+            return _all([_kept(item, slots) for item in items])
+        case tree.Or(items):
+            return _any([_kept(item, slots) for item in items])
+        case tree.Not() | tree.FieldCompare(op="!=" | "<" | "<=" | ">" | ">="):
+            return True
+    try:
+        return _test(expr, slots)
+    except _Declined:
+        return False
 
 
 def _literals(values: tuple[str, ...], case_sensitive: bool) -> tuple[bytes, ...]:
