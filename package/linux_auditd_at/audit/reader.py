@@ -189,8 +189,8 @@ class AuditReader:
             announced.needles, announced.necessary, scanner)
         self.stats = ReadStats(repeated=repeated)
         self._source: Iterator[dict[str, object]] | None = None
-        self._program: Program | None = None  # that program, where the C fold can run it
-        self._fold_lines: native.Fold | None = None
+        self._program: Program | None = None  # map_spans' program, where the C fold can run it
+        self._fold_lines: native.Fold | None = None  # the C fold, then
         self._folding: tuple[tuple, int] | None = None  # this input's program and its `type` slot
         self._folded: Folded | None = None  # while `reduce` reads a span with a program
 
@@ -361,7 +361,8 @@ class AuditReader:
         takes while they are read."""
         if self._program is None:
             return reduce(events)
-        self._folded = Folded({}, [0] * (1 + (0 if self._folding is None else len(self._folding[0][1]))))
+        tests = 0 if self._folding is None else len(self._folding[0][1])
+        self._folded = Folded({}, [0] * (tests + 1))
         try:
             return reduce(events, self._folded)
         finally:
@@ -389,10 +390,9 @@ class AuditReader:
         self.stats.prefiltered += count - kept
         self._lineno = first + count
 
-    def _fold(self, block: str | bytes, starts: list[int]) -> tuple[list[int], int]:
+    def _fold(self, block: bytes, starts: list[int]) -> tuple[list[int], int]:
         """The starts of the lines the C fold leaves, and how many it took (vouched bytes)."""
         assert self._folded is not None and self._folding is not None and self._fold_lines is not None
-        assert isinstance(block, bytes)
         program, required = self._folding
         left = self._fold_lines(block, starts, program, required, self._folded.groups, self._folded.passed)
         taken = len(starts) - len(left)
