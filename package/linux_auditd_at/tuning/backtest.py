@@ -307,11 +307,13 @@ def _check_walkable(first: float, last: float, *, every_run: bool) -> None:
 
 def _base_coverage(detection: Detection, events: TimeSortedEvents, windows: list[Window], tz: tzinfo,
                    start: float | None, end: float | None) -> Coverage:
-    """Coverage of the events the base search matches, within [start, end] when given."""
+    """Coverage of the events the base search matches, within [start, end] when given. The base
+    search is one stage: its step gives the events it keeps, as they are (no result rows are made
+    of them: only their times are read)."""
     lo = start if start is not None else -math.inf
     hi = math.nextafter(end, math.inf) if end is not None else math.inf
     candidates = events.between(lo, hi)
-    base = detection.compile(base_search(detection.expanded_search()))
+    (stage,) = detection.compile(base_search(detection.expanded_search())).stages
     now = windows[-1].run.timestamp() if windows else 0.0
-    matched = base.execute(candidates, Context(now=now, tz=tz)).rows
-    return coverage(sorted(float(row["_time"]) for row in matched), windows)  # type: ignore[arg-type]  # rows keep the events' float _time
+    matched = stage.step(candidates, Context(now=now, tz=tz))
+    return coverage(sorted(_time(event) for event in matched), windows)
