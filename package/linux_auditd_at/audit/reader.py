@@ -374,8 +374,8 @@ class AuditReader:
         the bytes, or `block_is_records` for the text): only the lines starting at `starts` (those
         that may match) are offered to the prefilter, the others are counted as prefiltered; a
         line's number is worked out only when it is bad. While a program folds (`map_spans`), the
-        lines the C fold takes are events folded there (they would pass the prefilter: they
-        pass the search it is derived from)."""
+        lines the C fold takes are events folded or counted there: each passes the prefilter,
+        passing the first search stage it is derived from or the program's `kept` test."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
         assert prefilter is not None  # candidates are picked only for a prefilter
         if self._folded is not None and self._folding is not None and type(block) is bytes and starts:
