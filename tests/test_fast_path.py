@@ -82,7 +82,7 @@ tails = st.sampled_from([
     "| eval who=coalesce(UID, uid) | stats count by who",
     "| stats count",
     "| search comm!=atq | stats count max(pid) as top by node",
-    "| table _time comm exe host",
+    "| table _time comm exe host", "| fields comm exe pid UID | table *",
     "| rename host as dest | stats count min(_time) as firstTime by comm exe SYSCALL UID ppid pid dest "
     "| convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime(firstTime) | search dest=* NOT comm=atq",
 ])
@@ -245,7 +245,9 @@ program_expressions = st.recursive(program_terms, lambda inner: st.one_of(
     st.builds(lambda a: f"NOT ({a})", inner)), max_leaves=5)
 program_anchors = st.sampled_from([  # terms many lines pass, lines without pid or UID among them
     'comm IN ("at", "atd") OR exe IN ("/usr/bin/at","/usr/bin/atd")', "type=*", "type=SYSCALL", "UID=root",
-    "comm=*", 'comm="AT"'])
+    "comm=*", 'comm="AT"',
+    # lines holding one term's text and not the other's: the scan offers them, the prefilter drops them
+    "comm=at exe=/usr/bin/atd", 'comm IN ("at", "atq") UID=daemon'])
 program_searches = st.one_of(
     program_expressions, program_anchors,
     st.builds("{} NOT ({})".format, program_anchors, program_expressions),
@@ -272,6 +274,26 @@ def test_the_c_fold_gives_the_general_engines_rows_and_counts(tmp_path, jobs, lo
         pytest.skip("the C fold runs after the hyperscan scan: pip install hyperscan, and a C compiler")
     monkeypatch.setattr(reader_module, "SPAN", 2048)
     _compare(tmp_path, log, f"{expression} {stats}", "hyperscan", jobs=jobs, window=window)
+
+
+event_tails = st.sampled_from([  # no stats: the reader's events themselves reach the rows
+    "| table _time comm exe host type UID uid pid ppid SYSCALL key node acct",
+    "| table _raw type", '| eval n=len(_raw) | table n comm', "| fields comm exe | table *",
+])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@SETTINGS
+@given(log=st.lists(lines(), min_size=1, max_size=200).map(b"".join), expression=program_searches,
+       tail=event_tails, strict=st.booleans())
+def test_the_events_built_in_c_give_the_general_paths_rows_and_counts(tmp_path, jobs, log, expression, tail,
+                                                                       strict, monkeypatch):
+    """Events of candidate lines built by the C pass (a first stage of field terms: the line
+    program), every field the search reads and `_raw`, with one process and with several."""
+    if native.events() is None or importlib.util.find_spec("hyperscan") is None:
+        pytest.skip("the C pass runs after the hyperscan scan: pip install hyperscan, and a C compiler")
+    monkeypatch.setattr(reader_module, "SPAN", 2048)
+    _compare(tmp_path, log, f"{expression} {tail}", "hyperscan", strict, jobs=jobs)
 
 
 def test_with_several_processes_a_spans_groups_cross_the_pipe_not_its_events(tmp_path, monkeypatch):
@@ -368,15 +390,17 @@ def test_field_extractor_equals_the_full_extraction_on_hostile_lines():
     for line in lines_:
         full = extract_fields(line)
         some = field_extractor(["comm", "exe", "uid", "UID", "old_auid", "pid", "b", "c"])(line)
-        assert some == {k: v for k, v in full.items() if k in some or k in
-                        {"comm", "exe", "uid", "UID", "old_auid", "pid", "b", "c", "type", "node"}}, line
+        named = {"comm", "exe", "uid", "UID", "old_auid", "pid", "b", "c", "type", "node"}
+        expected = [(k, v) for k, v in full.items() if k in some or k in named]
+        assert [*some.items()] == expected, line  # the same pairs, in the line's order
 
 
 @given(st.text(alphabet=string.ascii_letters + string.digits + ' ="\'\x1d\t_-=', max_size=80))
 def test_field_extractor_equals_the_full_extraction_on_random_text(text):
     wanted = {"comm", "a", "b_c", "type", "node"}
     full = extract_fields(text)
-    assert field_extractor(wanted - {"type", "node"})(text) == {k: v for k, v in full.items() if k in wanted}
+    some = field_extractor(wanted - {"type", "node"})(text)
+    assert [*some.items()] == [(k, v) for k, v in full.items() if k in wanted]  # in the line's order
 
 
 def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
@@ -421,6 +445,7 @@ def test_the_c_pass_gives_the_stamp_and_the_full_extractions_values(text, keys):
     stamp = stamp_time(text)
     assert found == (stamp[0] if stamp is not None and not stamp[1] else None,
                      {key: value for key, value in extract_fields(text).items() if key in keys})
+    assert [*found[1]] == [key for key in extract_fields(text) if key in keys]  # in the line's order
 
 
 @LINES_C

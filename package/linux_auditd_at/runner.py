@@ -67,7 +67,7 @@ def open_logs(pipeline: Pipeline | None, paths: list[str], *, fast: bool = True,
     known = [r for r in reads if r is not None]
     fields = frozenset[str]().union(*known) if len(known) == len(reads) else None
     return AuditReader(paths, dataset=log_metadata, prefilter=prefilter, fields=fields, jobs=jobs,
-                       **reader_options)
+                       line_program=pipeline.line_program(), **reader_options)
 
 
 def run_detection(pipeline: Pipeline, paths: list[str], context: Context, **reader_options) -> DetectionRun:

@@ -19,6 +19,11 @@
  *     (keys, tests, kept, by, aggregates, earliest, latest). Returns the starts of the lines not
  *     taken.
  *
+ * events(block, starts, keys, required, test, kept) -> list
+ *     For each line of a vouched block starting at `starts`: (epoch, {key: value} of the `keys` it
+ *     holds) when it has a stamp and key `required` and passes `test` or `kept` (tests as in a
+ *     fold's program), else its start: the reader's events of a search's candidate lines.
+ *
  * vouch(block) -> int   (only where the CPU has AVX2: x86_64 built with GCC or Clang)
  *     The line count of a block of whole lines (bytes) when it holds only ASCII bytes, no CR nor
  *     NUL, and as many " msg=audit(" and "): " as lines (scan.py's check, record.stamped_lines),
@@ -202,25 +207,40 @@ static void pairs(const unsigned char *s, Py_ssize_t n, const char **names, cons
     }
 }
 
-/* the wanted pairs of an ASCII line as a dict */
-static PyObject *fields(PyObject *line, PyObject *keys) {
-    Py_ssize_t wanted = PyTuple_GET_SIZE(keys), starts[MAX_KEYS], ends[MAX_KEYS];
-    const char *names[MAX_KEYS];
-    Py_ssize_t lengths[MAX_KEYS];
-    if (!key_names(keys, names, lengths))
-        return NULL;
-    const unsigned char *s = (const unsigned char *)PyUnicode_DATA(line);
-    pairs(s, PyUnicode_GET_LENGTH(line), names, lengths, wanted, starts, ends);
-    PyObject *result = PyDict_New();
-    for (Py_ssize_t i = 0; result != NULL && i < wanted; i++) {
+/* the pairs found, s[starts[i]:ends[i]] for keys[i], as a dict in the order of the line (the
+ * order extract_fields gives) */
+static PyObject *found_pairs(const unsigned char *s, PyObject *keys, const Py_ssize_t *starts,
+                             const Py_ssize_t *ends) {
+    Py_ssize_t order[MAX_KEYS], count = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++) {
         if (starts[i] < 0)
             continue;
+        Py_ssize_t at = count++;
+        for (; at > 0 && starts[order[at - 1]] > starts[i]; at--)
+            order[at] = order[at - 1];
+        order[at] = i;
+    }
+    PyObject *result = PyDict_New();
+    for (Py_ssize_t j = 0; result != NULL && j < count; j++) {
+        Py_ssize_t i = order[j];
         PyObject *value = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + starts[i], ends[i] - starts[i]);
         if (value == NULL || PyDict_SetItem(result, PyTuple_GET_ITEM(keys, i), value) < 0)
             Py_CLEAR(result);
         Py_XDECREF(value);
     }
     return result;
+}
+
+/* the wanted pairs of an ASCII line as a dict */
+static PyObject *fields(PyObject *line, PyObject *keys) {
+    Py_ssize_t starts[MAX_KEYS], ends[MAX_KEYS];
+    const char *names[MAX_KEYS];
+    Py_ssize_t lengths[MAX_KEYS];
+    if (!key_names(keys, names, lengths))
+        return NULL;
+    const unsigned char *s = (const unsigned char *)PyUnicode_DATA(line);
+    pairs(s, PyUnicode_GET_LENGTH(line), names, lengths, PyTuple_GET_SIZE(keys), starts, ends);
+    return found_pairs(s, keys, starts, ends);
 }
 
 static PyObject *record(PyObject *self, PyObject *args) {
@@ -421,26 +441,38 @@ static Py_ssize_t tests_passed(PyObject *tests, const Line *line) {
     return count;
 }
 
+/* The keys' values and the stamp's epoch of the line starting at `start`: 1 and *time (a new
+ * float), 0 when the line has no stamp or no key `required`, -1 on error. `line` points into
+ * `values`, which holds 2 * MAX_KEYS. */
+static int read_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t start, Py_ssize_t keys,
+                     Py_ssize_t required, const char **names, const Py_ssize_t *lengths, Py_ssize_t *values,
+                     Line *line, PyObject **time) {
+    const unsigned char *s = block + start, *newline = memchr(s, '\n', size - start);
+    Py_ssize_t n = newline == NULL ? size - start : newline - s, from, to;
+    if (!stamp_span(s, n, &from, &to))
+        return 0;
+    pairs(s, n, names, lengths, keys, values, values + MAX_KEYS);
+    if (values[required] < 0)
+        return 0;
+    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + from, to - from);
+    *time = text == NULL ? NULL : PyFloat_FromString(text);
+    Py_XDECREF(text);
+    *line = (Line){s, values, values + MAX_KEYS, keys};
+    return *time == NULL ? -1 : 1;
+}
+
 /* 1 when the line starting at `start` was taken (passed[number of tests it passed] += 1), 0 when
  * it is left to the caller, -1 on error */
 static int fold_line(const unsigned char *block, Py_ssize_t size, Py_ssize_t start, PyObject *program,
                      Py_ssize_t required, PyObject *groups, const char **names, const Py_ssize_t *lengths,
                      Py_ssize_t *passed) {
-    PyObject *keys = PyTuple_GET_ITEM(program, 0);
-    const unsigned char *s = block + start, *newline = memchr(s, '\n', size - start);
-    Py_ssize_t n = newline == NULL ? size - start : newline - s, from, to;
-    if (!stamp_span(s, n, &from, &to))
-        return 0;
-    Py_ssize_t starts[MAX_KEYS], ends[MAX_KEYS];
-    pairs(s, n, names, lengths, PyTuple_GET_SIZE(keys), starts, ends);
-    if (starts[required] < 0)
-        return 0;
-    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, s + from, to - from);
-    PyObject *time = text == NULL ? NULL : PyFloat_FromString(text);
-    Py_XDECREF(text);
-    if (time == NULL)
-        return -1;
-    Line line = {s, starts, ends, PyTuple_GET_SIZE(keys)};
+    Py_ssize_t values[2 * MAX_KEYS];
+    Line line;
+    PyObject *time;
+    int read = read_line(block, size, start, PyTuple_GET_SIZE(PyTuple_GET_ITEM(program, 0)), required, names,
+                         lengths, values, &line, &time);
+    if (read <= 0)
+        return read;
     PyObject *tests = PyTuple_GET_ITEM(program, 1);
     int taken = 0;
     if (!outside(PyTuple_GET_ITEM(program, 5), PyTuple_GET_ITEM(program, 6), PyFloat_AS_DOUBLE(time))) {
@@ -534,6 +566,63 @@ done:
     return left;
 }
 
+/* the event of a read line: (time, {key: value} of the keys it holds, in the line's order) */
+static PyObject *event_of(const Line *line, PyObject *keys, PyObject *time) {
+    PyObject *found = found_pairs(line->s, keys, line->starts, line->ends);
+    PyObject *event = found == NULL ? NULL : PyTuple_Pack(2, time, found);
+    Py_XDECREF(found);
+    return event;
+}
+
+static PyObject *events(PyObject *self, PyObject *args) {
+    Py_buffer block;
+    PyObject *starts, *keys, *test, *kept;
+    Py_ssize_t required;
+    if (!PyArg_ParseTuple(args, "y*O!O!nOO:events", &block, &PyList_Type, &starts, &PyTuple_Type, &keys, &required,
+                          &test, &kept))
+        return NULL;
+    PyObject *found = NULL;
+    const char *names[MAX_KEYS];
+    Py_ssize_t lengths[MAX_KEYS], values[2 * MAX_KEYS];
+    if (PyTuple_GET_SIZE(keys) > MAX_KEYS || required < 0 || required >= PyTuple_GET_SIZE(keys)) {
+        PyErr_SetString(PyExc_ValueError, "events: at most 64 keys, `required` one of them");
+        goto done;
+    }
+    if (!key_names(keys, names, lengths) || (found = PyList_New(PyList_GET_SIZE(starts))) == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(starts); i++) {
+        PyObject *item = PyList_GET_ITEM(starts, i), *time = NULL, *event = NULL;
+        Py_ssize_t start = PyLong_AsSsize_t(item);
+        Line line;
+        int read = 0;
+        if ((start == -1 && PyErr_Occurred()) || start < 0 || start >= block.len) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "events: a start outside the block");
+            read = -1;
+        } else {
+            read = read_line(block.buf, block.len, start, PyTuple_GET_SIZE(keys), required, names, lengths, values,
+                             &line, &time);
+        }
+        if (read == 1) {
+            int kept_line = holds(test, &line);
+            if (kept_line == 0)
+                kept_line = holds(kept, &line);
+            read = kept_line < 0 ? -1 : kept_line;
+            if (read == 1 && (event = event_of(&line, keys, time)) == NULL)
+                read = -1;
+        }
+        Py_XDECREF(time);
+        if (read < 0) {
+            Py_CLEAR(found);
+            break;
+        }
+        PyList_SET_ITEM(found, i, read == 1 ? event : Py_NewRef(item));
+    }
+done:
+    PyBuffer_Release(&block);
+    return found;
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define HAVE_VOUCH 1
@@ -593,6 +682,7 @@ static PyObject *vouch(PyObject *self, PyObject *arg) {
 static PyMethodDef methods[] = {
     {"record", record, METH_VARARGS, "(stamp_time, extract_fields for the keys) of an ASCII line, else None"},
     {"fold", fold, METH_VARARGS, "Fold the lines of a block a program takes into groups; the starts of the others"},
+    {"events", events, METH_VARARGS, "The events of the lines of a block a test keeps; the starts of the others"},
 #ifdef HAVE_VOUCH
     {"vouch", vouch, METH_O, "The line count of a plain block of stamped audit lines, else -1 (AVX2)"},
 #endif

@@ -90,6 +90,17 @@ def fold() -> Fold | None:
     return _extension("fold")
 
 
+Events = Callable[[bytes, list[int], tuple, int, object, object], list]
+
+
+def events() -> Events | None:
+    """`_lines.events(block, starts, keys, required, test, kept)`: per line of a vouched block
+    starting at `starts`, (epoch, the `keys` it holds) when it has a stamp and key
+    `keys[required]` and passes `test` or `kept` (spl/fold_program.py's line program), else its
+    start. None where the extension did not build or the stdlib alone is asked for."""
+    return _extension("events")
+
+
 def vouch() -> Callable[[bytes], int] | None:
     """`_lines.vouch(block)`: scan.Scanner's block check in one AVX2 pass (the line count, or -1
     where it does not vouch); None where the extension did not build, the CPU lacks AVX2 (x86_64

@@ -56,7 +56,7 @@ from itertools import compress
 from typing import Any, Protocol, TypeVar
 
 from linux_auditd_at.audit import native, sources
-from linux_auditd_at.audit.record import block_is_records, record_parser, record_problem
+from linux_auditd_at.audit.record import block_is_records, extracted_keys, record_parser, record_problem
 from linux_auditd_at.audit.scan import Announcing, Scanner, line_count, line_starts
 from linux_auditd_at.errors import AuditInputError
 from linux_auditd_at.structs import Struct, field
@@ -174,13 +174,19 @@ class AuditReader:
                  host_from_node: bool = False, tz: tzinfo = UTC,
                  prefilter: Callable[[str], bool] | None = None, strict: bool = False,
                  on_bytes: Callable[[int], None] | None = None, fields: Collection[str] | None = None,
-                 scanner: str | None = None, jobs: int = 1):
+                 scanner: str | None = None, jobs: int = 1, line_program: Program | None = None):
         self.paths, repeated = sources.expand(paths or [sources.STDIN])
         self.given = {"host": host, "source": source, "sourcetype": sourcetype}
         self.index, self.dataset, self.host_from_node = index, dataset, host_from_node
         self.strict, self.on_bytes, self.jobs = strict, on_bytes, jobs
-        self.parse = record_parser(None if fields is None else (
-            set(fields) - _SET_BY_READER | ({"node"} if host_from_node else set())), tz)
+        node = {"node"} if host_from_node else set()
+        names = None if fields is None else set(fields) - _SET_BY_READER | node
+        self.parse = record_parser(names, tz)
+        # candidate lines' events built in C (every line, of every field, or with node=: Python)
+        self._build_events = None if names is None or host_from_node else native.events()
+        self._line_program = None if self._build_events is None else line_program
+        self._keys = () if names is None else tuple(sorted(extracted_keys(names)))
+        self._line_test: tuple[tuple, int, object, object] | None = None  # an input's keys, slot, tests
         self.keep_raw = fields is None or "_raw" in fields
         announced = prefilter if isinstance(prefilter, Announcing) else None
         self.prefilter = prefilter if announced is None else announced.keep
@@ -231,6 +237,8 @@ class AuditReader:
         self._base = self._metadata(path)
         self._seen(self._base)
         self._folding = None if self._program is None else _with_type(self._program(self._base))
+        self._line_test = None if self._line_program is None else self._line_tests(
+            self._line_program(self._base))
         self._first_bad: BadLine | None = None
         records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
@@ -378,9 +386,19 @@ class AuditReader:
         passing the first search stage it is derived from or the program's `kept` test."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
         assert prefilter is not None  # candidates are picked only for a prefilter
-        if self._folded is not None and self._folding is not None and type(block) is bytes and starts:
-            starts, kept = self._fold(block, starts)
-        for start in starts:
+        items: list = starts  # per line, its start, or (time, fields) of an event the C pass built
+        if type(block) is bytes and starts:  # a vouched block: the C passes may read it
+            if self._folded is not None and self._folding is not None:
+                starts, kept = self._fold(block, starts)
+                items = starts
+            elif self._folded is None and self._line_test and self._build_events:
+                keys, required, test, keeps = self._line_test
+                items = self._build_events(block, starts, keys, required, test, keeps)
+        for start, item in zip(starts, items, strict=True):
+            if type(item) is tuple:
+                kept += 1
+                yield self._event(item[1], item[0], False, partial(_line_from, block, start))
+                continue
             line = _line_from(block, start)
             if prefilter(line):
                 kept += 1
@@ -389,6 +407,15 @@ class AuditReader:
                     yield event
         self.stats.prefiltered += count - kept
         self._lineno = first + count
+
+    def _line_tests(self, program: tuple | None) -> tuple[tuple, int, object, object] | None:
+        """An input's `line_program`, its keys made all those the reader extracts (and `type`):
+        keys, the slot of `type`, test, kept."""
+        if program is None:
+            return None
+        keys, test, kept = program
+        keys = (*dict.fromkeys((*keys, *self._keys, "type")),)  # slots first, as the tests number them
+        return keys, keys.index("type"), test, kept
 
     def _fold(self, block: bytes, starts: list[int]) -> tuple[list[int], int]:
         """The starts of the lines the C fold leaves, and how many it took (vouched bytes)."""
@@ -463,13 +490,18 @@ class AuditReader:
             self._bad(parsed)
             return None
         time, fields, interpreted = parsed
+        return self._event(fields, time, interpreted, lambda: line)
+
+    def _event(self, fields: dict[str, str], time: float, interpreted: bool,
+               line: Callable[[], str]) -> dict[str, object]:
+        """The event of a record's fields and time (`line()` its text, read when `_raw` is kept)."""
         event: dict[str, object] = fields  # type: ignore[assignment]  # widened in place: no copy per event
         event.update(self._base)
         if self.host_from_node and "node" in event:
             event["host"] = event["node"]
             self._seen(event)
         if self.keep_raw:
-            event["_raw"] = line
+            event["_raw"] = line()
         event["_time"] = time
         self.stats.events += 1
         self.stats.interpreted += interpreted

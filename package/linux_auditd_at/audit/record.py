@@ -161,25 +161,22 @@ def field_extractor(names: Iterable[str]) -> Extractor:
     whitespace, 0x1d or `'`) that no earlier pair consumed. Bare values and keys never span those
     characters, so only a quoted value holding one (`_HIDING`) can hide a key start: such a line,
     and one holding rsyslog's `#035`, goes through `extract_fields`. On every other line each
-    named key is looked up with one search led by its literal `key=`."""
-    wanted = _wanted(names)
+    named key is looked up with one search led by its literal `key=`. The fields come in the
+    order of the line, as `extract_fields` gives them (a `table *` shows them so)."""
+    wanted = extracted_keys(names)
     searches = tuple((name, _first_value(name)) for name in wanted)
 
     def extract(line: str) -> dict[str, str]:
         if "#035" in line or ('="' in line and _HIDING.search(line)):
-            everything = extract_fields(line)
-            return {key: everything[key] for key in wanted if key in everything}
-        fields = {}
-        for key, search in searches:
-            found = search(line)
-            if found:
-                fields[key] = found[1] or found[2]
-        return fields
+            return {key: value for key, value in extract_fields(line).items() if key in wanted}
+        found = sorted((match.start(), key, match[1] or match[2])
+                       for key, search in searches if (match := search(line)))
+        return {key: value for _, key, value in found}
 
     return extract
 
 
-def _wanted(names: Iterable[str]) -> set[str]:
+def extracted_keys(names: Iterable[str]) -> set[str]:
     """The names a field extraction can give (a key, after `-` became `_`), and ALWAYS."""
     return {*ALWAYS, *(n for n in names if re.fullmatch(_KEY, n) and "-" not in n)}
 
@@ -201,7 +198,7 @@ def record_parser(names: Iterable[str] | None, tz: tzinfo = UTC) -> Callable[[st
     built (`native.line_record`: the same time and values), any other line as before."""
     if names is None:
         return lambda line: parse_record(line, tz)
-    wanted = _wanted(names)
+    wanted = extracted_keys(names)
     extract = field_extractor(wanted)
     line_record = native.line_record()
     if line_record is None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC
 from typing import Any
 
@@ -40,6 +40,7 @@ from linux_auditd_at.spl.lexer import split_pipeline, strip_comments
 from linux_auditd_at.spl.lookups import Lookups
 from linux_auditd_at.spl.prefilter import Prefilter, build_prefilter
 from linux_auditd_at.spl.projection import Fields, fields_read
+from linux_auditd_at.spl.search_expr import matches_everything
 from linux_auditd_at.spl.subsearch import expand_subsearches
 from linux_auditd_at.spl.values import all_text, to_number, to_result
 from linux_auditd_at.structs import Struct, replace
@@ -177,6 +178,17 @@ class Pipeline:
         match self.stages[0].node:
             case tree.Search(expr):
                 return build_prefilter(expr)
+            case _:
+                return None
+
+    def line_program(self) -> Callable[[Mapping[str, object]], tuple | None] | None:
+        """For a reader that builds candidate lines' events itself: the first search stage as a
+        program for an input's metadata (`fold_program.line_program`), None without one."""
+        match self.stages[0].node:
+            case tree.Search(expr) if expr is not None and not matches_everything(expr):
+                from linux_auditd_at.spl.fold_program import line_program
+
+                return lambda metadata: line_program(expr, metadata)
             case _:
                 return None
 
