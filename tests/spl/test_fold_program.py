@@ -12,7 +12,7 @@ import pytest
 from linux_auditd_at.audit import native
 from linux_auditd_at.spl import Context, compile_search
 from linux_auditd_at.spl.commands.stats import accumulate, functions_of
-from linux_auditd_at.spl.fold_program import fold_program, states
+from linux_auditd_at.spl.fold_program import fold_program, line_program, states
 
 CONTEXT = Context(now=0.0, tz=UTC)
 METADATA = {"host": "h1", "source": "/var/log/audit/audit.log", "sourcetype": "linux:audit", "index": "main"}
@@ -119,3 +119,19 @@ def test_a_line_failing_a_later_stage_is_counted_at_the_stage_that_drops_it():
     left, _, passed, starts = _c_fold("type=SYSCALL | search UID=root | search pid=7 | stats count", LINES)
     assert left == [starts[3], starts[4]]
     assert passed == [0, 1, 1, 2]  # the daemon's line passes one test, the line without pid two
+
+
+@C_FOLD
+def test_the_c_pass_builds_the_events_of_the_lines_the_prefilter_keeps():
+    """`line_program`: a line passing the first stage's test, or `kept` (it holds a field term the
+    prefilter looks for), is built with its fields in the line's order; other lines are left."""
+    expr = compile_search('comm IN ("at", "AtD") NOT UID=daemon | table comm').stages[0].node.expr
+    keys, test, kept = line_program(expr, METADATA)
+    keys = (*keys, "pid", "type")
+    block = b"\n".join(LINES) + b"\n"
+    starts = [0, *(i + 1 for i, byte in enumerate(block[:-1]) if byte == 10)]
+    built = native.events()(block, starts, keys, keys.index("type"), test, kept)
+    assert built[2] == (12.0, {"type": "SYSCALL", "comm": "at", "pid": "7", "UID": "daemon"})  # kept
+    assert [*built[0][1]] == ["type", "comm", "pid", "UID"]  # the line's order, not the keys'
+    assert built[3:5] == [starts[3], starts[4]]  # no type=, no stamp: for Python to say
+    assert line_program(compile_search("at | table comm").stages[0].node.expr, METADATA) is None

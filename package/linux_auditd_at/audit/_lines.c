@@ -607,7 +607,7 @@ static PyObject *events(PyObject *self, PyObject *args) {
             int kept_line = holds(test, &line);
             if (kept_line == 0)
                 kept_line = holds(kept, &line);
-            read = kept_line < 0 ? -1 : kept_line;
+            read = kept_line < 0 || PyErr_Occurred() ? -1 : kept_line;
             if (read == 1 && (event = event_of(&line, keys, time)) == NULL)
                 read = -1;
         }
