@@ -39,6 +39,9 @@ spl/projection.py) limits each event to those fields, the metadata and `_time` (
 named), extracted by `record.record_parser`. With `jobs` > 1 a large plain file is read in
 spans of whole lines by forked workers (`_split_events`); through `map_spans(reduce)` each worker
 hands back what `reduce` makes of its span's events (a search's stats groups) instead of them.
+Given a program of the search (spl/fold_program.py, plain data), the candidate lines of a vouched
+block go through C (`native.fold`, `native.events`): folded into the search's stats groups, or
+built into events, each line the C pass cannot decide taking the Python path.
 Memory stays flat: a block at a time (a few spans with jobs), and a line longer than MAX_LINE is
 skipped piecewise, never held.
 """
@@ -382,8 +385,10 @@ class AuditReader:
         the bytes, or `block_is_records` for the text): only the lines starting at `starts` (those
         that may match) are offered to the prefilter, the others are counted as prefiltered; a
         line's number is worked out only when it is bad. While a program folds (`map_spans`), the
-        lines the C fold takes are events folded or counted there: each passes the prefilter,
-        passing the first search stage it is derived from or the program's `kept` test."""
+        lines the C fold takes are events folded or counted there; else, with a line program,
+        the C pass builds the events of the lines it takes. Either way each line taken passes
+        the prefilter: it passes the first search stage the prefilter is derived from, or the
+        program's `kept` test."""
         first, prefilter, kept = self._lineno, self.prefilter, 0
         assert prefilter is not None  # candidates are picked only for a prefilter
         items: list = starts  # per line, its start, or (time, fields) of an event the C pass built
