@@ -296,6 +296,17 @@ def test_the_events_built_in_c_give_the_general_paths_rows_and_counts(tmp_path, 
     _compare(tmp_path, log, f"{expression} {tail}", "hyperscan", strict, jobs=jobs)
 
 
+@pytest.mark.parametrize("spl", [
+    "comm=at | table comm " + " ".join(f"f{i}" for i in range(70)),
+    "comm=at OR " + " OR ".join(f"f{i}=x" for i in range(70)) + " | stats count by comm",
+])
+def test_a_search_of_more_fields_than_the_c_passes_take_runs_in_python(tmp_path, spl):
+    """More than `_lines.MAX_KEYS` fields: the C passes are not asked (they would refuse the
+    program), and the rows and counts are the general path's."""
+    log = b"".join(line + b"\n" for line in AT_RECORDS + RECORDS[:40])
+    _compare(tmp_path, log, spl, "hyperscan" if importlib.util.find_spec("hyperscan") else "re")
+
+
 def test_with_several_processes_a_spans_groups_cross_the_pipe_not_its_events(tmp_path, monkeypatch):
     monkeypatch.setattr(reader_module, "CHUNK", 1024)
     monkeypatch.setattr(reader_module, "SPAN", 2048)

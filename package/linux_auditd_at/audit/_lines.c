@@ -24,6 +24,9 @@
  *     holds) when it has a stamp and key `required` and passes `test` or `kept` (tests as in a
  *     fold's program), else its start: the reader's events of a search's candidate lines.
  *
+ * MAX_KEYS, MAX_TESTS: the most keys and tests a program of fold() or events() may hold (more
+ *     is a ValueError: the caller takes the Python path instead).
+ *
  * vouch(block) -> int   (only where the CPU has AVX2: x86_64 built with GCC or Clang)
  *     The line count of a block of whole lines (bytes) when it holds only ASCII bytes, no CR nor
  *     NUL, and as many " msg=audit(" and "): " as lines (scan.py's check, record.stamped_lines),
@@ -694,6 +697,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lines", NULL, -1, m
 PyMODINIT_FUNC PyInit__lines(void) {
     init_classes();
     PyObject *made = PyModule_Create(&module);
+    if (made != NULL && (PyModule_AddIntConstant(made, "MAX_KEYS", MAX_KEYS) < 0
+                         || PyModule_AddIntConstant(made, "MAX_TESTS", MAX_TESTS) < 0))
+        Py_CLEAR(made);
 #ifdef HAVE_VOUCH
     if (made != NULL && !__builtin_cpu_supports("avx2") && PyObject_DelAttrString(made, "vouch") < 0)
         Py_CLEAR(made);

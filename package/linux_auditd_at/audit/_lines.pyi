@@ -1,4 +1,6 @@
 # The C extension audit/_lines.c (see its header comment and native.line_record).
+MAX_KEYS: int
+MAX_TESTS: int
 def record(line: str, keys: tuple[str, ...], /) -> tuple[float | None, dict[str, str]] | None: ...
 def fold(block: bytes, starts: list[int], program: tuple, required: int, groups: dict, passed: list[int],
          /) -> list[int]: ...

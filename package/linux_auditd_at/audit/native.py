@@ -90,6 +90,13 @@ def fold() -> Fold | None:
     return _extension("fold")
 
 
+def fits(keys: int, tests: int) -> bool:
+    """Whether a program of `keys` keys and `tests` tests is within what `fold` and `events` take
+    (`_lines.MAX_KEYS`, `_lines.MAX_TESTS`)."""
+    most_keys, most_tests = _extension("MAX_KEYS"), _extension("MAX_TESTS")
+    return most_keys is not None and keys <= most_keys and tests <= most_tests
+
+
 Events = Callable[[bytes, list[int], tuple, int, object, object], list]
 
 

@@ -420,7 +420,7 @@ class AuditReader:
             return None
         keys, test, kept = program
         keys = (*dict.fromkeys((*keys, *self._keys, "type")),)  # slots first, as the tests number them
-        return keys, keys.index("type"), test, kept
+        return (keys, keys.index("type"), test, kept) if native.fits(len(keys), 1) else None
 
     def _fold(self, block: bytes, starts: list[int]) -> tuple[list[int], int]:
         """The starts of the lines the C fold leaves, and how many it took (vouched bytes)."""
@@ -537,11 +537,11 @@ class _Part(Struct, frozen=False):
 
 def _with_type(program: tuple | None) -> tuple[tuple, int] | None:
     """A program whose keys hold `type` (a line without it is not a record: left to the Python
-    path, which says so), and the slot of `type`."""
+    path, which says so), and the slot of `type`; None beyond what the C fold takes."""
     if program is None:
         return None
     keys = program[0] if "type" in program[0] else (*program[0], "type")
-    return (keys, *program[1:]), keys.index("type")
+    return ((keys, *program[1:]), keys.index("type")) if native.fits(len(keys), len(program[1])) else None
 
 
 def _spans(raw: io.BufferedReader, jobs: int) -> list[tuple[int, int]] | None:
