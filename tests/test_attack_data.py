@@ -8,11 +8,34 @@ from pathlib import Path
 
 import pytest
 
-from linux_auditd_at.attack_data import MAX_METADATA_BYTES, dataset_for_log, load_datasets
+from linux_auditd_at.attack_data import MAX_METADATA_BYTES, dataset_for_log, load_datasets, safe_yaml
 from linux_auditd_at.errors import AuditInputError
+from paths import REPO
 
 
-def test_metadata_paths_relative_to_the_yaml_and_a_plain_log(tmp_path):
+@pytest.fixture(params=["libyaml", "python"])
+def yaml_parser(request, monkeypatch):
+    """A test of reading metadata runs on libyaml (PyYAML's wheels bundle it) and on PyYAML's
+    Python parser (where PyYAML was built without it)."""
+    import yaml
+
+    if request.param == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml: pip install --force-reinstall --only-binary :all: pyyaml")
+    if request.param == "python":
+        monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    return request.param
+
+
+def test_both_parsers_read_the_bundled_metadata_alike(monkeypatch):
+    import yaml
+
+    text = (REPO / "attack_data" / "T1053.002" / "linux_auditd_at" / "linux_auditd_at.yml").read_text()
+    read = safe_yaml(text)
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    assert safe_yaml(text) == read and read["datasets"]
+
+
+def test_metadata_paths_relative_to_the_yaml_and_a_plain_log(tmp_path, yaml_parser):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "a.log").write_text("x\n", encoding="utf-8")
     (tmp_path / "d" / "a.json").write_text('{"rows": [{"dest": "h"}]}', encoding="utf-8")
@@ -28,7 +51,7 @@ def test_metadata_paths_relative_to_the_yaml_and_a_plain_log(tmp_path):
     assert plain.name == "a.log" and plain.expected() is None
 
 
-def test_metadata_errors_name_the_file(tmp_path):
+def test_metadata_errors_name_the_file(tmp_path, yaml_parser):
     meta = tmp_path / "m.yml"
     meta.write_text("datasets:\n- name: x\n  path: missing.log\n", encoding="utf-8")
     with pytest.raises(AuditInputError, match=r"m\.yml: datasets entry 1: log missing\.log does not exist"):
@@ -81,7 +104,8 @@ def test_a_folder_means_the_metadata_files_in_it(tmp_path):
         load_datasets([tmp_path])
 
 
-def test_broken_metadata_of_this_log_is_named_in_one_line_and_other_broken_yaml_is_passed_over(tmp_path):
+def test_broken_metadata_of_this_log_is_named_in_one_line_and_other_broken_yaml_is_passed_over(
+        tmp_path, yaml_parser):
     (tmp_path / "a.log").write_text("x\n", encoding="utf-8")
     (tmp_path / "docker-compose.yml").write_text("services: [unclosed\n", encoding="utf-8")
     assert dataset_for_log(str(tmp_path / "a.log")) is None
@@ -96,7 +120,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]\n" for n in range(8))
 
 
-def test_a_yaml_alias_bomb_is_refused_not_expanded(tmp_path):
+def test_a_yaml_alias_bomb_is_refused_not_expanded(tmp_path, yaml_parser):
     """Nine aliases per level, nine levels: 9**9 (387 million) strings from a file of under 500
     bytes. Metadata has no use for aliases: they are an error, found before anything expands."""
     assert len(BOMB) < 500
