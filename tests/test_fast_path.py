@@ -427,6 +427,34 @@ def test_without_the_native_library_the_stdlib_scanner_is_chosen(monkeypatch):
     assert scanner.candidates(block + b"\n") is None  # a blank line: read line by line
 
 
+@pytest.mark.skipif(importlib.util.find_spec("hyperscan") is None, reason="pip install hyperscan (x86_64)")
+def test_a_small_plain_file_is_scanned_with_re_unless_an_engine_is_asked_for(tmp_path, monkeypatch):
+    """Below scan.SMALL bytes hyperscan's import and compile cost more than its scan saves: the
+    default takes `re` (the engines give the same lines, the tests above hold them equal); a file
+    as large, a stream, or an engine asked for by name keeps hyperscan."""
+    monkeypatch.delenv(native.ENGINE_VARIABLE, raising=False)
+    keep = compile_search("comm=at | stats count").raw_prefilter()
+    scanner = scan.Scanner(keep.needles, keep.necessary)
+    scanner.expect(scan.SMALL - 1)
+    assert type(scanner._impl).__name__ == "_Re"
+    for size in (scan.SMALL, None):
+        scanner.expect(size)
+        assert type(scanner._impl).__name__ == "_Hyperscan"
+    monkeypatch.setenv(native.ENGINE_VARIABLE, "hyperscan")
+    asked = scan.Scanner(keep.needles, keep.necessary)
+    asked.expect(1)
+    assert type(asked._impl).__name__ == "_Hyperscan"
+    log = tmp_path / "audit.log"
+    log.write_bytes(b"".join(line + b"\n" for line in AT_RECORDS))
+    monkeypatch.delenv(native.ENGINE_VARIABLE)
+    pipeline = compile_search("comm=at | stats count by comm")
+    reader = runner.open_logs(pipeline, [str(log)])
+    general = runner.open_logs(pipeline, [str(log)], fast=False)
+    context = Context(now=0.0, tz=UTC)
+    assert pipeline.execute(reader, context).rows == pipeline.execute(general, context, general=True).rows
+    assert type(reader.scanner._impl).__name__ == "_Re"
+
+
 LINES_C = pytest.mark.skipif(
     importlib.util.find_spec("linux_auditd_at.audit._lines") is None,
     reason="the C extension audit/_lines.c did not build: install a C compiler and the Python headers "

@@ -247,6 +247,8 @@ class AuditReader:
         position = _Position(raw, self.on_bytes)
         split = self.jobs > 1 and self.scanner is not None and not is_stdin and stream is raw
         spans = _spans(raw, self.jobs) if split else None
+        if self.scanner is not None:
+            self.scanner.expect(os.fstat(raw.fileno()).st_size if stream is raw and not is_stdin else None)
         # after open_binary: the errors of the inflate it chose
         unreadable: tuple[type[Exception], ...] = (OSError, EOFError, *native.inflate_errors())
         try:
