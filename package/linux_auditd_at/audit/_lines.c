@@ -530,6 +530,19 @@ static int add_counts(PyObject *passed, const Py_ssize_t *counts) {
     return 1;
 }
 
+/* the start of a line in a block of `size` bytes (an item of the starts list), -1 with an error
+ * set when it is not an offset inside the block */
+static Py_ssize_t start_of(PyObject *item, Py_ssize_t size, const char *caller) {
+    Py_ssize_t start = PyLong_AsSsize_t(item);
+    if (start == -1 && PyErr_Occurred())
+        return -1;
+    if (start < 0 || start >= size) {
+        PyErr_Format(PyExc_IndexError, "%s: a start outside the block", caller);
+        return -1;
+    }
+    return start;
+}
+
 static PyObject *fold(PyObject *self, PyObject *args) {
     Py_buffer block;
     PyObject *starts, *program, *groups, *passed;
@@ -549,10 +562,8 @@ static PyObject *fold(PyObject *self, PyObject *args) {
         goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(starts); i++) {
         PyObject *item = PyList_GET_ITEM(starts, i);
-        Py_ssize_t start = PyLong_AsSsize_t(item);
-        if ((start == -1 && PyErr_Occurred()) || start < 0 || start >= block.len) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_IndexError, "fold: a start outside the block");
+        Py_ssize_t start = start_of(item, block.len, "fold");
+        if (start < 0) {
             Py_CLEAR(left);
             break;
         }
@@ -595,17 +606,10 @@ static PyObject *events(PyObject *self, PyObject *args) {
         goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(starts); i++) {
         PyObject *item = PyList_GET_ITEM(starts, i), *time = NULL, *event = NULL;
-        Py_ssize_t start = PyLong_AsSsize_t(item);
+        Py_ssize_t start = start_of(item, block.len, "events");
         Line line;
-        int read = 0;
-        if ((start == -1 && PyErr_Occurred()) || start < 0 || start >= block.len) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_IndexError, "events: a start outside the block");
-            read = -1;
-        } else {
-            read = read_line(block.buf, block.len, start, PyTuple_GET_SIZE(keys), required, names, lengths, values,
-                             &line, &time);
-        }
+        int read = start < 0 ? -1 : read_line(block.buf, block.len, start, PyTuple_GET_SIZE(keys), required, names,
+                                               lengths, values, &line, &time);
         if (read == 1) {
             int kept_line = holds(test, &line);
             if (kept_line == 0)
