@@ -126,7 +126,7 @@ def test_the_c_pass_builds_the_events_of_the_lines_the_prefilter_keeps():
     """`line_program`: a line passing the first stage's test, or `kept` (it holds a field term the
     prefilter looks for), is built with its fields in the line's order; other lines are left."""
     expr = compile_search('comm IN ("at", "AtD") NOT UID=daemon | table comm').stages[0].node.expr
-    keys, test, kept = line_program(expr, METADATA)
+    keys, (test,), kept = line_program(expr, METADATA)
     keys = (*keys, "pid", "type")
     block = b"\n".join(LINES) + b"\n"
     starts = [0, *(i + 1 for i, byte in enumerate(block[:-1]) if byte == 10)]

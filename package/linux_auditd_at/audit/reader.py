@@ -189,7 +189,7 @@ class AuditReader:
         self._build_events = None if names is None or host_from_node else native.events()
         self._line_program = None if self._build_events is None else line_program
         self._keys = () if names is None else tuple(sorted(extracted_keys(names)))
-        self._line_test: tuple[tuple, int, object, object] | None = None  # an input's keys, slot, tests
+        self._line_test: tuple[tuple, int] | None = None  # an input's line program and its `type` slot
         self.keep_raw = fields is None or "_raw" in fields
         announced = prefilter if isinstance(prefilter, Announcing) else None
         self.prefilter = prefilter if announced is None else announced.keep
@@ -239,9 +239,9 @@ class AuditReader:
         self._path, self._lineno = "stdin" if is_stdin else path, 0
         self._base = self._metadata(path)
         self._seen(self._base)
-        self._folding = None if self._program is None else _with_type(self._program(self._base))
-        self._line_test = None if self._line_program is None else self._line_tests(
-            self._line_program(self._base))
+        self._folding = None if self._program is None else _prepared(self._program(self._base))
+        self._line_test = None if self._line_program is None else _prepared(
+            self._line_program(self._base), self._keys)  # events hold every field the reader extracts
         self._first_bad: BadLine | None = None
         records, blank = self.stats.events + self.stats.prefiltered, self.stats.blank
         position = _Position(raw, self.on_bytes)
@@ -399,7 +399,7 @@ class AuditReader:
                 starts, kept = self._fold(block, starts)
                 items = starts
             elif self._folded is None and self._line_test and self._build_events:
-                keys, required, test, keeps = self._line_test
+                (keys, (test,), keeps), required = self._line_test
                 items = self._build_events(block, starts, keys, required, test, keeps)
         for start, item in zip(starts, items, strict=True):
             if type(item) is tuple:
@@ -414,15 +414,6 @@ class AuditReader:
                     yield event
         self.stats.prefiltered += count - kept
         self._lineno = first + count
-
-    def _line_tests(self, program: tuple | None) -> tuple[tuple, int, object, object] | None:
-        """An input's `line_program`, its keys made all those the reader extracts (and `type`):
-        keys, the slot of `type`, test, kept."""
-        if program is None:
-            return None
-        keys, test, kept = program
-        keys = (*dict.fromkeys((*keys, *self._keys, "type")),)  # slots first, as the tests number them
-        return (keys, keys.index("type"), test, kept) if native.fits(len(keys), 1) else None
 
     def _fold(self, block: bytes, starts: list[int]) -> tuple[list[int], int]:
         """The starts of the lines the C fold leaves, and how many it took (vouched bytes)."""
@@ -537,12 +528,13 @@ class _Part(Struct, frozen=False):
     error: tuple[str, int] | None
 
 
-def _with_type(program: tuple | None) -> tuple[tuple, int] | None:
-    """A program whose keys hold `type` (a line without it is not a record: left to the Python
-    path, which says so), and the slot of `type`; None beyond what the C fold takes."""
+def _prepared(program: tuple | None, extra: tuple[str, ...] = ()) -> tuple[tuple, int] | None:
+    """A program (its keys, then its tests: spl/fold_program.py) whose keys hold `extra` and `type`
+    after its own (a line without `type` is not a record: left to the Python path, which says so),
+    and the slot of `type`; None beyond what the C passes take (`native.fits`)."""
     if program is None:
         return None
-    keys = program[0] if "type" in program[0] else (*program[0], "type")
+    keys = (*dict.fromkeys((*program[0], *extra, "type")),)  # its own first: the tests number them
     return ((keys, *program[1:]), keys.index("type")) if native.fits(len(keys), len(program[1])) else None
 
 

@@ -35,9 +35,10 @@ The program, in builtins only (the reader knows nothing of SPL):
   `(MAX_TIME, -1)`;
 - `earliest`, `latest`: the time range (float or None): a line outside is left to the caller.
 
-`line_program(expr, metadata)` is the first search stage alone, `(keys, test, kept)` as above,
-for a reader that builds the events of candidate lines itself (`_lines.events`): a line passing
-`test` or `kept` is one the prefilter keeps. None where the stage is not a program's.
+`line_program(expr, metadata)` is the first search stage alone, `(keys, tests, kept)` as above
+with its one test, for a reader that builds the events of candidate lines itself
+(`_lines.events`): a line passing the test or `kept` is one the prefilter keeps. None where the
+stage is not a program's.
 
 `states(groups, node, functions)` turns the groups the C fold made (`key -> [value per aggregate]`)
 into stats states (`commands.stats.Groups`): `Count.counted` of the counts, `Extreme.timed` of the
@@ -95,15 +96,15 @@ def fold_program(searches: list[tree.SearchExpr | None], prefiltered: tree.Searc
 
 
 def line_program(expr: tree.SearchExpr, metadata: Mapping[str, object]) -> tuple | None:
-    """`(keys, test, kept)` of a first search stage for the lines of an input with these metadata
-    fields, else None (module docstring)."""
+    """`(keys, (test,), kept)` of a first search stage for the lines of an input with these
+    metadata fields, else None (module docstring)."""
     slots = _Slots(metadata)
     try:
         test = _test(expr, slots)
     except _Declined:
         return None
     kept = _kept(expr, slots)
-    return tuple(slots.keys), test, kept
+    return tuple(slots.keys), (test,), kept
 
 
 def states(groups: dict[tuple, list], node: tree.Stats, functions: list) -> Groups:

@@ -175,22 +175,25 @@ class Pipeline:
 
     def raw_prefilter(self) -> Prefilter | None:
         """A predicate on the raw log line from the first search stage (None: nothing to test)."""
+        return build_prefilter(self._first_search())
+
+    def _first_search(self) -> tree.SearchExpr | None:
+        """The expression of the first stage when it is a search, else None."""
         match self.stages[0].node:
             case tree.Search(expr):
-                return build_prefilter(expr)
+                return expr
             case _:
                 return None
 
     def line_program(self) -> Callable[[Mapping[str, object]], tuple | None] | None:
         """For a reader that builds candidate lines' events itself: the first search stage as a
         program for an input's metadata (`fold_program.line_program`), None without one."""
-        match self.stages[0].node:
-            case tree.Search(expr) if expr is not None and not matches_everything(expr):
-                from linux_auditd_at.spl.fold_program import line_program
+        expr = self._first_search()
+        if expr is None or matches_everything(expr):
+            return None
+        from linux_auditd_at.spl.fold_program import line_program
 
-                return lambda metadata: line_program(expr, metadata)
-            case _:
-                return None
+        return lambda metadata: line_program(expr, metadata)
 
     def fields_read(self) -> Fields:
         """The event fields the search can read (None: every field); see `projection`."""
